@@ -1,0 +1,47 @@
+# boundcheck: set-up, demo, tests and benchmarks. Every target installs what it needs first.
+# Override the torch spec for a GPU machine, e.g.  make demo TORCH_SPEC="torch==2.13.0"
+# with a CUDA index configured, or TORCH_SPEC=torch to take whatever pip resolves.
+PYTHON ?= python3
+VENV ?= .venv
+TORCH_SPEC ?= torch==2.13.0
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.boundcheck-installed
+DEMO_OUT ?= demo-out
+
+.PHONY: install demo test test-all lint typecheck bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet "$(TORCH_SPEC)"
+	$(PY) -m pip install --quiet -e ".[dev]" "$(TORCH_SPEC)"
+	touch $(STAMP)
+
+BC := $(VENV)/bin/boundcheck
+
+# The main job on embedded defaults: the bound formulas, k*, and the exact finite-MDP checks.
+demo: install
+	mkdir -p $(DEMO_OUT)
+	$(BC) bounds --gamma 0.99 --r-max 1 --eps-m 0.01 --eps-pi 0.01 --k 5 --slope 0.5
+	$(BC) optimal-k --gamma 0.99 --eps-pi 0.1 --eps-m 0.05 --k-max 80 --plot $(DEMO_OUT)/k_star.png
+	$(BC) verify-tabular --mdps 1000 --seed 0 --out $(DEMO_OUT)/verify-tabular
+	@echo "demo outputs in $(DEMO_OUT)/"
+
+test: install
+	$(PY) -m pytest -q
+
+test-all: install
+	$(PY) -m pytest -q -m ""
+
+lint: install
+	$(VENV)/bin/ruff check boundcheck tests bench cli.py
+	$(VENV)/bin/mypy boundcheck/theory
+
+bench: install
+	$(PY) -m pip install --quiet -e ".[bench]" "$(TORCH_SPEC)"
+	$(PY) -m bench --out bench-results.json $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache .mypy_cache .ruff_cache

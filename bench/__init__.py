@@ -1,0 +1,1 @@
+"""Benchmarks (run interleaved in one process; compare ratios, not absolute times)."""

@@ -1,0 +1,62 @@
+"""``make bench``: run every benchmark and write one JSON file of results.
+
+``python -m bench --out bench-results.json [--only tabular,sac,ensemble,loop] [--quick]``.
+Each benchmark module has ``run(**kwargs) -> dict``; comparisons inside one benchmark run
+interleaved in one process, so their ratios are meaningful even when the machine's speed drifts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+#: name -> (module, kwargs for a full run, kwargs for --quick)
+BENCHMARKS: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
+    "tabular": ("bench.tabular", {}, {"instances": 1000}),
+    "sac": ("bench.sac", {}, {}),
+    "ensemble": ("bench.ensemble", {}, {}),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--out", type=Path, default=Path("bench-results.json"))
+    parser.add_argument("--only", default="", help="comma-separated subset of benchmarks")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
+    args = parser.parse_args(argv)
+    names = [n for n in args.only.split(",") if n] or list(BENCHMARKS)
+    unknown = [n for n in names if n not in BENCHMARKS]
+    if unknown:
+        parser.error(f"unknown benchmark(s) {unknown}; known: {sorted(BENCHMARKS)}")
+    import torch
+
+    results: dict[str, Any] = {
+        "machine": {"python": platform.python_version(), "torch": torch.__version__,
+                    "threads": torch.get_num_threads(), "processor": platform.processor()},
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
+    }
+    for name in names:
+        module, full, quick = BENCHMARKS[name]
+        try:
+            mod = importlib.import_module(module)
+        except ImportError as exc:
+            results[name] = {"skipped": f"cannot import {module}: {exc}"}
+            continue
+        print(f"[bench] {name} ...", file=sys.stderr, flush=True)
+        results[name] = mod.run(**(quick if args.quick else full))
+        print(json.dumps({name: results[name]}, indent=2), file=sys.stderr, flush=True)
+    from boundcheck.runs.atomic import atomic_write_json
+
+    atomic_write_json(args.out, results)
+    print(f"[bench] wrote {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

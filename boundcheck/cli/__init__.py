@@ -1,0 +1,81 @@
+"""The ``boundcheck`` command line: a thin typer app. Each command lives in its own module."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from boundcheck.cli.common import EXIT_BAD_INPUT, EXIT_FAILURE, BadInput, CommandFailed
+
+
+def build_app() -> typer.Typer:
+    """Assemble the app (imports of the command modules happen here, not at package import)."""
+    from boundcheck.cli import bounds, optimal_k, verify_tabular
+
+    app = typer.Typer(
+        name="boundcheck",
+        help="Put the theory of MBPO (Janner et al., NeurIPS 2019) to the test.",
+        add_completion=False,
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+    )
+    app.command("bounds")(bounds.command)
+    app.command("optimal-k")(optimal_k.command)
+    app.command("verify-tabular")(verify_tabular.command)
+    return app
+
+
+def _usage_error_class() -> type[Exception]:
+    """The usage-error base class of the click that typer runs on.
+
+    Newer typer vendors click privately; both it and plain click expose ``BadParameter``
+    publicly, whose parent is ``UsageError``, so we reach it through the MRO.
+    """
+    for cls in typer.BadParameter.__mro__:
+        if cls.__name__ == "UsageError":
+            return cls
+    return typer.BadParameter
+
+
+def _error(message: str, code: int) -> int:
+    sys.stderr.write(f"boundcheck: error: {message}\n")
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script; returns (and exits with) the exit code.
+
+    Usage errors and bad input print one line on stderr and exit 2; runtime failures exit 1.
+    """
+    app = build_app()
+    usage_error = _usage_error_class()
+    try:
+        result = app(args=argv, prog_name="boundcheck", standalone_mode=False)
+    except usage_error as exc:
+        ctx = getattr(exc, "ctx", None)
+        if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
+            sys.stderr.write(ctx.get_help() + "\n")  # bare `boundcheck`: the help, exit 2
+            return EXIT_BAD_INPUT
+        message = exc.format_message()  # type: ignore[attr-defined]
+        return _error(" ".join(message.split()), EXIT_BAD_INPUT)
+    except BadInput as exc:
+        return _error(str(exc), EXIT_BAD_INPUT)
+    except CommandFailed as exc:
+        return _error(str(exc), EXIT_FAILURE)
+    except (typer.Abort, KeyboardInterrupt):
+        return _error("interrupted", 130)
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    except OSError as exc:  # a file we had to read or write: say which, no traceback
+        where = f" ({exc.filename})" if exc.filename else ""
+        return _error(f"{exc.strerror or exc}{where}", EXIT_FAILURE)
+    except Exception as exc:
+        if os.environ.get("BOUNDCHECK_TRACEBACK"):
+            raise
+        return _error(f"unexpected {type(exc).__name__}: {exc} "
+                      "(set BOUNDCHECK_TRACEBACK=1 for the traceback)", EXIT_FAILURE)
+    code = result if isinstance(result, int) else 0
+    return code

@@ -1,0 +1,75 @@
+"""``boundcheck optimal-k``: the rollout length k* minimising the Theorem 4.3 bound."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from boundcheck.cli.common import JsonOption, bad_input, emit_json, stdout_console
+from boundcheck.cli.theory_errors import theory_errors_as_bad_input
+from boundcheck.experiments.results_io import ResultsFileError, read_theory_inputs
+from boundcheck.render import render_k_by_ratio, render_optimal_k
+from boundcheck.theory.report import k_star_by_ratio_report, optimal_k_report
+
+
+def command(
+    gamma: Annotated[float, typer.Option("--gamma", help="Discount factor in (0, 1).")] = 0.99,
+    eps_pi: Annotated[float | None, typer.Option(
+        "--eps-pi", help="Policy shift eps_pi (TV, [0, 1]); with --eps-m.")] = None,
+    eps_m: Annotated[float | None, typer.Option(
+        "--eps-m", help="Model error eps_m (TV, [0, 1]); with --eps-pi.")] = None,
+    slope: Annotated[float | None, typer.Option(
+        "--slope", help="d eps_m'/d eps_pi; eps_m' = eps_m + eps_pi*slope (default 0).")] = None,
+    k_max: Annotated[int | None, typer.Option(
+        "--k-max", help="Largest k of the exhaustive argmin and table (default max(2k*, 10)).")]
+    = None,
+    from_file: Annotated[Path | None, typer.Option(
+        "--from", help="Take eps_pi, eps_m, slope from a measure-generalization results.json.")]
+    = None,
+    plot: Annotated[Path | None, typer.Option(
+        "--plot", help="Write a figure of k* against rho = eps_m'/eps_pi (.png/.pdf/.svg).")]
+    = None,
+    as_json: JsonOption = False,
+) -> int:
+    """k* for given errors, or k* over a grid of rho = eps_m'/eps_pi when none are given."""
+    if from_file is not None:
+        for name, value in (("--eps-pi", eps_pi), ("--eps-m", eps_m), ("--slope", slope)):
+            if value is not None:
+                bad_input(name, "cannot be combined with --from (the file provides it)")
+        try:
+            inputs = read_theory_inputs(from_file)
+        except ResultsFileError as exc:
+            bad_input("--from", str(exc))
+        eps_pi, eps_m, slope = inputs.eps_pi, inputs.eps_m, inputs.slope
+    if (eps_pi is None) != (eps_m is None):
+        bad_input("--eps-pi" if eps_pi is None else "--eps-m",
+                  "is required when the other error is given (give both or neither)")
+    if plot is not None and plot.suffix.lower() not in (".png", ".pdf", ".svg"):
+        bad_input("--plot", f"unsupported figure type {plot.suffix!r} (use .png, .pdf or .svg)")
+    with theory_errors_as_bad_input():
+        by_ratio = k_star_by_ratio_report(gamma)
+        if eps_pi is None or eps_m is None:
+            if slope is not None or k_max is not None:
+                bad_input("--slope" if slope is not None else "--k-max",
+                          "needs --eps-pi and --eps-m")
+            doc = by_ratio
+        else:
+            doc = optimal_k_report(gamma=gamma, eps_pi=eps_pi, eps_m=eps_m, slope=slope,
+                                   k_max=k_max)
+            if from_file is not None:
+                doc["from"] = inputs.source
+    if plot is not None:
+        from boundcheck.plots.kstar import plot_k_star
+
+        marker = None if "k_star" not in doc else (doc["ratio"], doc["k_star"])
+        plot_k_star(by_ratio, plot, marker=marker)
+        doc["plot"] = str(plot)
+    if as_json:
+        emit_json(doc)
+    elif "k_star" in doc:
+        render_optimal_k(stdout_console(), doc)
+    else:
+        render_k_by_ratio(stdout_console(), doc)
+    return 0

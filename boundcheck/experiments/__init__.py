@@ -1,0 +1,1 @@
+"""Experiments: orchestration of the theory and the trainer into the commands' results."""

@@ -1,0 +1,1 @@
+"""Figures (matplotlib, Agg backend; nothing is drawn on import)."""
