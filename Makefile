@@ -37,7 +37,7 @@ test-all: install
 
 lint: install
 	$(VENV)/bin/ruff check boundcheck tests bench cli.py
-	$(VENV)/bin/mypy boundcheck/theory
+	$(VENV)/bin/mypy boundcheck/theory boundcheck/estimators boundcheck/config.py
 
 bench: install
 	$(PY) -m pip install --quiet -e ".[bench]" "$(TORCH_SPEC)"

@@ -21,6 +21,7 @@ BENCHMARKS: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
     "tabular": ("bench.tabular", {}, {"instances": 1000}),
     "sac": ("bench.sac", {}, {}),
     "ensemble": ("bench.ensemble", {}, {}),
+    "loop": ("bench.loop", {}, {"epochs": 1}),
 }
 
 

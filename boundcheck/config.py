@@ -15,6 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+#: ``sac.backend = "auto"`` compiles the CPU update from this many updates in a run on.
+AUTO_COMPILE_UPDATES = 100_000
+
 
 class ConfigError(ValueError):
     """A configuration value or override is invalid (reported to the user as a bad input)."""
@@ -68,12 +71,18 @@ class SACConfig:
     #: ``None`` means -|A| (the SAC paper's heuristic); presets set the original code's values.
     target_entropy: float | None = None
     init_alpha: float = 1.0
+    #: How updates run: "eager", "compile" (torch.compile, CPU or CUDA), "cuda_graph" (CUDA
+    #: only), or "auto": a CUDA graph on CUDA; on CPU, compile when the run makes at least
+    #: ``AUTO_COMPILE_UPDATES`` updates (compiling costs ~40 s once, then ~1.3x faster updates).
+    backend: str = "auto"
 
     def __post_init__(self) -> None:
         _check(0.0 < self.gamma < 1.0, "sac.gamma must be in (0, 1)")
         _check(0.0 < self.tau <= 1.0, "sac.tau must be in (0, 1]")
         _check(self.lr > 0 and self.batch_size >= 1, "sac.lr and sac.batch_size must be > 0")
         _check(self.init_alpha > 0, "sac.init_alpha must be > 0")
+        _check(self.backend in ("auto", "eager", "compile", "cuda_graph"),
+               "sac.backend must be one of auto, eager, compile, cuda_graph")
 
 
 @dataclass(frozen=True)
@@ -136,15 +145,34 @@ class TrainConfig:
         _check(0.0 <= self.real_ratio <= 1.0, "real_ratio must be in [0, 1]")
         _check(self.updates_per_step >= 0, "updates_per_step must be >= 0")
         _check(self.init_exploration_steps >= 0, "init_exploration_steps must be >= 0")
+        _check(self.total_steps > self.init_exploration_steps,
+               f"total_steps ({self.total_steps}) must exceed init_exploration_steps "
+               f"({self.init_exploration_steps}): exploration steps count toward the total")
         _check(self.eval_episodes >= 0, "eval_episodes must be >= 0")
         _check(self.replay_size >= 1, "replay_size must be >= 1")
         _check(self.model_checkpoint_stride >= 1, "model_checkpoint_stride must be >= 1")
         _check(self.transition_noise >= 0 and self.reward_noise >= 0, "noise must be >= 0")
 
+    def sac_backend(self, device_type: str) -> str:
+        """The SAC update backend this run uses on ``device_type`` ("cpu" or "cuda")."""
+        backend = self.sac.backend
+        if backend == "auto":
+            if device_type == "cuda":
+                return "cuda_graph"
+            updates = (self.total_steps - self.init_exploration_steps) * self.updates_per_step
+            return "compile" if updates >= AUTO_COMPILE_UPDATES else "eager"
+        if backend == "cuda_graph" and device_type != "cuda":
+            raise ConfigError("sac.backend=cuda_graph needs a CUDA device")
+        return backend
+
     @property
     def epochs(self) -> int:
-        """Number of epochs, the last one possibly partial."""
-        return -(-self.total_steps // self.epoch_length)
+        """Epochs after the exploration phase (the last one possibly partial).
+
+        Every real step counts toward ``total_steps``, exploration included (see
+        :mod:`boundcheck.mbpo.loop`).
+        """
+        return -(-(self.total_steps - self.init_exploration_steps) // self.epoch_length)
 
     def model_buffer_size(self, k: int) -> int:
         """retain_epochs x k x rollout_batch x (epoch_length / train_freq) (PAPER.md, code)."""
@@ -191,7 +219,7 @@ def _coerce(value: Any, current: Any, key: str) -> Any:
     return value
 
 
-def apply_overrides(config: Any, overrides: Mapping[str, Any]) -> Any:
+def apply_overrides(config: Any, overrides: Mapping[str, Any], _prefix: str = "") -> Any:
     """Return a copy of the frozen ``config`` with dotted-key ``overrides`` applied.
 
     ``{"sac.lr": "1e-3", "total_steps": 5000}``; nested dicts are accepted too
@@ -211,18 +239,18 @@ def apply_overrides(config: Any, overrides: Mapping[str, Any]) -> Any:
     for key, value in flat.items():
         head, _, rest = key.partition(".")
         if head not in names:
-            raise ConfigError(f"unknown config key {key!r}")
+            raise ConfigError(f"unknown config key {_prefix + key!r}")
         current = getattr(config, head)
         if rest:
             if not dataclasses.is_dataclass(current):
-                raise ConfigError(f"unknown config key {key!r}")
+                raise ConfigError(f"unknown config key {_prefix + key!r}")
             grouped.setdefault(head, {})[rest] = value
         elif dataclasses.is_dataclass(current):
-            raise ConfigError(f"config key {key!r} is a section; set one of its fields")
+            raise ConfigError(f"config key {_prefix + key!r} is a section; set one of its fields")
         else:
-            direct[head] = _coerce(value, current, key)
-    for head, sub in grouped.items():
-        direct[head] = apply_overrides(getattr(config, head), sub)
+            direct[head] = _coerce(value, current, _prefix + key)
+    for section, fields in grouped.items():
+        direct[section] = apply_overrides(getattr(config, section), fields, f"{_prefix}{section}.")
     return dataclasses.replace(config, **direct)
 
 

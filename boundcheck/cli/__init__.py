@@ -12,7 +12,7 @@ from boundcheck.cli.common import EXIT_BAD_INPUT, EXIT_FAILURE, BadInput, Comman
 
 def build_app() -> typer.Typer:
     """Assemble the app (imports of the command modules happen here, not at package import)."""
-    from boundcheck.cli import bounds, optimal_k, verify_tabular
+    from boundcheck.cli import bounds, optimal_k, train, verify_tabular
 
     app = typer.Typer(
         name="boundcheck",
@@ -25,6 +25,7 @@ def build_app() -> typer.Typer:
     app.command("bounds")(bounds.command)
     app.command("optimal-k")(optimal_k.command)
     app.command("verify-tabular")(verify_tabular.command)
+    app.command("train")(train.command)
     return app
 
 

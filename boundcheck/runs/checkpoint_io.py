@@ -29,7 +29,14 @@ from boundcheck.runs.atomic import (
 )
 from boundcheck.runs.errors import CheckpointContentError, CheckpointCorruptError
 from boundcheck.runs.manifest import Manifest, write_manifest
-from boundcheck.runs.retention import BUFFER_FILE, MODEL_FILE, POLICY_FILE, RNG_FILE, check_buffer
+from boundcheck.runs.retention import (
+    BUFFER_FILE,
+    MODEL_FILE,
+    POLICY_FILE,
+    RESUME_FILE,
+    RNG_FILE,
+    check_buffer,
+)
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,7 @@ class Payload:
     model: bytes | None
     buffer: Mapping[str, Any]
     rng_text: str
+    resume: Mapping[str, Any] | None = None
 
 
 def encode(
@@ -48,6 +56,7 @@ def encode(
     model: Mapping[str, Any] | None,
     buffer: Mapping[str, Any],
     rng: Mapping[str, Any],
+    resume: Mapping[str, Any] | None = None,
 ) -> Payload:
     """Validate and serialize everything *before* any file is touched."""
     policy_bytes = torch_bytes(policy, "policy")
@@ -57,7 +66,11 @@ def encode(
         rng_text = json.dumps(dict(rng), allow_nan=False, indent=1) + "\n"
     except (TypeError, ValueError) as err:
         raise CheckpointContentError(f"rng state is not JSON-able: {err}") from None
-    return Payload(policy_bytes, model_bytes, buffer, rng_text)
+    if resume is not None:
+        for key, value in resume.items():
+            if np.asarray(value).dtype == object:
+                raise CheckpointContentError(f"resume[{key!r}] has dtype object (not storable)")
+    return Payload(policy_bytes, model_bytes, buffer, rng_text, resume)
 
 
 def write(directory: Path, epoch: int, payload: Payload) -> Manifest:
@@ -66,6 +79,8 @@ def write(directory: Path, epoch: int, payload: Payload) -> Manifest:
     fsync_dir(directory.parent)
     files: dict[str, FileDigest] = {}
     files[BUFFER_FILE] = save_arrays(directory / BUFFER_FILE, payload.buffer)
+    if payload.resume is not None:
+        files[RESUME_FILE] = save_arrays(directory / RESUME_FILE, payload.resume)
     if payload.model is not None:
         files[MODEL_FILE] = atomic_write_bytes(directory / MODEL_FILE, payload.model)
     files[POLICY_FILE] = atomic_write_bytes(directory / POLICY_FILE, payload.policy)

@@ -27,6 +27,8 @@ POLICY_FILE = "policy.pt"
 MODEL_FILE = "model.pt"
 BUFFER_FILE = "buffer.npz"
 RNG_FILE = "rng.json"
+#: Arrays only an exact resume needs (model buffer, simulator snapshot); newest checkpoint only.
+RESUME_FILE = "resume.npz"
 MANIFEST_FILE = "MANIFEST.json"
 #: Name of the buffer array holding, per transition, the epoch of the collecting policy.
 BUFFER_EPOCH_KEY = "epoch"
@@ -64,7 +66,7 @@ def prunable_files(epoch: int, newest_complete: int, retention: Retention) -> fr
     """Files that checkpoint ``epoch`` may drop, given that ``newest_complete`` is complete."""
     if epoch >= newest_complete:
         return frozenset()
-    names = set()
+    names = {RESUME_FILE}
     if not retention.keep_buffers:
         names.add(BUFFER_FILE)
     if not should_save_model(epoch, retention.last_epoch, retention.model_stride):

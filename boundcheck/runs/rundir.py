@@ -48,6 +48,7 @@ from boundcheck.runs.retention import (
     MANIFEST_FILE,
     MODEL_FILE,
     POLICY_FILE,
+    RESUME_FILE,
     RNG_FILE,
     Retention,
     prunable_files,
@@ -197,6 +198,7 @@ class RunDir:
         model: Mapping[str, Any] | None = None,
         metrics: Mapping[str, Any] | None = None,
         retention: Retention | None = None,
+        resume: Mapping[str, np.ndarray] | None = None,
     ) -> Path:
         """Write ``epoch``'s checkpoint, then thin older checkpoints per ``retention``.
 
@@ -207,7 +209,8 @@ class RunDir:
         ``"epoch"`` (see :func:`~boundcheck.runs.retention.check_buffer`). ``rng``: JSON-able
         (:func:`~boundcheck.runs.rng.capture_rng`). ``metrics``, if given, is appended to
         ``metrics.jsonl`` *before* the checkpoint, so a kill in between is rolled back by
-        :meth:`prepare_resume`, never leaving a checkpoint without its metrics.
+        :meth:`prepare_resume`, never leaving a checkpoint without its metrics. ``resume``:
+        arrays only an exact resume needs (kept in the newest checkpoint only).
         """
         existing = self.epochs()
         if existing and epoch <= existing[-1]:
@@ -215,7 +218,7 @@ class RunDir:
                 f"{self.path}: cannot write epoch {epoch}, "
                 f"a checkpoint for epoch {existing[-1]} exists"
             )
-        payload = cio.encode(policy=policy, model=model, buffer=buffer, rng=rng)
+        payload = cio.encode(policy=policy, model=model, buffer=buffer, rng=rng, resume=resume)
         if metrics is not None:
             if metrics.get("epoch", epoch) != epoch:
                 raise RunError(f"metrics say epoch {metrics['epoch']}, checkpoint is epoch {epoch}")
@@ -264,6 +267,12 @@ class RunDir:
                 "slice the newest checkpoint's buffer by its 'epoch' column instead"
             )
         return cio.load_arrays(*self._read(epoch, BUFFER_FILE))
+
+    def load_resume(self, epoch: int) -> dict[str, np.ndarray] | None:
+        """The exact-resume arrays of ``epoch`` (None if it kept none)."""
+        if RESUME_FILE not in self.manifest(epoch).files:
+            return None
+        return cio.load_arrays(*self._read(epoch, RESUME_FILE))
 
     def load_rng(self, epoch: int) -> dict[str, Any]:
         """The RNG states saved at ``epoch`` (for :func:`~boundcheck.runs.rng.restore_rng`)."""

@@ -20,7 +20,6 @@ below ``tol``) or ``t_max`` steps; a periodic chain that never converges is cut 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -97,25 +96,37 @@ def tv_policies(pi: Array, pi_data: Array) -> Array:
     return np.minimum(0.5 * np.abs(pi - pi_data).sum(axis=-1), 1.0)
 
 
-def marginals(mu0: Array, kernel: Array, t_max: int = SUP_T_MAX,
-              tol: float = SUP_TOL) -> Iterator[Array]:
-    """d_0 = μ0, d_{t+1} = d_t P_π, ... stopping after convergence (inclusive) or t_max."""
-    d = mu0
-    yield d
-    for _ in range(t_max):
-        nxt = d @ kernel
-        yield nxt
-        if np.max(np.abs(nxt - d)) < tol:
-            return
-        d = nxt
+def marginals(mu0: Array, kernel: Array, t_max: int = SUP_T_MAX, tol: float = SUP_TOL,
+              min_steps: int = 0) -> Array:
+    """Rows d_0 = μ0, d_{t+1} = d_t P_π, ... up to convergence (inclusive) or t_max.
+
+    Convergence: the max-norm change of one step falls below ``tol``. At least ``min_steps``
+    + 1 rows are returned. Steps are taken in blocks so that the convergence test runs on
+    arrays, not once per step.
+    """
+    out = np.empty((t_max + 1, mu0.shape[0]))
+    out[0] = mu0
+    filled, block = 1, 64
+    while filled <= t_max:
+        end = min(filled + block, t_max + 1)
+        d = out[filled - 1]
+        for t in range(filled, end):
+            d = d @ kernel
+            out[t] = d
+        change = np.abs(out[filled:end] - out[filled - 1:end - 1]).max(axis=1)
+        done = np.flatnonzero(change < tol)
+        if done.size:
+            stop = max(filled + int(done[0]) + 1, min_steps + 1)
+            if stop <= end:
+                return out[:stop]
+        filled = end
+        block *= 2
+    return out
 
 
 def sup_expected(mu0: Array, kernel: Array, per_state: Array) -> float:
     """sup_t E_{s~d_t}[per_state(s)] along the chain with the given state kernel."""
-    best = -np.inf
-    for d in marginals(mu0, kernel):
-        best = max(best, float(d @ per_state))
-    return float(best)
+    return float(np.max(marginals(mu0, kernel) @ per_state))
 
 
 def eps_policy(mdp: FiniteMDP) -> float:

@@ -32,9 +32,9 @@ Contents = Callable[[int], dict[str, Any]]
 
 
 def test_create_writes_config_and_provenance(tmp_path: Path) -> None:
-    run = RunDir.create(tmp_path / "r", TrainConfig(total_steps=5000))
+    run = RunDir.create(tmp_path / "r", TrainConfig(total_steps=6000))
     raw = json.loads((tmp_path / "r" / "config.json").read_text())
-    assert raw["format"] == "boundcheck-run" and raw["config"]["total_steps"] == 5000
+    assert raw["format"] == "boundcheck-run" and raw["config"]["total_steps"] == 6000
     assert raw["config"]["ensemble"]["num_elites"] == 5
     prov = raw["provenance"]
     assert prov["boundcheck_version"] == "0.1.0"

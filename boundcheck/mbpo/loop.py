@@ -1,0 +1,177 @@
+"""The epoch loop of MBPO (paper Algorithm 2) and of the model-free SAC ablation.
+
+Step counting: every real step counts, the uniform-random exploration included, so a run of
+``total_steps`` takes ``init_exploration_steps`` random steps and then
+``ceil((total_steps - init_exploration_steps) / epoch_length)`` epochs (the last possibly
+partial). The authors' code did not count its 5,000 exploration steps: its "125k steps" for
+Hopper are 5k + 125k real steps. Epochs are numbered from 0 after exploration, as in that
+code, so the rollout schedule's epochs mean the same thing.
+
+Within an epoch, as the authors' code: at every ``model_train_freq``-th step the model is
+retrained on all real data and 100k branched rollouts of length k(epoch) are added to the model
+buffer; then one real step with the current policy, then G SAC updates.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from boundcheck.config import TrainConfig, to_dict
+from boundcheck.envs import make_env
+from boundcheck.mbpo import checkpoint as ckpt
+from boundcheck.mbpo import steps
+from boundcheck.mbpo.state import TrainState, build_state
+from boundcheck.runs import Retention, RunDir
+from boundcheck.runs.atomic import append_jsonl
+
+ProgressFn = Callable[[dict[str, Any]], None]
+
+
+@dataclass
+class PhaseTimer:
+    """Wall-clock seconds per phase of one epoch (kept out of metrics.jsonl: see below)."""
+
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def add(self, phase: str, start: float) -> None:
+        """Add the time since ``start`` to ``phase``."""
+        self.seconds[phase] = self.seconds.get(phase, 0.0) + time.perf_counter() - start
+
+
+def run_config_doc(config: TrainConfig, seed: int, device: torch.device) -> dict[str, Any]:
+    """What config.json records beyond provenance: the resolved config, seed and device."""
+    return {**to_dict(config), "seed": seed, "device": str(device),
+            "torch_threads": torch.get_num_threads()}
+
+
+def start_run(config: TrainConfig, out: Path, *, seed: int, device: torch.device,
+              force: bool) -> tuple[RunDir, TrainState]:
+    """Create the run directory (refusing to overwrite without ``force``) and a fresh state."""
+    run = RunDir.create(out, run_config_doc(config, seed, device), force=force)
+    return run, build_state(config, seed=seed, device=device)
+
+
+def resume_run(out: Path, *, device: torch.device) -> tuple[RunDir, TrainState, TrainConfig]:
+    """Open ``out`` and restore its last complete checkpoint (or restart it if it has none)."""
+    from boundcheck.config import BASE, apply_overrides
+
+    run = RunDir.open(out)
+    saved = dict(run.read_config()["config"])
+    seed = int(saved.pop("seed"))
+    for key in ("device", "torch_threads"):
+        saved.pop(key, None)
+    config = apply_overrides(BASE, saved)
+    state = build_state(config, seed=seed, device=device)
+    epoch = run.prepare_resume()
+    if epoch is not None:
+        ckpt.restore(state, run, epoch)
+    return run, state, config
+
+
+def train(run: RunDir, state: TrainState, *, progress: ProgressFn | None = None) -> dict[str, Any]:
+    """Run (or continue) the loop to ``total_steps``; returns the last epoch's metrics.
+
+    Every epoch appends one record to ``metrics.jsonl`` (deterministic: the same seed, device
+    and thread count give the same file) and its wall-clock phase times to ``timings.jsonl``,
+    then writes the epoch's checkpoint.
+    """
+    cfg = state.config
+    eval_env = make_env(state.spec, transition_noise=cfg.transition_noise,
+                        reward_noise=cfg.reward_noise, unit_actions=True)
+    last: dict[str, Any] = {}
+    while state.exploring():
+        steps.env_step(state)
+        _report(progress, state, last, phase="exploring")
+    total_epochs = cfg.epochs
+    retention = Retention(model_stride=cfg.model_checkpoint_stride, last_epoch=total_epochs - 1)
+    while state.epoch < total_epochs:
+        last = run_epoch(state, eval_env, progress, last)
+        _save(run, state, last, retention)
+        state.epoch += 1
+    eval_env.close()
+    return last
+
+
+def run_epoch(state: TrainState, eval_env: Any, progress: ProgressFn | None,
+              last: dict[str, Any]) -> dict[str, Any]:
+    """One epoch of real steps, model training, rollouts and policy updates; its metrics."""
+    cfg = state.config
+    timer = PhaseTimer()
+    epoch_start = time.perf_counter()
+    n_steps = min(cfg.epoch_length, cfg.total_steps - state.env_steps)
+    state.finished_returns = []
+    record: dict[str, Any] = {}
+    sac_total, sac_count = None, 0
+    for t in range(n_steps):
+        if state.uses_model and t % cfg.model_train_freq == 0:
+            start = time.perf_counter()
+            model_metrics = steps.train_model(state)
+            timer.add("model_train", start)
+            start = time.perf_counter()
+            record.update(steps.rollout(state))
+            timer.add("rollout", start)
+            _model_record(record, model_metrics)
+        start = time.perf_counter()
+        steps.env_step(state)
+        timer.add("env", start)
+        start = time.perf_counter()
+        total = steps.policy_updates(state, cfg.updates_per_step)
+        if total is not None:
+            sac_total = total if sac_total is None else sac_total + total
+            sac_count += cfg.updates_per_step
+        timer.add("sac", start)
+        _report(progress, state, last, phase="training")
+    record.update(steps.mean_metrics(sac_total, sac_count))
+    start = time.perf_counter()
+    record.update(steps.evaluate(state, eval_env, cfg.eval_episodes))
+    timer.add("eval", start)
+    timer.seconds["epoch"] = time.perf_counter() - epoch_start
+    returns = state.finished_returns
+    record.update({
+        "epoch": state.epoch, "env_steps": state.env_steps,
+        "train/episodes": len(returns),
+        "train/return_mean": float(np.mean(returns)) if returns else None,
+    })
+    record["_timings"] = timer.seconds
+    return record
+
+
+def _model_record(record: dict[str, Any], metrics: dict[str, Any]) -> None:
+    record.update({
+        "model/epochs": metrics["epochs"], "model/grad_steps": metrics["grad_steps"],
+        "model/num_train": metrics["num_train"], "model/num_holdout": metrics["num_holdout"],
+        "model/train_loss": metrics["train_loss"], "model/elites": metrics["elites"],
+        "model/holdout_mse_elites": [metrics["holdout_mse"][e] for e in metrics["elites"]],
+        "model/holdout_nll_elites": metrics["holdout_nll_elites"],
+        "model/holdout_mse": metrics["val_loss"],
+        "model/holdout_nll": float(np.mean(metrics["holdout_nll_elites"])),
+    })
+
+
+def _save(run: RunDir, state: TrainState, record: dict[str, Any], retention: Retention) -> None:
+    timings = record.pop("_timings")
+    start = time.perf_counter()
+    run.save_checkpoint(
+        state.epoch, policy=ckpt.policy_payload(state), rng=ckpt.rng_payload(state),
+        buffer=ckpt.real_buffer_arrays(state.real), model=ckpt.model_payload(state),
+        metrics=record, retention=retention, resume=ckpt.resume_payload(state))
+    timings["checkpoint"] = time.perf_counter() - start
+    append_jsonl(run.path / "timings.jsonl", {"epoch": state.epoch, **timings})
+    record["_timings"] = timings
+
+
+def _report(progress: ProgressFn | None, state: TrainState, last: dict[str, Any],
+            phase: str) -> None:
+    if progress is None:
+        return
+    progress({"phase": phase, "env_steps": state.env_steps, "epoch": state.epoch,
+              "total_steps": state.config.total_steps, "k": state.rollout_length,
+              "eval_return": last.get("eval/return_mean"),
+              "model_loss": state.last_model_metrics.get("val_loss")})

@@ -1,0 +1,73 @@
+"""Resolve a run's configuration and build its components.
+
+The resolved config is ``BASE`` + the environment's preset (deltas, :mod:`boundcheck.envs`) +
+an optional JSON config file + ``--set key=value`` overrides, applied in that order with
+:func:`boundcheck.config.apply_overrides`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from boundcheck.config import BASE, ConfigError, TrainConfig, apply_overrides
+from boundcheck.envs import get_spec
+
+
+def parse_set_options(items: Sequence[str]) -> dict[str, str]:
+    """``["sac.lr=1e-3", "total_steps=5000"]`` -> ``{"sac.lr": "1e-3", ...}``."""
+    out: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--set expects key=value, got {item!r}")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """A JSON object of (nested or dotted) config keys; a run's ``config.json`` also works."""
+    try:
+        doc = json.loads(Path(path).read_text())
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid JSON ({exc.msg})") from None
+    if not isinstance(doc, dict):
+        raise ConfigError(f"config file {path} must hold a JSON object")
+    if "config" in doc and "format" in doc:  # a run directory's config.json
+        doc = doc["config"]
+    return dict(doc)
+
+
+def resolve_config(env: str, *, algo: str = "mbpo", config_file: Path | None = None,
+                   overrides: Mapping[str, Any] | None = None) -> TrainConfig:
+    """BASE + preset(env) + file + overrides; raises ConfigError / UnknownEnvError."""
+    spec = get_spec(env)
+    config = apply_overrides(BASE, {**spec.preset, "env": spec.name, "algo": algo})
+    if config_file is not None:
+        config = apply_overrides(config, read_config_file(config_file))
+    if overrides:
+        config = apply_overrides(config, overrides)
+    if config.env != spec.name:
+        raise ConfigError(f"the config's env {config.env!r} differs from --env {spec.name!r}")
+    return config
+
+
+def resolve_device(name: str) -> torch.device:
+    """``auto`` (CUDA when available), ``cpu`` or ``cuda[:i]``; raises ConfigError."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise ConfigError(f"unknown device {name!r} (use auto, cpu or cuda)") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("CUDA was requested but torch sees no CUDA device")
+    if device.type not in ("cpu", "cuda"):
+        raise ConfigError(f"unsupported device {name!r} (use auto, cpu or cuda)")
+    return device

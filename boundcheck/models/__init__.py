@@ -1,0 +1,16 @@
+"""Dynamics model: the fused probabilistic ensemble and its trainer (PAPER.md, "Model (code)")."""
+
+from __future__ import annotations
+
+from boundcheck.models.ensemble import DEFAULT_CHUNK_SIZE, GaussianEnsemble, make_dataset
+from boundcheck.models.normalizer import Normalizer
+from boundcheck.models.trainer import make_optimizer, train_ensemble
+
+__all__ = [
+    "DEFAULT_CHUNK_SIZE",
+    "GaussianEnsemble",
+    "Normalizer",
+    "make_dataset",
+    "make_optimizer",
+    "train_ensemble",
+]

@@ -1,0 +1,226 @@
+"""Training procedure of the original code's ``BNN.train`` for :class:`GaussianEnsemble`.
+
+One call of :func:`train_ensemble` (PAPER.md, "Model (code)"; jannerm/mbpo ``mbpo/models/bnn.py``):
+
+1. Split off a holdout set: ``min(int(N * holdout_ratio), max_holdout)`` rows of a random
+   permutation (at least one row here; the original would produce NaN losses with zero).
+2. Refit the input normalizer on the training rows.
+3. Draw bootstrap indices per member, ``[E, N_train]`` with replacement; every epoch walks them
+   in batches of ``batch_size`` rows per member, then shuffles each member's row independently.
+4. Loss per step (``bnn.py`` ``_compile_losses`` + ``finalize``)::
+
+       sum_e mean_{b,d}[(mu - y)^2 exp(-logvar) + logvar]
+       + sum_l decay_l * ||W_l||^2 / 2                     (tf.nn.l2_loss; weights only)
+       + logvar_penalty * (sum max_logvar - sum min_logvar)
+
+   minimized by Adam (lr 1e-3). The decay is added to the loss, not applied by the optimizer.
+5. After each epoch, the holdout MSE ``mean_{b,d}(mu - y)^2`` of each member; a member whose
+   MSE improved on its best by more than ``improvement_threshold`` (relative) snapshots its own
+   slices of the fused weights. Bests start at 1e10 on every call, as in the original.
+6. Stop once the count of consecutive epochs without any snapshot exceeds ``patience``: this is
+   the original ``_epochs_since_update > max_epochs_since_update`` test, so ``patience + 1``
+   epochs without improvement are run before stopping.
+7. Restore each member's best snapshot (weights and biases of that member only; the shared
+   log-variance bounds keep their final values, as in the original), recompute the holdout MSE
+   and take the ``num_elites`` lowest as elites.
+
+Warm start: call :func:`train_ensemble` again on the same model with the grown data set; nothing
+is reset. The original also keeps its Adam moments across calls: pass the same ``optimizer``
+(from :func:`make_optimizer`) to every call to do the same.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from boundcheck.config import EnsembleConfig
+from boundcheck.models.ensemble import GaussianEnsemble
+
+#: Initial "best" holdout MSE of every member at the start of a call (original code).
+INITIAL_BEST = 1e10
+
+
+def make_optimizer(model: GaussianEnsemble, config: EnsembleConfig) -> torch.optim.Adam:
+    """Adam over all trainable parameters (weights, biases and the two log-variance bounds)."""
+    return torch.optim.Adam(model.parameters(), lr=config.lr)
+
+
+def ensemble_loss(model: GaussianEnsemble, x: Tensor, y: Tensor,
+                  weight_decay: Sequence[float], logvar_penalty: float) -> Tensor:
+    """Original training loss on normalized inputs ``x`` [E, B, in] and targets ``y`` [E, B, D]."""
+    out: tuple[Tensor, Tensor] = model(x)
+    mean, logvar = out
+    nll = ((mean - y).square() * torch.exp(-logvar) + logvar).mean(dim=(1, 2)).sum()
+    # tf.nn.l2_loss(W) = sum(W^2) / 2, over all members' slices of the fused weight.
+    decay = torch.stack([d * 0.5 * w.square().sum()
+                         for d, w in zip(weight_decay, model.weights, strict=True)]).sum()
+    bounds = logvar_penalty * (model.max_logvar.sum() - model.min_logvar.sum())
+    return nll + decay + bounds
+
+
+def train_step(model: GaussianEnsemble, optimizer: torch.optim.Optimizer, x: Tensor, y: Tensor,
+               config: EnsembleConfig) -> Tensor:
+    """One Adam step on a batch ``x`` [E, B, in] (normalized), ``y`` [E, B, D]; returns the loss."""
+    optimizer.zero_grad(set_to_none=True)
+    loss = ensemble_loss(model, x, y, config.weight_decay, config.logvar_penalty)
+    torch.autograd.backward(loss)
+    optimizer.step()
+    return loss.detach()
+
+
+@torch.no_grad()
+def holdout_mse(model: GaussianEnsemble, x: Tensor, y: Tensor) -> Tensor:
+    """Per-member MSE [E] on normalized inputs ``x`` [H, in] and targets ``y`` [H, D]."""
+    out: tuple[Tensor, Tensor] = model(x.unsqueeze(0).expand(model.num_members, -1, -1))
+    return (out[0] - y).square().mean(dim=(1, 2))
+
+
+@torch.no_grad()
+def holdout_nll(model: GaussianEnsemble, x: Tensor, y: Tensor) -> Tensor:
+    """Per-member Gaussian NLL [E] in nats per row (summed over the D target dims, with the
+    ``log 2 pi`` constant), averaged over the rows of ``x`` [H, in] (normalized), ``y`` [H, D]."""
+    out: tuple[Tensor, Tensor] = model(x.unsqueeze(0).expand(model.num_members, -1, -1))
+    mean, logvar = out
+    per_dim = (mean - y).square() * torch.exp(-logvar) + logvar + math.log(2.0 * math.pi)
+    return 0.5 * per_dim.sum(dim=2).mean(dim=1)
+
+
+def improved_members(best: Tensor, current: Tensor, threshold: float) -> Tensor:
+    """Members whose ``current`` holdout MSE beats ``best`` by more than ``threshold`` (relative).
+
+    ``(best - current) / best > threshold``, the original ``_save_best`` test; NaN never improves.
+    """
+    return (best - current) / best > threshold
+
+
+def select_elites(mse: Tensor, num_elites: int) -> Tensor:
+    """Indices of the ``num_elites`` lowest holdout MSEs, best first (ties: lower index first)."""
+    return torch.argsort(mse, stable=True)[:num_elites]
+
+
+class _Snapshots:
+    """Per-member best weights, holdout MSE and epoch of the current training call."""
+
+    def __init__(self, model: GaussianEnsemble) -> None:
+        self.params = [p.detach().clone() for p in (*model.weights, *model.biases)]
+        self.best = torch.full((model.num_members,), INITIAL_BEST, device=model.device,
+                               dtype=model.dtype)
+        self.best_epoch = [-1] * model.num_members
+
+    def update(self, model: GaussianEnsemble, mse: Tensor, epoch: int, threshold: float) -> bool:
+        improved = improved_members(self.best, mse, threshold)
+        if not bool(improved.any()):
+            return False
+        for snap, p in zip(self.params, (*model.weights, *model.biases), strict=True):
+            snap[improved] = p.detach()[improved]
+        self.best = torch.where(improved, mse, self.best)
+        for i in improved.nonzero().flatten().tolist():
+            self.best_epoch[i] = epoch
+        return True
+
+    @torch.no_grad()
+    def restore(self, model: GaussianEnsemble) -> None:
+        # A member that never snapshot (NaN holdout loss) keeps its current weights.
+        have = torch.tensor([e >= 0 for e in self.best_epoch], device=model.device)
+        for snap, p in zip(self.params, (*model.weights, *model.biases), strict=True):
+            p[have] = snap[have]
+
+
+def _check_inputs(model: GaussianEnsemble, inputs: Tensor, targets: Tensor,
+                  config: EnsembleConfig) -> None:
+    if inputs.ndim != 2 or inputs.shape[1] != model.in_dim:
+        raise ValueError(f"inputs must be [N, {model.in_dim}], got {tuple(inputs.shape)}")
+    if targets.shape != (inputs.shape[0], model.out_dim):
+        raise ValueError(f"targets must be [N, {model.out_dim}], got {tuple(targets.shape)}")
+    if inputs.shape[0] < 2:
+        raise ValueError("need at least 2 rows (one for training, one for the holdout)")
+    if (config.num_members, config.num_elites) != (model.num_members, model.num_elites):
+        raise ValueError("config.num_members/num_elites differ from the model's")
+
+
+def train_ensemble(
+    model: GaussianEnsemble, inputs: Tensor, targets: Tensor, config: EnsembleConfig,
+    generator: torch.Generator, *, max_epochs: int | None = None,
+    optimizer: torch.optim.Optimizer | None = None,
+) -> dict[str, Any]:
+    """Fit ``model`` on ``inputs`` ``[s, a]`` [N, in] and ``targets`` ``[r, s'-s]`` [N, D].
+
+    Args:
+        model: the ensemble, trained in place (warm start: its weights are never reset).
+        inputs, targets: raw (unnormalized) data, e.g. from :func:`make_dataset`.
+        config: trainer hyperparameters (lr, batch size, holdout, patience, decays, ...).
+        generator: the only source of randomness (split, bootstrap, shuffles); any device.
+        max_epochs: cap on epochs for this call; ``None`` uses ``config.max_epochs``; ``0`` or
+            ``None`` with ``config.max_epochs == 0`` means no cap (the original has none).
+        optimizer: Adam state to continue (see module doc); ``None`` makes a fresh one.
+
+    Returns:
+        Metrics: ``epochs``, ``grad_steps``, ``num_train``, ``num_holdout``, ``train_loss``
+        (mean per-step loss of the last epoch), ``holdout_mse`` (per member, after restore),
+        ``holdout_mse_history`` (per epoch, per member, before restore), ``best_epoch`` (per
+        member, 0-based epoch of its restored snapshot, -1 if none), ``elites`` (best first),
+        ``holdout_nll_elites`` (per elite, nats per row) and ``val_loss`` (mean elite holdout
+        MSE, the original's reported metric).
+    """
+    _check_inputs(model, inputs, targets, config)
+    device, dtype = model.device, model.dtype
+    inputs = inputs.to(device=device, dtype=dtype)
+    targets = targets.to(device=device, dtype=dtype)
+    n = inputs.shape[0]
+    num_holdout = max(1, min(int(n * config.holdout_ratio), config.max_holdout))
+    perm = torch.randperm(n, generator=generator, device=generator.device).to(device)
+    hold_rows, train_rows = perm[:num_holdout], perm[num_holdout:]
+    model.normalizer.fit(inputs[train_rows])
+    train_x, train_y = model.normalizer(inputs[train_rows]), targets[train_rows]
+    hold_x, hold_y = model.normalizer(inputs[hold_rows]), targets[hold_rows]
+    n_train = train_x.shape[0]
+
+    opt = optimizer if optimizer is not None else make_optimizer(model, config)
+    cap = config.max_epochs if max_epochs is None else max_epochs
+    idxs = torch.randint(n_train, (model.num_members, n_train), generator=generator,
+                         device=generator.device).to(device)
+    snaps = _Snapshots(model)
+    history: list[list[float]] = []
+    epochs_since_update, grad_steps = 0, 0
+    train_loss = float("nan")
+    while cap <= 0 or len(history) < cap:
+        loss_sum = torch.zeros((), device=device, dtype=dtype)
+        for start in range(0, n_train, config.batch_size):
+            batch = idxs[:, start : start + config.batch_size]
+            loss_sum += train_step(model, opt, train_x[batch], train_y[batch], config)
+            grad_steps += 1
+        train_loss = loss_sum.item() / math.ceil(n_train / config.batch_size)
+        shuffle = torch.rand(idxs.shape, generator=generator, device=generator.device)
+        idxs = idxs.gather(1, torch.argsort(shuffle, dim=1).to(device))
+        mse = holdout_mse(model, hold_x, hold_y)
+        if snaps.update(model, mse, len(history), config.improvement_threshold):
+            epochs_since_update = 0
+        else:
+            epochs_since_update += 1
+        history.append(mse.tolist())
+        if epochs_since_update > config.patience:
+            break
+
+    snaps.restore(model)
+    mse = holdout_mse(model, hold_x, hold_y)
+    elites = select_elites(mse, model.num_elites)
+    model.elites.copy_(elites)
+    nll = holdout_nll(model, hold_x, hold_y)[elites]
+    return {
+        "epochs": len(history),
+        "grad_steps": grad_steps,
+        "num_train": n_train,
+        "num_holdout": num_holdout,
+        "train_loss": train_loss,
+        "holdout_mse": mse.tolist(),
+        "holdout_mse_history": history,
+        "best_epoch": list(snaps.best_epoch),
+        "elites": elites.tolist(),
+        "holdout_nll_elites": nll.tolist(),
+        "val_loss": float(mse[elites].mean()),
+    }

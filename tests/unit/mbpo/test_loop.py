@@ -1,0 +1,129 @@
+"""A tiny MBPO run end to end: files, finite losses, determinism, exact resume after a kill."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from boundcheck.agents import SAC
+from boundcheck.mbpo.loop import resume_run, start_run, train
+from boundcheck.mbpo.setup import resolve_config
+from boundcheck.runs import RunDir
+
+TINY = {
+    "total_steps": 400, "epoch_length": 100, "init_exploration_steps": 200,
+    "model_train_freq": 50, "updates_per_step": 1, "rollout_batch_size": 200,
+    "ensemble.max_epochs": 3, "ensemble.hidden_width": 32, "sac.hidden_width": 32,
+    "eval_episodes": 1,
+}
+
+
+def tiny_config(**extra):
+    return resolve_config("Pendulum-v1", overrides={**TINY, **extra})
+
+
+def run_tiny(out: Path, seed: int = 0, **extra) -> RunDir:
+    run, state = start_run(tiny_config(**extra), out, seed=seed, device=torch.device("cpu"),
+                           force=False)
+    train(run, state)
+    return run
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory) -> RunDir:
+    return run_tiny(tmp_path_factory.mktemp("runs") / "a")
+
+
+def test_files_and_metrics(tiny_run: RunDir) -> None:
+    records = tiny_run.read_metrics()
+    assert [r["epoch"] for r in records] == [0, 1]
+    assert records[-1]["env_steps"] == 400
+    for r in records:
+        for key in ("q1_loss", "q2_loss", "actor_loss", "alpha", "model/holdout_mse",
+                    "model/holdout_nll", "eval/return_mean", "rollout/k"):
+            matching = [k for k in r if k.endswith(key)]
+            assert matching, key
+            assert all(math.isfinite(r[k]) for k in matching), (key, r)
+    assert tiny_run.epochs() == [0, 1]
+    assert tiny_run.model_epochs() == [0, 1]
+    cfg = tiny_run.read_config()
+    assert cfg["config"]["env"] == "Pendulum-v1" and cfg["config"]["seed"] == 0
+    buffer = tiny_run.load_buffer(1)
+    assert buffer["obs"].shape == (400, 3)
+    labels = buffer["epoch"]
+    assert (labels[:200] == -1).all() and (labels[200:300] == 0).all()
+    assert (labels[300:] == 1).all()
+    assert (tiny_run.path / "timings.jsonl").exists()
+
+
+def test_checkpoint_round_trip(tiny_run: RunDir) -> None:
+    policy = tiny_run.load_policy(1)
+    cfg = tiny_config()
+    agent = SAC(3, 1, cfg.sac, device="cpu", generator=torch.Generator().manual_seed(1))
+    agent.load_state_dict(policy)
+    obs = np.random.default_rng(0).normal(size=(5, 3)).astype(np.float32)
+    again = SAC(3, 1, cfg.sac, device="cpu", generator=torch.Generator().manual_seed(2))
+    again.load_state_dict(policy)
+    assert np.array_equal(agent.act(obs, deterministic=True), again.act(obs, deterministic=True))
+
+
+def test_same_seed_same_metrics(tiny_run: RunDir, tmp_path: Path) -> None:
+    other = run_tiny(tmp_path / "b")
+    assert other.metrics_path.read_bytes() == tiny_run.metrics_path.read_bytes()
+    different = run_tiny(tmp_path / "c", seed=1)
+    assert different.metrics_path.read_bytes() != tiny_run.metrics_path.read_bytes()
+
+
+def test_resume_after_interrupt_is_exact(tiny_run: RunDir, tmp_path: Path) -> None:
+    out = tmp_path / "killed"
+    run, state = start_run(tiny_config(), out, seed=0, device=torch.device("cpu"), force=False)
+
+    def die(info: dict) -> None:
+        if info["env_steps"] == 350:  # mid epoch 1, after epoch 0's checkpoint
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train(run, state, progress=die)
+    assert RunDir.open(out).epochs() == [0]
+    run, state, _ = resume_run(out, device=torch.device("cpu"))
+    assert state.epoch == 1 and state.env_steps == 300
+    train(run, state)
+    assert run.metrics_path.read_bytes() == tiny_run.metrics_path.read_bytes()
+
+
+def test_sac_ablation_has_no_model(tmp_path: Path) -> None:
+    run = run_tiny(tmp_path / "sac", algo="sac")
+    assert run.model_epochs() == []
+    assert not any(k.startswith("model/") for k in run.read_metrics()[-1])
+
+
+def test_sigkill_then_resume_finishes(tmp_path: Path) -> None:
+    out = tmp_path / "k"
+    cmd = [sys.executable, "-m", "boundcheck", "train", "--env", "Pendulum-v1", "--out",
+           str(out), "--quiet", "--device", "cpu", "--threads", "1",
+           *[f"--set={k}={v}" for k, v in {**TINY, "total_steps": 800}.items()]]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    manifest = out / "checkpoints" / "epoch_0000" / "MANIFEST.json"
+    deadline = time.time() + 120
+    while not manifest.exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    assert manifest.exists(), proc.stderr.read().decode() if proc.stderr else ""
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    resumed = subprocess.run([sys.executable, "-m", "boundcheck", "train", "--out", str(out),
+                              "--resume", "--json", "--device", "cpu", "--threads", "1"],
+                             capture_output=True, text=True, check=False)
+    assert resumed.returncode == 0, resumed.stderr
+    summary = json.loads(resumed.stdout)
+    assert summary["env_steps"] == 800
+    assert [r["epoch"] for r in RunDir.open(out).read_metrics()] == list(range(6))

@@ -1,0 +1,37 @@
+"""Shared helpers for the dynamics-ensemble tests: small configs so that training stays fast."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+import torch
+
+from boundcheck.config import EnsembleConfig
+from boundcheck.models import GaussianEnsemble
+
+OBS_DIM, ACT_DIM = 2, 1
+
+
+def small_config(**overrides: object) -> EnsembleConfig:
+    """A 4-member, 2-elite ensemble of 2x32 SiLU MLPs (the paper's is 7/5, 4x200)."""
+    fields: dict[str, object] = {
+        "num_members": 4, "num_elites": 2, "hidden_width": 32, "num_hidden": 2,
+    }
+    fields.update(overrides)
+    num_hidden = int(fields["num_hidden"])  # type: ignore[call-overload]
+    fields.setdefault("weight_decay", (2.5e-5,) * num_hidden + (1e-4,))
+    return EnsembleConfig(**fields)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def make_model() -> Callable[..., GaussianEnsemble]:
+    """Factory: ``make_model(seed, config=None, dtype=float32)`` on the CPU."""
+
+    def make(seed: int = 0, config: EnsembleConfig | None = None,
+             dtype: torch.dtype = torch.float32) -> GaussianEnsemble:
+        gen = torch.Generator().manual_seed(seed)
+        return GaussianEnsemble(OBS_DIM, ACT_DIM, config or small_config(), generator=gen,
+                                dtype=dtype)
+
+    return make
