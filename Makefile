@@ -21,12 +21,17 @@ $(STAMP): pyproject.toml Makefile
 
 BC := $(VENV)/bin/boundcheck
 
-# The main job on embedded defaults: the bound formulas, k*, and the exact finite-MDP checks.
+DEMO_ENV ?= InvertedPendulum-v5
+DEMO_STEPS ?= 1500
+
+# The main job on embedded defaults: the bound formulas, k*, the exact finite-MDP checks, then a
+# short MBPO run (paper settings, minutes on 2 CPU cores) whose checkpoints the analyses read.
 demo: install
 	mkdir -p $(DEMO_OUT)
 	$(BC) bounds --gamma 0.99 --r-max 1 --eps-m 0.01 --eps-pi 0.01 --k 5 --slope 0.5
 	$(BC) optimal-k --gamma 0.99 --eps-pi 0.1 --eps-m 0.05 --k-max 80 --plot $(DEMO_OUT)/k_star.png
 	$(BC) verify-tabular --mdps 1000 --seed 0 --out $(DEMO_OUT)/verify-tabular
+	$(BC) train --env $(DEMO_ENV) --steps $(DEMO_STEPS) --seed 0 --force --out $(DEMO_OUT)/runs/$(DEMO_ENV)
 	@echo "demo outputs in $(DEMO_OUT)/"
 
 test: install

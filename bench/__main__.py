@@ -19,7 +19,7 @@ from typing import Any
 #: name -> (module, kwargs for a full run, kwargs for --quick)
 BENCHMARKS: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
     "tabular": ("bench.tabular", {}, {"instances": 1000}),
-    "sac": ("bench.sac", {}, {}),
+    "sac": ("bench.sac", {"compile": True}, {}),
     "ensemble": ("bench.ensemble", {}, {}),
     "loop": ("bench.loop", {}, {"epochs": 1}),
 }

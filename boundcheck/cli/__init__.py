@@ -12,7 +12,7 @@ from boundcheck.cli.common import EXIT_BAD_INPUT, EXIT_FAILURE, BadInput, Comman
 
 def build_app() -> typer.Typer:
     """Assemble the app (imports of the command modules happen here, not at package import)."""
-    from boundcheck.cli import bounds, optimal_k, train, verify_tabular
+    from boundcheck.cli import bounds, optimal_k, plot_runs, train, verify_tabular
 
     app = typer.Typer(
         name="boundcheck",
@@ -26,6 +26,7 @@ def build_app() -> typer.Typer:
     app.command("optimal-k")(optimal_k.command)
     app.command("verify-tabular")(verify_tabular.command)
     app.command("train")(train.command)
+    app.command("plot-runs")(plot_runs.command)
     return app
 
 

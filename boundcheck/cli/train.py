@@ -106,7 +106,6 @@ def command(
     with _progress_bar(quiet or as_json, cfg.total_steps, state.env_steps) as (bar, callback):
         last = train(run, state, progress=callback)
         del bar
-    last.pop("_timings", None)
     summary = {"run": str(run.path), "env": cfg.env, "algo": cfg.algo, "seed": state.seed,
                "device": str(dev), "env_steps": state.env_steps, "epochs": state.epoch,
                "wall_seconds": time.perf_counter() - start, "last_epoch": last}

@@ -8,10 +8,11 @@ Theorem 4.3 consumes). ``boundcheck optimal-k --from FILE`` reads exactly that k
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
+
+from boundcheck.runs.atomic import JsonFileError, read_json_object
 
 
 class ResultsFileError(ValueError):
@@ -31,12 +32,10 @@ class TheoryInputs:
 def read_theory_inputs(path: Path) -> TheoryInputs:
     """Read ``optimal_k_inputs`` from a results file (raises ResultsFileError)."""
     try:
-        doc = json.loads(Path(path).read_text())
-    except OSError as exc:
-        raise ResultsFileError(f"cannot read {path}: {exc.strerror}") from None
-    except json.JSONDecodeError as exc:
-        raise ResultsFileError(f"{path} is not valid JSON ({exc.msg})") from None
-    inputs = doc.get("optimal_k_inputs") if isinstance(doc, dict) else None
+        doc = read_json_object(path, "results file")
+    except JsonFileError as exc:
+        raise ResultsFileError(str(exc)) from None
+    inputs = doc.get("optimal_k_inputs")
     if not isinstance(inputs, dict):
         raise ResultsFileError(f"{path} has no 'optimal_k_inputs' object "
                                "(is it a measure-generalization results.json?)")

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from boundcheck.config import TrainConfig, to_dict
+from boundcheck.config import BASE, TrainConfig, apply_overrides, to_dict
 from boundcheck.envs import make_env
 from boundcheck.mbpo import checkpoint as ckpt
 from boundcheck.mbpo import steps
@@ -60,8 +60,6 @@ def start_run(config: TrainConfig, out: Path, *, seed: int, device: torch.device
 
 def resume_run(out: Path, *, device: torch.device) -> tuple[RunDir, TrainState, TrainConfig]:
     """Open ``out`` and restore its last complete checkpoint (or restart it if it has none)."""
-    from boundcheck.config import BASE, apply_overrides
-
     run = RunDir.open(out)
     saved = dict(run.read_config()["config"])
     seed = int(saved.pop("seed"))
@@ -92,16 +90,19 @@ def train(run: RunDir, state: TrainState, *, progress: ProgressFn | None = None)
     total_epochs = cfg.epochs
     retention = Retention(model_stride=cfg.model_checkpoint_stride, last_epoch=total_epochs - 1)
     while state.epoch < total_epochs:
-        last = run_epoch(state, eval_env, progress, last)
-        _save(run, state, last, retention)
+        last, timer = run_epoch(state, eval_env, progress, last)
+        _save(run, state, last, timer, retention)
         state.epoch += 1
     eval_env.close()
     return last
 
 
 def run_epoch(state: TrainState, eval_env: Any, progress: ProgressFn | None,
-              last: dict[str, Any]) -> dict[str, Any]:
-    """One epoch of real steps, model training, rollouts and policy updates; its metrics."""
+              last: dict[str, Any]) -> tuple[dict[str, Any], PhaseTimer]:
+    """One epoch of real steps, model training, rollouts and policy updates.
+
+    Returns the epoch's metrics record and its wall-clock phase times.
+    """
     cfg = state.config
     timer = PhaseTimer()
     epoch_start = time.perf_counter()
@@ -139,8 +140,7 @@ def run_epoch(state: TrainState, eval_env: Any, progress: ProgressFn | None,
         "train/episodes": len(returns),
         "train/return_mean": float(np.mean(returns)) if returns else None,
     })
-    record["_timings"] = timer.seconds
-    return record
+    return record, timer
 
 
 def _model_record(record: dict[str, Any], metrics: dict[str, Any]) -> None:
@@ -155,16 +155,15 @@ def _model_record(record: dict[str, Any], metrics: dict[str, Any]) -> None:
     })
 
 
-def _save(run: RunDir, state: TrainState, record: dict[str, Any], retention: Retention) -> None:
-    timings = record.pop("_timings")
+def _save(run: RunDir, state: TrainState, record: dict[str, Any], timer: PhaseTimer,
+          retention: Retention) -> None:
     start = time.perf_counter()
     run.save_checkpoint(
         state.epoch, policy=ckpt.policy_payload(state), rng=ckpt.rng_payload(state),
         buffer=ckpt.real_buffer_arrays(state.real), model=ckpt.model_payload(state),
         metrics=record, retention=retention, resume=ckpt.resume_payload(state))
-    timings["checkpoint"] = time.perf_counter() - start
-    append_jsonl(run.path / "timings.jsonl", {"epoch": state.epoch, **timings})
-    record["_timings"] = timings
+    timer.add("checkpoint", start)
+    append_jsonl(run.path / "timings.jsonl", {"epoch": state.epoch, **timer.seconds})
 
 
 def _report(progress: ProgressFn | None, state: TrainState, last: dict[str, Any],

@@ -7,7 +7,6 @@ an optional JSON config file + ``--set key=value`` overrides, applied in that or
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ import torch
 
 from boundcheck.config import BASE, ConfigError, TrainConfig, apply_overrides
 from boundcheck.envs import get_spec
+from boundcheck.runs.atomic import JsonFileError, read_json_object
 
 
 def parse_set_options(items: Sequence[str]) -> dict[str, str]:
@@ -32,13 +32,9 @@ def parse_set_options(items: Sequence[str]) -> dict[str, str]:
 def read_config_file(path: Path) -> dict[str, Any]:
     """A JSON object of (nested or dotted) config keys; a run's ``config.json`` also works."""
     try:
-        doc = json.loads(Path(path).read_text())
-    except OSError as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"config file {path} is not valid JSON ({exc.msg})") from None
-    if not isinstance(doc, dict):
-        raise ConfigError(f"config file {path} must hold a JSON object")
+        doc = read_json_object(path, "config file")
+    except JsonFileError as exc:
+        raise ConfigError(str(exc)) from None
     if "config" in doc and "format" in doc:  # a run directory's config.json
         doc = doc["config"]
     return dict(doc)

@@ -144,6 +144,27 @@ def append_jsonl(path: Path | str, record: Mapping[str, Any]) -> None:
         fsync_dir(path.parent)
 
 
+class JsonFileError(ValueError):
+    """A JSON file that cannot be read, does not parse, or is not a JSON object."""
+
+
+def read_json_object(path: Path | str, what: str = "file") -> dict[str, Any]:
+    """Read a file holding one JSON object; raises :class:`JsonFileError` with a one-line reason.
+
+    ``what`` names the file in the message (e.g. ``"config file"``).
+    """
+    try:
+        doc = json.loads(Path(path).read_text())
+    except OSError as exc:
+        raise JsonFileError(f"cannot read {what} {path}: {exc.strerror}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8 text"
+        raise JsonFileError(f"{what} {path} is not valid JSON ({reason})") from None
+    if not isinstance(doc, dict):
+        raise JsonFileError(f"{what} {path} must hold a JSON object")
+    return doc
+
+
 def read_jsonl(path: Path | str) -> list[dict[str, Any]]:
     """All complete records of a JSON-lines file (``[]`` if it does not exist).
 

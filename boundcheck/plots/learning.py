@@ -1,0 +1,31 @@
+"""Figure: evaluation return against real env steps, one curve per run (from metrics.jsonl)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from boundcheck.plots.style import new_figure, save_figure
+
+
+def plot_learning_curves(runs: Mapping[str, Sequence[Mapping[str, Any]]], path: Path, *,
+                         title: str = "") -> Path:
+    """One line per run label: ``eval/return_mean`` against ``env_steps`` (± std if recorded)."""
+    fig, ax = new_figure(5.0, 3.4)
+    for i, (label, records) in enumerate(runs.items()):
+        rows = [r for r in records if r.get("eval/return_mean") is not None]
+        steps = [r["env_steps"] for r in rows]
+        mean = [r["eval/return_mean"] for r in rows]
+        ax.plot(steps, mean, color=f"C{i}", label=label, marker="o", markersize=2.5)
+        std = [r.get("eval/return_std") for r in rows]
+        if rows and all(s is not None for s in std):
+            lo = [m - s for m, s in zip(mean, std, strict=True)]
+            hi = [m + s for m, s in zip(mean, std, strict=True)]
+            ax.fill_between(steps, lo, hi, color=f"C{i}", alpha=0.2, linewidth=0)
+    ax.set_xlabel("real environment steps (exploration included)")
+    ax.set_ylabel("evaluation return")
+    if title:
+        ax.set_title(title)
+    ax.legend(frameon=False)
+    return save_figure(fig, path)

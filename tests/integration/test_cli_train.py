@@ -1,0 +1,99 @@
+"""``boundcheck train`` end to end through the CLI: outputs, resume, bad input, tampering."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from boundcheck.cli import main
+
+TINY = ["--set", "epoch_length=100", "--set", "init_exploration_steps=200",
+        "--set", "model_train_freq=50", "--set", "updates_per_step=1",
+        "--set", "rollout_batch_size=200", "--set", "ensemble.max_epochs=3",
+        "--set", "ensemble.hidden_width=32", "--set", "sac.hidden_width=32"]
+
+
+def train(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["train", "--env", "Pendulum-v1", "--device", "cpu", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_train_json_summary_and_resume_refusal(capsys, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    code, stdout, err = train(capsys, "--steps", "300", "--out", str(out), "--json", *TINY)
+    assert code == 0, err
+    summary = json.loads(stdout)
+    assert summary["env_steps"] == 300 and summary["epochs"] == 1
+    assert summary["last_epoch"]["epoch"] == 0
+    # An existing run is never overwritten without --force.
+    code, _, err = train(capsys, "--steps", "300", "--out", str(out), *TINY)
+    assert code == 2 and "--out" in err and "--force" in err
+    code, _, err = train(capsys, "--steps", "300", "--out", str(out), "--force", "--quiet",
+                         *TINY)
+    assert code == 0, err
+    # Resuming a finished run is a no-op that still succeeds.
+    code, stdout, err = train(capsys, "--out", str(out), "--resume", "--json")
+    assert code == 0, err
+    assert json.loads(stdout)["env_steps"] == 300
+
+
+def test_tampered_checkpoint_is_refused(capsys, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    assert train(capsys, "--steps", "300", "--out", str(out), "--quiet", *TINY)[0] == 0
+    policy = out / "checkpoints" / "epoch_0000" / "policy.pt"
+    data = bytearray(policy.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    policy.write_bytes(bytes(data))
+    code, _, err = train(capsys, "--out", str(out), "--resume")
+    assert code == 2
+    assert "checksum" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--env", "Hopper"], "--env"),
+        (["--steps", "-5"], "--steps"),
+        (["--set", "no.such.key=1"], "--set"),
+        (["--set", "sac.lr=abc"], "--set"),
+        (["--set", "novalue"], "--set"),
+        (["--config", "/nonexistent/config.json"], "--config"),
+        (["--device", "tpu"], "--device"),
+        (["--algo", "ppo"], "--algo"),
+        (["--resume", "--force"], "--resume"),
+        (["--threads", "0"], "--threads"),
+    ],
+)
+def test_bad_input_exit_2(capsys, tmp_path: Path, args: list[str], needle: str) -> None:
+    code = main(["train", "--out", str(tmp_path / "r"), *args])
+    _, err = capsys.readouterr()
+    assert code == 2, err
+    assert needle in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_resume_of_missing_run(capsys, tmp_path: Path) -> None:
+    code, _, err = train(capsys, "--out", str(tmp_path / "none"), "--resume")
+    assert code == 2 and "--out" in err
+
+
+def test_unreadable_config_file(capsys, tmp_path: Path) -> None:
+    bad = tmp_path / "c.json"
+    bad.write_text("{oops")
+    code, _, err = train(capsys, "--out", str(tmp_path / "r"), "--config", str(bad))
+    assert code == 2 and "--config" in err and "not valid JSON" in err
+
+
+def test_plot_runs(capsys, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    assert train(capsys, "--steps", "400", "--out", str(out), "--quiet", *TINY)[0] == 0
+    fig = tmp_path / "curves.png"
+    code = main(["plot-runs", str(out), "--out", str(fig)])
+    _, err = capsys.readouterr()
+    assert code == 0, err
+    assert fig.read_bytes()[:4] == b"\x89PNG"
+    code = main(["plot-runs", str(tmp_path / "missing"), "--out", str(fig)])
+    _, err = capsys.readouterr()
+    assert code == 2 and "RUNS" in err
