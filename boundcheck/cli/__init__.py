@@ -12,7 +12,14 @@ from boundcheck.cli.common import EXIT_BAD_INPUT, EXIT_FAILURE, BadInput, Comman
 
 def build_app() -> typer.Typer:
     """Assemble the app (imports of the command modules happen here, not at package import)."""
-    from boundcheck.cli import bounds, optimal_k, plot_runs, train, verify_tabular
+    from boundcheck.cli import (
+        bounds,
+        measure_generalization,
+        optimal_k,
+        plot_runs,
+        train,
+        verify_tabular,
+    )
 
     app = typer.Typer(
         name="boundcheck",
@@ -27,6 +34,7 @@ def build_app() -> typer.Typer:
     app.command("verify-tabular")(verify_tabular.command)
     app.command("train")(train.command)
     app.command("plot-runs")(plot_runs.command)
+    app.command("measure-generalization")(measure_generalization.command)
     return app
 
 

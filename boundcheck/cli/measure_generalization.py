@@ -1,0 +1,164 @@
+"""``boundcheck measure-generalization``: the paper's model-generalization experiment (Sec. 4.3).
+
+See docs/measure-generalization.md. Validates the options, resolves π_D, runs
+:func:`boundcheck.experiments.generalization.measure_generalization` under a progress bar and
+writes the outputs (:mod:`boundcheck.experiments.gen_io`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from boundcheck.cli.common import (
+    JsonOption,
+    QuietOption,
+    bad_input,
+    emit_json,
+    ensure_dir,
+    stderr_console,
+    stdout_console,
+)
+
+
+def _opt(name: str, text: str) -> Any:
+    return typer.Option(name, help=text)
+
+
+def command(
+    train_size: Annotated[str, _opt("--train-size", "Training-set sizes, e.g. 5k,60k "
+                                    "(k = 1,000, M = 1,000,000; at most 1M).")],
+    run: Annotated[Path | None, _opt("--run", "Run directory of pi_D (default: the newest "
+                                     "under ./runs, else data/reference).")] = None,
+    epoch: Annotated[int | None, _opt("--epoch", "Epoch of pi_D (default: the last).")] = None,
+    seeds: Annotated[int, _opt("--seeds", "Repetitions; slopes reported as mean +- std.")] = 1,
+    seed: Annotated[int, _opt("--seed", "Base seed of every random stream.")] = 0,
+    snapshots: Annotated[int, _opt("--snapshots", "Policy snapshots S per size.")] = 6,
+    eval_steps: Annotated[int, _opt("--eval-steps", "Real transitions M per policy.")] = 2000,
+    kl_max: Annotated[float, _opt("--kl-max", "Largest KL target of the snapshots (nats).")]
+    = 1.0,
+    kl_min: Annotated[float, _opt("--kl-min", "Smallest KL target (geometric grid).")] = 0.01,
+    max_updates: Annotated[int, _opt("--max-updates", "SAC update budget per size.")] = 20_000,
+    check_every: Annotated[int, _opt("--check-every", "Updates between KL checks.")] = 10,
+    rollout_length: Annotated[int | None, _opt(
+        "--rollout-length", "Model rollout length k (default: the run's k at --epoch).")] = None,
+    rollout_batch: Annotated[int | None, _opt(
+        "--rollout-batch", "Rollout starts per refresh (default: the run's).")] = None,
+    model_max_epochs: Annotated[int | None, _opt(
+        "--model-max-epochs", "Cap on ensemble training epochs (default: the run's).")] = None,
+    tv_samples: Annotated[int, _opt("--tv-samples", "Monte Carlo draws per transition for "
+                                    "the TV (runs with known noise).")] = 256,
+    local_points: Annotated[int, _opt("--local-points", "Points of smallest shift in the "
+                                      "local slope (pi_D included).")] = 4,
+    out: Annotated[Path | None, _opt("--out", "Output folder (default "
+                                     "generalization/<run>-epoch<E>).")] = None,
+    force: Annotated[bool, _opt("--force", "Replace the results in an existing --out.")] = False,
+    device: Annotated[str, _opt("--device", "auto, cpu or cuda.")] = "auto",
+    threads: Annotated[int | None, _opt("--threads", "torch CPU threads.")] = None,
+    quiet: QuietOption = False,
+    as_json: JsonOption = False,
+) -> int:
+    """Model error against policy shift for models trained on N transitions of pi_D."""
+    import torch
+
+    from boundcheck.config import ConfigError
+    from boundcheck.experiments.gen_io import RESULTS_FILE, write_outputs
+    from boundcheck.experiments.gen_source import GeneralizationInputError, resolve_source
+    from boundcheck.experiments.generalization import (
+        GeneralizationConfig,
+        measure_generalization,
+    )
+    from boundcheck.experiments.sizes import parse_sizes
+    from boundcheck.mbpo.setup import resolve_device
+
+    try:
+        sizes = parse_sizes(train_size)
+    except ValueError as exc:
+        bad_input("--train-size", str(exc))
+    if min(sizes) < 2:
+        bad_input("--train-size", "a model needs at least 2 transitions (one held out)")
+    _check_min({"--seeds": (seeds, 1), "--snapshots": (snapshots, 1),
+                "--eval-steps": (eval_steps, 2), "--max-updates": (max_updates, 1),
+                "--check-every": (check_every, 1), "--tv-samples": (tv_samples, 2),
+                "--local-points": (local_points, 2), "--rollout-length": (rollout_length, 1),
+                "--rollout-batch": (rollout_batch, 1),
+                "--model-max-epochs": (model_max_epochs, 1), "--threads": (threads, 1)})
+    if not 0.0 < kl_min <= kl_max:
+        bad_input("--kl-min", f"need 0 < --kl-min <= --kl-max, got {kl_min} and {kl_max}")
+    if threads is not None:
+        torch.set_num_threads(threads)
+    try:
+        dev = resolve_device(device)
+    except ConfigError as exc:
+        bad_input("--device", str(exc))
+    try:
+        source = resolve_source(run, epoch, runs_root=Path("runs"),
+                                reference_dir=Path("data") / "reference")
+    except GeneralizationInputError as exc:
+        bad_input(exc.option, str(exc))
+    out_dir = out or Path("generalization") / f"{source.run.path.name}-epoch{source.epoch}"
+    if (out_dir / RESULTS_FILE).exists() and not force:
+        bad_input("--out", f"{out_dir} already holds {RESULTS_FILE}; pass --force to replace it")
+    ensure_dir("--out", out_dir)
+    cfg = GeneralizationConfig(
+        train_sizes=tuple(sizes), seeds=seeds, seed=seed, snapshots=snapshots,
+        eval_steps=eval_steps, kl_min=kl_min, kl_max=kl_max, max_updates=max_updates,
+        check_every=check_every, local_points=local_points, tv_samples=tv_samples,
+        rollout_length=rollout_length, rollout_batch_size=rollout_batch,
+        model_max_epochs=model_max_epochs)
+    progress = Progress(TextColumn("{task.description}"), BarColumn(),
+                        TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
+                        TimeRemainingColumn(), console=stderr_console(),
+                        disable=quiet or as_json, refresh_per_second=4)
+    with progress:
+        task = progress.add_task("starting", total=1.0)
+
+        def report(info: dict[str, Any]) -> None:
+            progress.update(task, description=info["description"], completed=info["completed"],
+                            total=info["total"])
+
+        result = measure_generalization(cfg, source, device=dev, progress=report)
+        paths = write_outputs(result, out_dir)
+    if as_json:
+        emit_json({**result.doc, "files": paths})
+    elif not quiet:
+        _render(result.doc, paths)
+    return 0
+
+
+def _check_min(values: dict[str, tuple[int | None, int]]) -> None:
+    for option, (value, minimum) in values.items():
+        if value is not None and value < minimum:
+            bad_input(option, f"must be >= {minimum}, got {value}")
+
+
+def _fmt(summary: dict[str, Any] | None) -> str:
+    if summary is None:
+        return "-"
+    std = summary.get("std")
+    return f"{summary['mean']:.4g}" + ("" if std is None or std != std else f" ± {std:.2g}")
+
+
+def _render(doc: dict[str, Any], paths: dict[str, str]) -> None:
+    from rich.table import Table
+
+    console = stdout_console()
+    y = doc["model_error"]["primary"]
+    src = doc["source"]
+    table = Table(title=f"{src['env']}, pi_D = {src['run']} epoch {src['epoch']}: "
+                        f"d({y})/d(Pinsker TV)")
+    for col in ("N", "local slope", "all-points slope", f"{y} at pi_D", "eps_pi (MBPO interval)"):
+        table.add_column(col, justify="right")
+    for size in doc["sizes"]:
+        slopes = size["slopes"][y]["pinsker_tv"]
+        table.add_row(f"{size['train_size']:,}", _fmt(slopes["local"]), _fmt(slopes["linear"]),
+                      _fmt(size["eps_m_at_pi_d"][y]), _fmt(size["eps_pi_interval"]))
+    console.print(table)
+    if not doc["model_error"]["tv_available"]:
+        console.print(f"TV unavailable: {doc['model_error']['tv_unavailable_reason']}")
+    for warning in doc["warnings"]:
+        console.print(f"note: {warning}")
+    console.print("wrote " + ", ".join(paths.values()))

@@ -1,0 +1,178 @@
+"""Continued policy optimisation from π_D on a fixed model, with KL-spaced policy snapshots.
+
+Paper Section 4.3 (PAPER.md, "The model-generalization experiment"): "continue policy
+optimization while measuring the model's loss on all intermediate policies", the model never
+retrained. The continuation is MBPO's own policy step (:mod:`boundcheck.mbpo.steps`): branched
+model rollouts of length k from uniformly drawn states of the collected data set, refreshed
+every ``rollout_every`` updates, and SAC updates on batches with ``real_ratio`` (5%) real rows
+from that data set. SAC resumes from π_D's full saved state (actor, critics, targets, α, Adam).
+
+Snapshot rule. Every ``check_every`` updates the mean KL(π ‖ π_D) over a fixed random subset
+of π_D's collected states is computed. The targets form a geometric grid of S points from
+``kl_min`` to ``kl_max`` (1 nat by default): g_j = kl_min · (kl_max / kl_min)^((j−1)/(S−1)).
+The first check at which the KL reaches the next unreached g_j takes a snapshot, and every grid
+point the KL has reached is marked done (so one jump past several points gives one snapshot).
+If the update budget ``max_updates`` runs out first, the final policy is taken as one last
+snapshot (``kl_target`` None) so that the curve still has its farthest point; the stop reason
+says so. A non-finite KL (diverged SAC) stops the continuation.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import gymnasium
+import numpy as np
+import torch
+from torch import Tensor
+
+from boundcheck.agents import SAC
+from boundcheck.buffers import REAL_EXTRA, ReplayBuffer
+from boundcheck.config import RolloutSchedule, TrainConfig
+from boundcheck.envs import EnvSpec
+from boundcheck.experiments.gen_collect import Transitions
+from boundcheck.experiments.gen_measure import mean_kl
+from boundcheck.mbpo import steps
+from boundcheck.mbpo.state import EpisodeState, Streams, TrainState
+from boundcheck.models import GaussianEnsemble
+
+#: At most this many (updates, KL) pairs of the trace are kept in the results.
+TRACE_POINTS = 100
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A saved policy: ``index`` (1-based), ``updates`` since π_D, the highest grid point
+    ``kl_target`` reached (None for the budget-end snapshot), ``kl_on_data`` the mean KL on the
+    rule's π_D states, and the actor parameters."""
+
+    index: int
+    updates: int
+    kl_target: float | None
+    kl_on_data: float
+    actor: list[Tensor]
+
+
+@dataclass(frozen=True)
+class Continuation:
+    """What one continuation produced (see the module doc)."""
+
+    snapshots: list[Snapshot]
+    updates: int
+    stop_reason: str
+    kl_trace: list[tuple[int, float]]
+    kl_at_interval: float | None
+    sac_metrics: dict[str, float]
+    rollout_metrics: dict[str, float]
+
+
+def kl_grid(kl_min: float, kl_max: float, count: int) -> list[float]:
+    """The geometric grid of snapshot targets (nats); one point is ``[kl_max]``."""
+    if not 0.0 < kl_min <= kl_max or count < 1:
+        raise ValueError("need 0 < kl_min <= kl_max and count >= 1")
+    if count == 1:
+        return [kl_max]
+    return [float(x) for x in np.geomspace(kl_min, kl_max, count)]
+
+
+def continuation_state(config: TrainConfig, spec: EnvSpec, streams: Streams, seed: int,
+                       policy_state: dict[str, Any], model: GaussianEnsemble,
+                       data: Transitions, env: gymnasium.Env, *, rollout_length: int,
+                       rollout_batch_size: int, epoch: int) -> TrainState:
+    """A :class:`TrainState` whose real buffer is ``data`` and whose agent is π_D's SAC.
+
+    The rollout schedule is pinned to ``rollout_length``; ``streams`` (from ``seed``) drive the
+    SAC noise, batches, rollout starts and samples. ``env`` is only held, never stepped.
+    """
+    schedule = RolloutSchedule(min_length=rollout_length, max_length=rollout_length)
+    cfg = dataclasses.replace(config, rollout=schedule, rollout_batch_size=rollout_batch_size)
+    device = model.device
+    agent = SAC(spec.obs_dim, spec.act_dim, cfg.sac, device=device, generator=streams.torch_sac,
+                cuda_graph=device.type == "cuda")
+    agent.load_state_dict(_to_device(policy_state, device))
+    real = ReplayBuffer(spec.obs_dim, spec.act_dim, len(data), extra=REAL_EXTRA)
+    real.add_batch(data.obs, data.act, data.reward, data.next_obs, data.terminated, epoch=epoch)
+    return TrainState(config=cfg, spec=spec, device=device, seed=seed, streams=streams, env=env,
+                      agent=agent, real=real, model=model, model_optimizer=None,
+                      model_buffer=ReplayBuffer(spec.obs_dim, spec.act_dim, 1),
+                      episode=EpisodeState(obs=data.obs[0].copy()), epoch=epoch)
+
+
+def continue_sac(state: TrainState, actor_d: list[Tensor], kl_obs: Tensor, grid: list[float],
+                 *, max_updates: int, check_every: int, rollout_every: int,
+                 interval_updates: int,
+                 progress: Callable[[int], None] | None = None) -> Continuation:
+    """Run SAC on model rollouts until every grid point is reached and ``interval_updates``
+    are done, or ``max_updates`` run out; snapshot by the rule of the module doc.
+
+    ``kl_at_interval`` is the mean KL on ``kl_obs`` after the first check at or beyond
+    ``interval_updates`` (MBPO's updates between two model retrains), None if never reached.
+    """
+    snapshots: list[Snapshot] = []
+    trace: list[tuple[int, float]] = [(0, 0.0)]
+    updates, next_point, sac_total, kl_at_interval = 0, 0, None, None
+    rollout_metrics: dict[str, float] = {}
+    stop = ""
+    while updates < max_updates:
+        if updates % rollout_every == 0:
+            rollout_metrics = steps.rollout(state)
+        n = min(check_every, max_updates - updates, rollout_every - updates % rollout_every)
+        total = steps.policy_updates(state, n)
+        if total is not None:
+            sac_total = total if sac_total is None else sac_total + total
+        updates += n
+        kl = float(mean_kl(state.agent.actor, actor_d, kl_obs).mean())
+        trace.append((updates, kl))
+        if progress is not None:
+            progress(updates)
+        if not math.isfinite(kl):
+            stop = f"SAC diverged (non-finite KL) after {updates} updates"
+            break
+        if kl_at_interval is None and updates >= interval_updates:
+            kl_at_interval = kl
+        if next_point < len(grid) and kl >= grid[next_point]:
+            while next_point < len(grid) and kl >= grid[next_point]:
+                next_point += 1
+            snapshots.append(_snapshot(state, len(snapshots) + 1, updates,
+                                       grid[next_point - 1], kl))
+        if next_point == len(grid) and kl_at_interval is not None:
+            break
+    if not stop:
+        stop = "all KL targets reached" if next_point == len(grid) else \
+            f"update budget ({max_updates}) ran out with KL {trace[-1][1]:.4g} nat"
+        if next_point < len(grid) and updates > 0 and \
+                (not snapshots or snapshots[-1].updates != updates):
+            snapshots.append(_snapshot(state, len(snapshots) + 1, updates, None, trace[-1][1]))
+    return Continuation(snapshots=snapshots, updates=updates, stop_reason=stop,
+                        kl_trace=_thin(trace, {s.updates for s in snapshots}),
+                        kl_at_interval=kl_at_interval,
+                        sac_metrics=steps.mean_metrics(sac_total, updates),
+                        rollout_metrics=rollout_metrics)
+
+
+def _to_device(value: Any, device: torch.device) -> Any:
+    """``value`` (nested dicts/lists of tensors) with every tensor on ``device``."""
+    if isinstance(value, Tensor):
+        return value.to(device)
+    if isinstance(value, dict):
+        return {k: _to_device(v, device) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_to_device(v, device) for v in value]
+    return value
+
+
+def _snapshot(state: TrainState, index: int, updates: int, target: float | None,
+              kl: float) -> Snapshot:
+    actor = [p.detach().clone() for p in state.agent.actor]
+    return Snapshot(index=index, updates=updates, kl_target=target, kl_on_data=kl, actor=actor)
+
+
+def _thin(trace: list[tuple[int, float]], keep: set[int]) -> list[tuple[int, float]]:
+    if len(trace) <= TRACE_POINTS:
+        return trace
+    idx = set(np.linspace(0, len(trace) - 1, TRACE_POINTS).round().astype(int).tolist())
+    return [p for i, p in enumerate(trace) if i in idx or p[0] in keep]

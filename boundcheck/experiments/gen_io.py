@@ -1,0 +1,91 @@
+"""Writing a model-generalization result: results.json, points.csv, the figures, the snapshots.
+
+Every file is written atomically (:mod:`boundcheck.runs.atomic`): a reader sees the old file or
+the new one. ``results.json`` is strict JSON (non-finite numbers become ``null``) so that any
+JSON reader, and ``boundcheck optimal-k --from``, can read it. Layout and schema:
+docs/measure-generalization.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from boundcheck.experiments.generalization import GeneralizationResult
+from boundcheck.runs.atomic import atomic_torch_save, atomic_write_text
+
+RESULTS_FILE = "results.json"
+POINTS_FILE = "points.csv"
+ERROR_FIGURE = "model_error_vs_kl.png"
+SLOPE_FIGURE = "slope_vs_size.png"
+SNAPSHOTS_DIR = "snapshots"
+
+#: Columns of points.csv, in order (one row per policy point per size per seed).
+POINT_COLUMNS = ("seed", "train_size", "policy", "index", "updates", "kl_target",
+                 "kl_on_data_states", "kl_mean", "kl_stderr", "kl_max", "pinsker_tv",
+                 "nll_mean", "nll_stderr", "mse_mean", "mse_stderr", "tv_mean", "tv_stderr",
+                 "n", "episode_return_mean", "episodes")
+
+
+def strict_json(value: Any) -> Any:
+    """``value`` with every non-finite float replaced by None (recursively)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): strict_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [strict_json(v) for v in value]
+    return value
+
+
+def points_csv(doc: dict[str, Any]) -> str:
+    """The points of every size and seed as CSV text (empty cells for missing values)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(POINT_COLUMNS)
+    for size in doc["sizes"]:
+        for rec in size["seeds"]:
+            for point in rec["points"]:
+                row = {**point, "seed": rec["seed"], "train_size": size["train_size"]}
+                writer.writerow(["" if _missing(row.get(c)) else row[c] for c in POINT_COLUMNS])
+    return buf.getvalue()
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and not math.isfinite(value))
+
+
+def write_outputs(result: GeneralizationResult, out: Path) -> dict[str, str]:
+    """Write everything under ``out`` (created if needed); returns {what: path}.
+
+    The snapshot actors go to ``snapshots/seed{i}_size{N}_snapshot{j}.pt`` (a dict with
+    ``actor``, a list of tensors for :func:`boundcheck.agents.networks.actor_forward`, and
+    ``index``, ``updates``), loadable with ``torch.load(..., weights_only=True)``. The figures
+    and CSV are written before results.json, which is written last and lists them.
+    """
+    from boundcheck.plots.generalization import plot_error_vs_kl, plot_slope_vs_size
+
+    out.mkdir(parents=True, exist_ok=True)
+    (out / SNAPSHOTS_DIR).mkdir(exist_ok=True)
+    snapshot_files = []
+    for key, snaps in result.snapshots.items():
+        seed, size = key.split("/")
+        for snap in snaps:
+            name = f"{SNAPSHOTS_DIR}/{seed}_{size}_snapshot{snap['index']}.pt"
+            atomic_torch_save({"actor": [t.detach().cpu() for t in snap["actor"]],
+                               "index": snap["index"], "updates": snap["updates"]}, out / name)
+            snapshot_files.append(name)
+    doc = result.doc
+    atomic_write_text(out / POINTS_FILE, points_csv(doc))
+    plot_error_vs_kl(doc, out / ERROR_FIGURE)
+    plot_slope_vs_size(doc, out / SLOPE_FIGURE)
+    files = {"results": RESULTS_FILE, "points": POINTS_FILE, "error_figure": ERROR_FIGURE,
+             "slope_figure": SLOPE_FIGURE}
+    full = {**doc, "files": {**files, "snapshots": snapshot_files}}
+    atomic_write_text(out / RESULTS_FILE,
+                      json.dumps(strict_json(full), indent=2, allow_nan=False) + "\n")
+    return {k: str(out / v) for k, v in files.items()}

@@ -1,0 +1,152 @@
+"""One point of the model-generalization curve: ε_m′(π) and ε_π(π) on π's real transitions.
+
+Paper Section 4.3 (PAPER.md, "The model-generalization experiment"): the model, trained once on
+π_D's data, is scored on the real transitions of each policy π met while policy optimisation
+continues. Here, on M transitions collected with π:
+
+- model error of the elites' uniform mixture q (:mod:`boundcheck.estimators.model_error`):
+  NLL and MSE (PROXIES, labelled so) and, where the run's true law is a known Gaussian, the
+  Monte Carlo TV D_TV(p ‖ q) per row averaged over the rows (:func:`expected_tv`);
+- policy shift: KL(π ‖ π_D) per visited state (exact for the tanh-squashed Gaussians,
+  :func:`kl_diag_gaussians`), its mean over π's states as ε_π in KL, and the Pinsker bound
+  min(1, √(mean KL / 2)) as ε_π in TV. By Jensen, √(mean KL / 2) ≥ the mean of the per-state
+  Pinsker bounds, so it bounds the mean TV over π's states from above.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from boundcheck.agents.networks import actor_forward
+from boundcheck.estimators import (
+    eps_model_sup_over_time,
+    expected_tv,
+    kl_diag_gaussians,
+    mean_std,
+    mixture_nll,
+    model_error_report,
+    pinsker_tv,
+    tv_known_gaussian,
+)
+from boundcheck.experiments.gen_collect import Transitions, collect
+from boundcheck.models import GaussianEnsemble
+
+
+def make_generator(device: torch.device, seed: int) -> torch.Generator:
+    """A torch generator on ``device`` seeded with ``seed``."""
+    return torch.Generator(device=device).manual_seed(seed)
+
+
+def mean_kl(actor: list[Tensor], actor_d: list[Tensor], obs: Tensor) -> Tensor:
+    """KL(π ‖ π_D) per state [B] (nats) for two actors at the states ``obs`` [B, obs_dim]."""
+    with torch.no_grad():
+        mean_pi, log_std_pi = actor_forward(actor, obs)
+        mean_d, log_std_d = actor_forward(actor_d, obs)
+        return kl_diag_gaussians(mean_pi, log_std_pi, mean_d, log_std_d)
+
+
+def policy_shift(actor: list[Tensor], actor_d: list[Tensor], data: Transitions) -> dict[str, Any]:
+    """ε_π of π against π_D over π's visited states ``data.obs``.
+
+    Keys: ``kl_mean``, ``kl_stderr`` (over states), ``kl_max``, ``kl_p95``, ``pinsker_tv``
+    (= min(1, √(kl_mean / 2)), the x-axis Theorem 4.3 consumes), ``pinsker_max`` (max over
+    states of the per-state Pinsker bound, an upper bound on max_s TV over these states).
+    """
+    obs = torch.as_tensor(data.obs, device=actor[0].device)
+    kl = mean_kl(actor, actor_d, obs).double().cpu().numpy()
+    kl = np.maximum(kl, 0.0)  # rounding can give -1e-9 at identical policies
+    stats = mean_std(kl)
+    return {
+        "kl_mean": stats.mean, "kl_stderr": stats.stderr, "kl_max": float(kl.max()),
+        "kl_p95": float(np.quantile(kl, 0.95)), "pinsker_tv": pinsker_tv(stats.mean),
+        "pinsker_max": pinsker_tv(float(kl.max())),
+    }
+
+
+def model_error(model: GaussianEnsemble, data: Transitions, true_std: np.ndarray | None,
+                generator: torch.Generator, *, tv_samples: int,
+                bucket_width: int) -> dict[str, Any]:
+    """Model error of the elites' mixture on ``data`` (NLL, MSE proxies; TV when known).
+
+    Keys: ``n``; ``nll_mean``, ``nll_stderr`` (nats per transition, joint over the 1 + obs_dim
+    target dims); ``mse_mean``, ``mse_stderr`` (mixture mean, averaged over dims);
+    ``tv_mean``, ``tv_stderr``, ``tv_mc_stderr`` (mean per-row Monte Carlo standard error) when
+    ``true_std`` is given, else None; ``sup_over_time``: the paper's ε_m = max over time buckets
+    of ``bucket_width`` steps of the mean per-transition error (TV if known, else NLL;
+    :func:`eps_model_sup_over_time`), or None when no bucket has 2 transitions.
+    """
+    obs, act, targets = data.model_targets()
+    device = model.device
+    means, variances = model.mean_and_var(obs.to(device), act.to(device), elites_only=True)
+    means, variances = means.double(), variances.double()
+    report = model_error_report(means, variances, targets.to(device).double())
+    out: dict[str, Any] = {
+        "n": report["n"], "nll_mean": report["nll_mean"], "nll_stderr": report["nll_stderr"],
+        "mse_mean": report["mse_mean"], "mse_stderr": report["mse_stderr"],
+        "tv_mean": None, "tv_stderr": None, "tv_mc_stderr": None,
+    }
+    if true_std is not None:
+        std = torch.as_tensor(true_std, dtype=torch.float64, device=device)
+        tv, tv_se = tv_known_gaussian(data.true_mean().to(device), std, means, variances,
+                                      generator, n_samples=tv_samples)
+        out["tv_mean"], out["tv_stderr"] = expected_tv(tv)
+        out["tv_mc_stderr"] = float(tv_se.mean())
+        per_row = tv.double().cpu().numpy()
+        which = "tv"
+    else:
+        with torch.no_grad():
+            per_row = mixture_nll(means, variances, targets.to(device).double()).cpu().numpy()
+        which = "nll"
+    out["sup_over_time"] = _sup_over_time(per_row, data.timestep, bucket_width, which)
+    return out
+
+
+def _sup_over_time(values: np.ndarray, timesteps: np.ndarray, bucket_width: int,
+                   which: str) -> dict[str, Any] | None:
+    try:
+        sup = eps_model_sup_over_time(values, timesteps, bucket_width)
+    except ValueError:
+        return None
+    return {"measure": which, "bucket_width": bucket_width, "sup_mean": sup["sup_mean"],
+            "sup_stderr": sup["sup_stderr"], "sup_t_start": sup["sup_t_start"],
+            "overall_mean": sup["overall_mean"], "buckets": len(sup["buckets"])}
+
+
+def episode_return_mean(data: Transitions) -> float | None:
+    """Mean return of the episodes that finished during collection (None if none did)."""
+    returns = data.episode_returns
+    return float(np.mean(returns)) if returns else None
+
+
+@dataclass(frozen=True)
+class Evaluator:
+    """Step 4 for one repetition: every π collects ``eval_steps`` transitions from the same env
+    seed and action-noise seed, and its TV draws share one seed (common random numbers)."""
+
+    env: Any
+    true_std: np.ndarray | None
+    device: torch.device
+    eval_steps: int
+    tv_samples: int
+    bucket_width: int
+    eval_seed: int
+    noise_seed: int
+
+    def collect(self, actor: list[Tensor]) -> Transitions:
+        """M transitions with ``actor`` (the same env seed and action noise for every π)."""
+        return collect(self.env, actor, self.eval_steps, env_seed=self.eval_seed,
+                       generator=make_generator(self.device, self.noise_seed))
+
+    def point(self, model: GaussianEnsemble, actor: list[Tensor], actor_d: list[Tensor],
+              data: Transitions, tv_seed: int, meta: dict[str, Any]) -> dict[str, Any]:
+        """One curve point: ``meta``, policy shift, model error and the episodes' return."""
+        err = model_error(model, data, self.true_std, make_generator(self.device, tv_seed),
+                          tv_samples=self.tv_samples, bucket_width=self.bucket_width)
+        return {**meta, **policy_shift(actor, actor_d, data), **err,
+                "episode_return_mean": episode_return_mean(data),
+                "episodes": len(data.episode_returns)}

@@ -1,0 +1,116 @@
+"""Which policy is π_D: a run's checkpoint, the newest run, or the shipped reference.
+
+Step 1 of the model-generalization experiment (PAPER.md, "The model-generalization
+experiment"; issue "measure-generalization"): π_D is the policy of RUN at epoch E. Defaults:
+E = the run's last complete epoch; RUN = the newest run directory under ``runs_root``
+(``./runs``), newest by the modification time of its newest complete checkpoint's manifest;
+if there is none, the reference policy in ``reference_dir`` (``data/reference``), which is laid
+out as a run directory (``config.json`` and ``checkpoints/epoch_NNNN/`` holding at least
+``policy.pt`` and ``MANIFEST.json``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from boundcheck.config import BASE, ConfigError, TrainConfig, apply_overrides
+from boundcheck.runs import RunDir, RunError
+from boundcheck.runs.retention import MANIFEST_FILE
+
+#: Keys of a run's saved config that are not TrainConfig fields (see mbpo.loop.run_config_doc).
+_RUN_ONLY_KEYS = ("seed", "device", "torch_threads")
+
+
+class GeneralizationInputError(ValueError):
+    """Bad input for the experiment, naming the CLI option it came from (``option``)."""
+
+    def __init__(self, option: str, message: str) -> None:
+        super().__init__(message)
+        self.option = option
+
+
+@dataclass(frozen=True)
+class PolicySource:
+    """π_D: the run, its epoch, the run's resolved config and seed, and the policy state."""
+
+    run: RunDir
+    epoch: int
+    config: TrainConfig
+    run_seed: int
+    kind: str  # "run" (given or newest under runs_root) or "reference"
+    policy_state: dict[str, Any]
+    run_provenance: dict[str, Any]
+
+
+def run_config(run: RunDir) -> tuple[TrainConfig, int, dict[str, Any]]:
+    """The run's TrainConfig, its seed and its provenance (raises ConfigError, RunError)."""
+    doc = run.read_config()
+    saved = dict(doc["config"])
+    seed = int(saved.get("seed", 0))
+    for key in _RUN_ONLY_KEYS:
+        saved.pop(key, None)
+    return apply_overrides(BASE, saved), seed, dict(doc.get("provenance", {}))
+
+
+def newest_run(runs_root: Path) -> RunDir | None:
+    """The run under ``runs_root`` whose newest complete checkpoint was written last."""
+    if not runs_root.is_dir():
+        return None
+    best: tuple[float, str, RunDir] | None = None
+    for path in sorted(runs_root.iterdir()):
+        try:
+            run = RunDir.open(path)
+            epochs = run.epochs()
+        except (RunError, OSError):
+            continue
+        if not epochs:
+            continue
+        stamp = (run.checkpoint_path(epochs[-1]) / MANIFEST_FILE).stat().st_mtime
+        if best is None or (stamp, path.name) > best[:2]:
+            best = (stamp, path.name, run)
+    return None if best is None else best[2]
+
+
+def resolve_source(run_path: Path | None, epoch: int | None, *, runs_root: Path,
+                   reference_dir: Path) -> PolicySource:
+    """π_D from the options; raises :class:`GeneralizationInputError` naming ``--run`` or
+    ``--epoch`` (missing run, no checkpoint, an epoch without one, a damaged policy)."""
+    kind = "run"
+    if run_path is not None:
+        try:
+            run = RunDir.open(run_path)
+        except RunError as exc:
+            raise GeneralizationInputError("--run", str(exc)) from None
+    else:
+        found = newest_run(runs_root)
+        if found is None and reference_dir.is_dir():
+            try:
+                found, kind = RunDir.open(reference_dir), "reference"
+            except RunError as exc:
+                raise GeneralizationInputError("--run", f"reference policy: {exc}") from None
+        if found is None:
+            raise GeneralizationInputError(
+                "--run", f"no run with a checkpoint under {runs_root}/ and no reference policy "
+                f"in {reference_dir}/; train one (boundcheck train) and pass --run RUN")
+        run = found
+    try:
+        epochs = run.epochs()
+        config, seed, prov = run_config(run)
+    except (RunError, ConfigError) as exc:
+        raise GeneralizationInputError("--run", str(exc)) from None
+    if not epochs:
+        raise GeneralizationInputError("--run", f"{run.path} has no complete checkpoint yet")
+    if epoch is None:
+        epoch = epochs[-1]
+    elif epoch not in epochs:
+        raise GeneralizationInputError(
+            "--epoch", f"{run.path} has no checkpoint for epoch {epoch} "
+            f"(complete epochs: {epochs[0]}..{epochs[-1]})")
+    try:
+        policy = run.load_policy(epoch)
+    except RunError as exc:
+        raise GeneralizationInputError("--run", str(exc)) from None
+    return PolicySource(run=run, epoch=epoch, config=config, run_seed=seed, kind=kind,
+                        policy_state=policy, run_provenance=prov)

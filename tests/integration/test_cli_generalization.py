@@ -1,0 +1,152 @@
+"""``boundcheck measure-generalization`` end to end on a miniature run (tiny sizes, few updates).
+
+One tiny Pendulum-v1 run (deterministic simulator: NLL/MSE proxies) and one tiny
+InvertedPendulum-v5 run with known noise (the TV path) are trained once per module.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from boundcheck.cli import main
+
+TINY_TRAIN = ["--steps", "400", "--threads", "1", "--device", "cpu", "--quiet",
+              "--set", "epoch_length=100", "--set", "init_exploration_steps=200",
+              "--set", "model_train_freq=50", "--set", "updates_per_step=1",
+              "--set", "rollout_batch_size=200", "--set", "ensemble.max_epochs=3",
+              "--set", "ensemble.hidden_width=32", "--set", "sac.hidden_width=32"]
+TINY_MEASURE = ["--train-size", "300,600", "--snapshots", "3", "--eval-steps", "150",
+                "--max-updates", "150", "--check-every", "5", "--kl-min", "0.002",
+                "--kl-max", "0.02", "--rollout-batch", "200", "--tv-samples", "16",
+                "--device", "cpu", "--threads", "1"]
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def _train(tmp: Path, name: str, *extra: str) -> Path:
+    out = tmp / name
+    code = main(["train", "--env", extra[0], "--out", str(out), *TINY_TRAIN, *extra[1:]])
+    assert code == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def pendulum_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _train(tmp_path_factory.mktemp("runs"), "pendulum", "Pendulum-v1")
+
+
+def measure(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["measure-generalization", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_end_to_end(capsys, tmp_path: Path, pendulum_run: Path, monkeypatch) -> None:
+    out = tmp_path / "gen"
+    code, stdout, err = measure(capsys, "--run", str(pendulum_run), "--out", str(out),
+                                "--json", *TINY_MEASURE)
+    assert code == 0, err
+    doc = json.loads(stdout)
+    saved = json.loads((out / "results.json").read_text())
+    for key in ("format", "source", "settings", "model_error", "sizes", "optimal_k_inputs",
+                "versions", "warnings", "files"):
+        assert key in doc and key in saved
+    assert saved["source"]["env"] == "Pendulum-v1" and saved["source"]["epoch"] == 1
+    assert saved["model_error"]["tv_available"] is False
+    assert "deterministic" in saved["model_error"]["tv_unavailable_reason"]
+    assert [s["train_size"] for s in saved["sizes"]] == [300, 600]
+    for size in saved["sizes"]:
+        points = size["seeds"][0]["points"]
+        assert points[0]["policy"] == "pi_D" and points[0]["kl_mean"] == 0.0
+        assert 2 <= len(points) <= 4
+        assert all(p["kl_mean"] > 0 for p in points[1:])
+        assert size["slopes"]["nll"]["pinsker_tv"]["local"] is not None
+        assert size["eps_m_at_pi_d"]["nll"]["mean"] == points[0]["nll_mean"]
+    inputs = saved["optimal_k_inputs"]
+    assert inputs["eps_m"] == 1.0 and inputs["slope_measure"] == "nll"
+    assert 0.0 <= inputs["eps_pi"] <= 1.0
+    for name in ("model_error_vs_kl.png", "slope_vs_size.png"):
+        assert (out / name).read_bytes()[:8] == PNG
+    with (out / "points.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == sum(len(s["seeds"][0]["points"]) for s in saved["sizes"])
+    assert rows[0]["policy"] == "pi_D" and rows[0]["tv_mean"] == ""
+    assert (out / saved["files"]["snapshots"][0]).is_file()
+
+    assert main(["optimal-k", "--from", str(out / "results.json"), "--json"]) == 0
+    k_doc = json.loads(capsys.readouterr().out)
+    assert k_doc["k_star"] is not None and "measure-generalization" in k_doc["from"]
+
+    # An existing result is not replaced without --force.
+    code, _, err = measure(capsys, "--run", str(pendulum_run), "--out", str(out), "--quiet",
+                           *TINY_MEASURE)
+    assert code == 2 and "--out" in err and "--force" in err
+
+    # Without --run, the newest run under ./runs is pi_D; same seed, same numbers.
+    (tmp_path / "runs").mkdir()
+    (tmp_path / "runs" / "tiny").symlink_to(pendulum_run, target_is_directory=True)
+    monkeypatch.chdir(tmp_path)
+    code, _, err = measure(capsys, "--out", "again", "--quiet", *TINY_MEASURE)
+    assert code == 0, err
+    again = json.loads((tmp_path / "again" / "results.json").read_text())
+    assert again["source"]["run"] == str(Path("runs") / "tiny")
+    assert (tmp_path / "again" / "points.csv").read_text() == (out / "points.csv").read_text()
+
+
+def test_known_noise_gives_tv(capsys, tmp_path: Path) -> None:
+    run = _train(tmp_path, "ip", "InvertedPendulum-v5", "--transition-noise", "0.05",
+                 "--reward-noise", "0.05")
+    out = tmp_path / "gen"
+    code, _, err = measure(capsys, "--run", str(run), "--out", str(out), "--quiet",
+                           "--seeds", "2", *TINY_MEASURE)
+    assert code == 0, err
+    doc = json.loads((out / "results.json").read_text())
+    assert doc["model_error"]["tv_available"] is True and doc["model_error"]["primary"] == "tv"
+    for size in doc["sizes"]:
+        assert len(size["seeds"]) == 2
+        for p in size["seeds"][0]["points"]:
+            assert 0.0 <= p["tv_mean"] <= 1.0
+        assert size["slopes"]["tv"]["pinsker_tv"]["linear"]["n"] == 2
+    assert doc["optimal_k_inputs"]["slope_measure"] == "tv"
+    assert main(["optimal-k", "--from", str(out / "results.json")]) == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--train-size", "abc"], "--train-size"),
+        (["--train-size", "0"], "--train-size"),
+        (["--train-size", "-5k"], "--train-size"),
+        (["--train-size", "5k,,6k"], "--train-size"),
+        (["--train-size", "2M"], "--train-size"),
+        (["--train-size", "1"], "--train-size"),
+        (["--train-size", "5k", "--seeds", "0"], "--seeds"),
+        (["--train-size", "5k", "--kl-min", "2", "--kl-max", "1"], "--kl-min"),
+        (["--train-size", "5k", "--device", "tpu"], "--device"),
+        (["--train-size", "5k", "--epoch", "99"], "--epoch"),
+        (["--train-size", "5k", "--run", "/nonexistent/run"], "--run"),
+    ],
+)
+def test_bad_input_exit_2(capsys, pendulum_run: Path, args: list[str], needle: str) -> None:
+    if "--run" not in args:
+        args = [*args, "--run", str(pendulum_run)]
+    code, _, err = measure(capsys, *args)
+    assert code == 2, err
+    assert needle in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_no_run_anywhere(capsys, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, _, err = measure(capsys, "--train-size", "5k")
+    assert code == 2 and "--run" in err and "pass --run" in err
+
+
+def test_reference_policy_is_the_fallback(tmp_path: Path, pendulum_run: Path) -> None:
+    from boundcheck.experiments.gen_source import resolve_source
+
+    source = resolve_source(None, None, runs_root=tmp_path / "runs", reference_dir=pendulum_run)
+    assert source.kind == "reference" and source.epoch == 1
+    assert source.config.env == "Pendulum-v1" and "actor" in source.policy_state
