@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-import math
 import sys
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+
+from boundcheck.runs.atomic import strict_json
 
 EXIT_OK = 0
 EXIT_FAILURE = 1  # a runtime failure, or a checked bound that is violated
@@ -54,19 +55,9 @@ def stderr_console() -> Console:
     return Console(stderr=True)
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return value
-
-
 def emit_json(doc: dict[str, Any]) -> None:
     """Print exactly one JSON document on stdout (non-finite floats become null)."""
-    sys.stdout.write(json.dumps(_jsonable(doc), indent=2, allow_nan=False) + "\n")
+    sys.stdout.write(json.dumps(strict_json(doc), indent=2, allow_nan=False) + "\n")
     sys.stdout.flush()
 
 

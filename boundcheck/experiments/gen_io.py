@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from boundcheck.experiments.generalization import GeneralizationResult
-from boundcheck.runs.atomic import atomic_torch_save, atomic_write_text
+from boundcheck.runs.atomic import atomic_torch_save, atomic_write_text, strict_json
 
 RESULTS_FILE = "results.json"
 POINTS_FILE = "points.csv"
@@ -29,17 +29,6 @@ POINT_COLUMNS = ("seed", "train_size", "policy", "index", "updates", "kl_target"
                  "kl_on_data_states", "kl_mean", "kl_stderr", "kl_max", "pinsker_tv",
                  "nll_mean", "nll_stderr", "mse_mean", "mse_stderr", "tv_mean", "tv_stderr",
                  "n", "episode_return_mean", "episodes")
-
-
-def strict_json(value: Any) -> Any:
-    """``value`` with every non-finite float replaced by None (recursively)."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(k): strict_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [strict_json(v) for v in value]
-    return value
 
 
 def points_csv(doc: dict[str, Any]) -> str:

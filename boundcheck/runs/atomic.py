@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import os
 import secrets
 from collections.abc import Callable, Iterable, Mapping
@@ -96,6 +97,21 @@ def atomic_write_bytes(path: Path | str, data: bytes) -> FileDigest:
 def atomic_write_text(path: Path | str, text: str, encoding: str = "utf-8") -> FileDigest:
     """Atomically replace ``path`` with ``text``."""
     return atomic_write_bytes(path, text.encode(encoding))
+
+
+def strict_json(value: Any) -> Any:
+    """``value`` with every non-finite float replaced by None (recursively; tuples -> lists).
+
+    For documents that must be strict JSON (``--json`` output, results files), where a NaN would
+    not parse in other languages' readers.
+    """
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): strict_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [strict_json(v) for v in value]
+    return value
 
 
 def to_json(obj: Any, *, indent: int | None = None) -> str:

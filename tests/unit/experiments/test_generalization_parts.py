@@ -14,7 +14,8 @@ from boundcheck.envs import get_spec, make_env
 from boundcheck.experiments import gen_analysis as ana
 from boundcheck.experiments.gen_collect import true_law_std
 from boundcheck.experiments.gen_continue import kl_grid
-from boundcheck.experiments.gen_io import points_csv, strict_json
+from boundcheck.experiments.gen_io import points_csv
+from boundcheck.runs.atomic import strict_json
 
 
 def test_kl_grid_is_geometric() -> None:
