@@ -6,9 +6,10 @@ import io
 
 import pytest
 import torch
-from conftest import ACT_DIM, OBS_DIM, small_config
 
 from boundcheck.models import GaussianEnsemble, make_optimizer, train_ensemble
+
+from .support import ACT_DIM, OBS_DIM, small_config
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import torch
-from conftest import ACT_DIM, OBS_DIM, small_config
 from torch import nn
 
 from boundcheck.models import GaussianEnsemble, Normalizer, make_dataset
+
+from .support import ACT_DIM, OBS_DIM, small_config
 
 
 def _member_mlp(model: GaussianEnsemble, e: int) -> nn.Sequential:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import torch
-from conftest import ACT_DIM, OBS_DIM, small_config
 
 from boundcheck.models import GaussianEnsemble
+
+from .support import ACT_DIM, OBS_DIM, small_config
 
 ELITES = (3, 1)
 

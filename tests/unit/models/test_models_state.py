@@ -5,9 +5,10 @@ from __future__ import annotations
 import io
 
 import torch
-from conftest import ACT_DIM, OBS_DIM, small_config
 
 from boundcheck.models import GaussianEnsemble, train_ensemble
+
+from .support import ACT_DIM, OBS_DIM, small_config
 
 
 def test_state_dict_round_trip_reproduces_predictions(make_model) -> None:

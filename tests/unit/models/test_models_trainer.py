@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 import torch
-from conftest import ACT_DIM, OBS_DIM, small_config
 
 from boundcheck.models import GaussianEnsemble, make_optimizer, train_ensemble
 from boundcheck.models.trainer import ensemble_loss, improved_members, select_elites
+
+from .support import ACT_DIM, OBS_DIM, small_config
 
 IN_DIM, OUT_DIM = OBS_DIM + ACT_DIM, 1 + OBS_DIM
 
