@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml Makefile
 BC := $(VENV)/bin/boundcheck
 
 DEMO_ENV ?= InvertedPendulum-v5
-DEMO_STEPS ?= 1500
+DEMO_STEPS ?= 2500
 
 # The main job on embedded defaults: the bound formulas, k*, the exact finite-MDP checks, then a
 # short MBPO run (paper settings, minutes on 2 CPU cores) whose checkpoints the analyses read.
