@@ -9,6 +9,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from boundcheck.runs.atomic import strict_json
 
@@ -43,6 +44,15 @@ def ensure_dir(option: str, path: Path) -> Path:
     except OSError as exc:
         bad_input(option, f"cannot create {path}: {exc.strerror}")
     return path
+
+
+def progress_bar(*columns: str, disabled: bool, transient: bool = False) -> Progress:
+    """The commands' progress bar on stderr: description, bar, ``columns`` (rich text-column
+    templates such as ``"{task.completed}/{task.total} steps"``), elapsed time and ETA."""
+    return Progress(TextColumn("{task.description}"), BarColumn(),
+                    *(TextColumn(c) for c in columns), TimeElapsedColumn(),
+                    TimeRemainingColumn(), console=stderr_console(), disable=disabled,
+                    transient=transient, refresh_per_second=4)
 
 
 def stdout_console() -> Console:

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from boundcheck.cli.common import (
     JsonOption,
@@ -19,7 +18,7 @@ from boundcheck.cli.common import (
     bad_input,
     emit_json,
     ensure_dir,
-    stderr_console,
+    progress_bar,
     stdout_console,
 )
 
@@ -109,10 +108,7 @@ def command(
         check_every=check_every, local_points=local_points, tv_samples=tv_samples,
         rollout_length=rollout_length, rollout_batch_size=rollout_batch,
         model_max_epochs=model_max_epochs)
-    progress = Progress(TextColumn("{task.description}"), BarColumn(),
-                        TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
-                        TimeRemainingColumn(), console=stderr_console(),
-                        disable=quiet or as_json, refresh_per_second=4)
+    progress = progress_bar("{task.percentage:>3.0f}%", disabled=quiet or as_json)
     with progress:
         task = progress.add_task("starting", total=1.0)
 

@@ -7,14 +7,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import Progress
 
 from boundcheck.cli.common import (
     JsonOption,
     QuietOption,
     bad_input,
     emit_json,
-    stderr_console,
+    progress_bar,
     stdout_console,
 )
 
@@ -126,12 +126,10 @@ class _progress_bar:  # noqa: N801 - used as a context manager, reads like a fun
     """A rich progress bar fed by the loop's progress callback (stderr; off when quiet)."""
 
     def __init__(self, disabled: bool, total: int, done: int) -> None:
-        self.progress = Progress(
-            TextColumn("{task.description}"), BarColumn(),
-            TextColumn("{task.completed}/{task.total} steps"),
-            TextColumn("eval {task.fields[ret]}  k {task.fields[k]}  model {task.fields[loss]}"),
-            TimeElapsedColumn(), TimeRemainingColumn(),
-            console=stderr_console(), disable=disabled, refresh_per_second=4)
+        self.progress = progress_bar(
+            "{task.completed}/{task.total} steps",
+            "eval {task.fields[ret]}  k {task.fields[k]}  model {task.fields[loss]}",
+            disabled=disabled)
         self.task = self.progress.add_task("exploring", total=total, completed=done, ret="-",
                                            k="-", loss="-")
 

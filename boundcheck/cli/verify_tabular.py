@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import Progress
 
 from boundcheck.cli.common import (
     EXIT_FAILURE,
@@ -15,7 +15,7 @@ from boundcheck.cli.common import (
     bad_input,
     emit_json,
     ensure_dir,
-    stderr_console,
+    progress_bar,
     stdout_console,
 )
 from boundcheck.experiments.tight_search import search_tight
@@ -28,9 +28,7 @@ MAX_MDPS = 10_000_000
 
 
 def _progress(quiet: bool) -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeRemainingColumn(), console=stderr_console(), transient=True,
-                    disable=quiet)
+    return progress_bar("{task.completed}/{task.total}", disabled=quiet, transient=True)
 
 
 def command(
