@@ -131,3 +131,11 @@ def test_made_env_has_the_declared_shapes(name: str) -> None:
     assert obs.shape == (spec.obs_dim,)
     assert env.action_space.shape == (spec.act_dim,)
     env.close()
+
+
+def test_docs_list_every_task() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "envs.md").read_text()
+    for name in SPECS:
+        assert f"| {name} |" in doc, f"docs/envs.md lacks {name}"
