@@ -1,6 +1,7 @@
 # boundcheck: set-up, demo, tests and benchmarks. Every target installs what it needs first.
-# Override the torch spec for a GPU machine, e.g.  make demo TORCH_SPEC="torch==2.13.0"
-# with a CUDA index configured, or TORCH_SPEC=torch to take whatever pip resolves.
+# torch is installed first, alone, from TORCH_SPEC (default: the CPU wheel 2.13.0). For a GPU:
+#   make demo TORCH_SPEC="torch==2.13.0 --index-url <your CUDA wheel index>"
+# The project's own install then finds torch satisfied and leaves it alone.
 PYTHON ?= python3
 VENV ?= .venv
 TORCH_SPEC ?= torch==2.13.0
@@ -15,8 +16,8 @@ install: $(STAMP)
 $(STAMP): pyproject.toml Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet "$(TORCH_SPEC)"
-	$(PY) -m pip install --quiet -e ".[dev]" "$(TORCH_SPEC)"
+	$(PY) -m pip install --quiet $(TORCH_SPEC)
+	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
 BC := $(VENV)/bin/boundcheck
@@ -45,7 +46,7 @@ lint: install
 	$(VENV)/bin/mypy boundcheck/theory boundcheck/estimators boundcheck/config.py
 
 bench: install
-	$(PY) -m pip install --quiet -e ".[bench]" "$(TORCH_SPEC)"
+	$(PY) -m pip install --quiet -e ".[bench]"
 	$(PY) -m bench --out bench-results.json $(BENCH_ARGS)
 
 clean:
