@@ -108,10 +108,20 @@ class ReplayBuffer:
         self._ptr = (self._ptr + n) % self.capacity
         self._size = min(self._size + n, self.capacity)
 
+    def _start(self) -> int:
+        """Slot of the oldest transition."""
+        return self._ptr if self._size == self.capacity else 0
+
     def _indices(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """Slots of ``n`` uniform draws, taken as positions in time order (oldest = 0).
+
+        Drawing time positions rather than raw slots makes sampling independent of where the
+        ring happens to start, so a buffer rebuilt from :meth:`state_dict` (oldest first, from
+        slot 0) samples exactly the same transitions as the original: exact resume.
+        """
         if self._size == 0:
             raise ValueError("cannot sample from an empty buffer")
-        return rng.integers(0, self._size, size=n)
+        return (self._start() + rng.integers(0, self._size, size=n)) % self.capacity
 
     def sample(self, n: int, rng: np.random.Generator,
                fields: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
@@ -128,8 +138,7 @@ class ReplayBuffer:
 
     def ordered(self) -> dict[str, np.ndarray]:
         """All stored transitions, oldest first (copies)."""
-        start = self._ptr if self._size == self.capacity else 0
-        order = (start + np.arange(self._size)) % self.capacity
+        order = (self._start() + np.arange(self._size)) % self.capacity
         return {k: v[order] for k, v in self._data.items()}
 
     def resized(self, capacity: int) -> ReplayBuffer:

@@ -41,6 +41,10 @@ def env_snapshot(env: gymnasium.Env) -> dict[str, np.ndarray]:
         state = np.empty(mujoco.mj_stateSize(base.model, sig))
         mujoco.mj_getState(base.model, base.data, state, sig)
         out["mujoco_state"] = state
+        # Derived positions as mj_step left them (at its last Runge-Kutta stage, not recomputed
+        # for the final state): Ant and Humanoid read them for the next step's forward reward.
+        out["mujoco_xpos"] = np.array(base.data.xpos)
+        out["mujoco_xipos"] = np.array(base.data.xipos)
     elif hasattr(base, "state"):
         out["classic_state"] = np.array(base.state, dtype=np.float64)
     else:
@@ -63,6 +67,9 @@ def restore_env_snapshot(env: gymnasium.Env, snapshot: dict[str, np.ndarray]) ->
         sig = mujoco.mjtState.mjSTATE_INTEGRATION
         mujoco.mj_setState(base.model, base.data, np.asarray(snapshot["mujoco_state"]), sig)
         mujoco.mj_forward(base.model, base.data)
+        for key, field in (("mujoco_xpos", "xpos"), ("mujoco_xipos", "xipos")):
+            if key in snapshot:
+                getattr(base.data, field)[:] = snapshot[key]
     else:
         base.state = np.array(snapshot["classic_state"])
     limit = _find(env, gymnasium.wrappers.TimeLimit)

@@ -127,3 +127,33 @@ def test_sigkill_then_resume_finishes(tmp_path: Path) -> None:
     summary = json.loads(resumed.stdout)
     assert summary["env_steps"] == 800
     assert [r["epoch"] for r in RunDir.open(out).read_metrics()] == list(range(6))
+
+
+def test_resume_is_exact_when_rollouts_terminate(tmp_path: Path) -> None:
+    # InvertedPendulum terminates, and with k = 3 rollouts add a varying number of rows, so the
+    # model buffer's ring is misaligned at checkpoints (Pendulum never exercises this).
+    # Four epochs: the ring has wrapped (at a misaligned slot) by the epoch-2 checkpoint.
+    extra = {"rollout.min_length": 3, "rollout.max_length": 3, "total_steps": 600}
+
+    def config():
+        return resolve_config("InvertedPendulum-v5", overrides={**TINY, **extra})
+
+    full_run, full_state = start_run(config(), tmp_path / "full", seed=0,
+                                     device=torch.device("cpu"), force=False)
+    train(full_run, full_state)
+    rows = RunDir.open(tmp_path / "full").load_resume(3)
+    assert rows is not None
+    assert int(rows["model_buffer.capacity"]) == 1 * 3 * 200 * 2
+    assert RunDir.open(tmp_path / "full").read_metrics()[1]["rollout/mean_length"] < 3  # falls
+    run, state = start_run(config(), tmp_path / "cut", seed=0, device=torch.device("cpu"),
+                           force=False)
+
+    def die(info: dict) -> None:
+        if info["env_steps"] == 530:  # mid epoch 3: resume from epoch 2
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train(run, state, progress=die)
+    run, state, _ = resume_run(tmp_path / "cut", device=torch.device("cpu"))
+    train(run, state)
+    assert run.metrics_path.read_bytes() == full_run.metrics_path.read_bytes()
