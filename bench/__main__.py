@@ -1,6 +1,7 @@
 """``make bench``: run every benchmark and write one JSON file of results.
 
-``python -m bench --out bench-results.json [--only tabular,sac,ensemble,loop] [--quick]``.
+``python -m bench --out bench-results.json [--only tabular,sac,ensemble,loop,validate,
+generalization] [--quick]``.
 Each benchmark module has ``run(**kwargs) -> dict``; comparisons inside one benchmark run
 interleaved in one process, so their ratios are meaningful even when the machine's speed drifts.
 """
@@ -22,6 +23,8 @@ BENCHMARKS: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
     "sac": ("bench.sac", {"compile": True}, {}),
     "ensemble": ("bench.ensemble", {}, {}),
     "loop": ("bench.loop", {}, {"epochs": 1}),
+    "validate": ("bench.validate", {}, {"episodes": 10}),
+    "generalization": ("bench.generalization", {}, {"sizes": "1k,2k"}),
 }
 
 

@@ -18,6 +18,7 @@ def build_app() -> typer.Typer:
         optimal_k,
         plot_runs,
         train,
+        validate,
         verify_tabular,
     )
 
@@ -35,6 +36,7 @@ def build_app() -> typer.Typer:
     app.command("train")(train.command)
     app.command("plot-runs")(plot_runs.command)
     app.command("measure-generalization")(measure_generalization.command)
+    app.command("validate")(validate.command)
     return app
 
 

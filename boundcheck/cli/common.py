@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -44,6 +46,50 @@ def ensure_dir(option: str, path: Path) -> Path:
     except OSError as exc:
         bad_input(option, f"cannot create {path}: {exc.strerror}")
     return path
+
+
+def check_min(values: dict[str, tuple[int | None, int]]) -> None:
+    """Bad input for the first ``option: (value, minimum)`` whose given value is too small."""
+    for option, (value, minimum) in values.items():
+        if value is not None and value < minimum:
+            bad_input(option, f"must be >= {minimum}, got {value}")
+
+
+def torch_device(device: str, threads: int | None) -> Any:
+    """Set torch's CPU threads (if given) and resolve ``--device`` (auto, cpu, cuda)."""
+    import torch
+
+    from boundcheck.config import ConfigError
+    from boundcheck.mbpo.setup import resolve_device
+
+    check_min({"--threads": (threads, 1)})
+    if threads is not None:
+        torch.set_num_threads(threads)
+    try:
+        return resolve_device(device)
+    except ConfigError as exc:
+        bad_input("--device", str(exc))
+
+
+def prepare_out(out_dir: Path, results_file: str, force: bool) -> Path:
+    """Create ``--out``; refuse to replace an existing ``results_file`` without ``--force``."""
+    if (out_dir / results_file).exists() and not force:
+        bad_input("--out", f"{out_dir} already holds {results_file}; pass --force to replace it")
+    return ensure_dir("--out", out_dir)
+
+
+@contextmanager
+def phase_progress(column: str, disabled: bool) -> Iterator[Callable[[dict[str, Any]], None]]:
+    """A progress bar driven by ``{"description", "completed", "total"}`` reports."""
+    progress = progress_bar(column, disabled=disabled)
+    with progress:
+        task = progress.add_task("starting", total=1.0)
+
+        def report(info: dict[str, Any]) -> None:
+            progress.update(task, description=info["description"], completed=info["completed"],
+                            total=info["total"])
+
+        yield report
 
 
 def progress_bar(*columns: str, disabled: bool, transient: bool = False) -> Progress:

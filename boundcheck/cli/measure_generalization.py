@@ -16,10 +16,12 @@ from boundcheck.cli.common import (
     JsonOption,
     QuietOption,
     bad_input,
+    check_min,
     emit_json,
-    ensure_dir,
-    progress_bar,
+    phase_progress,
+    prepare_out,
     stdout_console,
+    torch_device,
 )
 
 
@@ -41,7 +43,7 @@ def command(
     = 1.0,
     kl_min: Annotated[float, _opt("--kl-min", "Smallest KL target (geometric grid).")] = 0.01,
     max_updates: Annotated[int, _opt("--max-updates", "SAC update budget per size.")] = 20_000,
-    check_every: Annotated[int, _opt("--check-every", "Updates between KL checks.")] = 10,
+    check_every: Annotated[int, _opt("--check-every", "Updates between KL checks.")] = 1,
     rollout_length: Annotated[int | None, _opt(
         "--rollout-length", "Model rollout length k (default: the run's k at --epoch).")] = None,
     rollout_batch: Annotated[int | None, _opt(
@@ -61,17 +63,13 @@ def command(
     as_json: JsonOption = False,
 ) -> int:
     """Model error against policy shift for models trained on N transitions of pi_D."""
-    import torch
-
-    from boundcheck.config import ConfigError
     from boundcheck.experiments.gen_io import RESULTS_FILE, write_outputs
-    from boundcheck.experiments.gen_source import GeneralizationInputError, resolve_source
+    from boundcheck.experiments.gen_source import OptionError, resolve_source
     from boundcheck.experiments.generalization import (
         GeneralizationConfig,
         measure_generalization,
     )
     from boundcheck.experiments.sizes import parse_sizes
-    from boundcheck.mbpo.setup import resolve_device
 
     try:
         sizes = parse_sizes(train_size)
@@ -79,43 +77,29 @@ def command(
         bad_input("--train-size", str(exc))
     if min(sizes) < 2:
         bad_input("--train-size", "a model needs at least 2 transitions (one held out)")
-    _check_min({"--seeds": (seeds, 1), "--snapshots": (snapshots, 1),
+    check_min({"--seeds": (seeds, 1), "--snapshots": (snapshots, 1),
                 "--eval-steps": (eval_steps, 2), "--max-updates": (max_updates, 1),
                 "--check-every": (check_every, 1), "--tv-samples": (tv_samples, 2),
                 "--local-points": (local_points, 2), "--rollout-length": (rollout_length, 1),
                 "--rollout-batch": (rollout_batch, 1),
-                "--model-max-epochs": (model_max_epochs, 1), "--threads": (threads, 1)})
+                "--model-max-epochs": (model_max_epochs, 1)})
     if not 0.0 < kl_min <= kl_max:
         bad_input("--kl-min", f"need 0 < --kl-min <= --kl-max, got {kl_min} and {kl_max}")
-    if threads is not None:
-        torch.set_num_threads(threads)
-    try:
-        dev = resolve_device(device)
-    except ConfigError as exc:
-        bad_input("--device", str(exc))
+    dev = torch_device(device, threads)
     try:
         source = resolve_source(run, epoch, runs_root=Path("runs"),
                                 reference_dir=Path("data") / "reference")
-    except GeneralizationInputError as exc:
+    except OptionError as exc:
         bad_input(exc.option, str(exc))
     out_dir = out or Path("generalization") / f"{source.run.path.name}-epoch{source.epoch}"
-    if (out_dir / RESULTS_FILE).exists() and not force:
-        bad_input("--out", f"{out_dir} already holds {RESULTS_FILE}; pass --force to replace it")
-    ensure_dir("--out", out_dir)
+    prepare_out(out_dir, RESULTS_FILE, force)
     cfg = GeneralizationConfig(
         train_sizes=tuple(sizes), seeds=seeds, seed=seed, snapshots=snapshots,
         eval_steps=eval_steps, kl_min=kl_min, kl_max=kl_max, max_updates=max_updates,
         check_every=check_every, local_points=local_points, tv_samples=tv_samples,
         rollout_length=rollout_length, rollout_batch_size=rollout_batch,
         model_max_epochs=model_max_epochs)
-    progress = progress_bar("{task.percentage:>3.0f}%", disabled=quiet or as_json)
-    with progress:
-        task = progress.add_task("starting", total=1.0)
-
-        def report(info: dict[str, Any]) -> None:
-            progress.update(task, description=info["description"], completed=info["completed"],
-                            total=info["total"])
-
+    with phase_progress("{task.percentage:>3.0f}%", disabled=quiet or as_json) as report:
         result = measure_generalization(cfg, source, device=dev, progress=report)
         paths = write_outputs(result, out_dir)
     if as_json:
@@ -123,12 +107,6 @@ def command(
     elif not quiet:
         _render(result.doc, paths)
     return 0
-
-
-def _check_min(values: dict[str, tuple[int | None, int]]) -> None:
-    for option, (value, minimum) in values.items():
-        if value is not None and value < minimum:
-            bad_input(option, f"must be >= {minimum}, got {value}")
 
 
 def _fmt(summary: dict[str, Any] | None) -> str:

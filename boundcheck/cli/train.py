@@ -16,6 +16,7 @@ from boundcheck.cli.common import (
     emit_json,
     progress_bar,
     stdout_console,
+    torch_device,
 )
 
 
@@ -51,12 +52,10 @@ def command(
     as_json: JsonOption = False,
 ) -> int:
     """Train MBPO (paper defaults per task) and write a checkpoint every epoch."""
-    import torch
-
     from boundcheck.config import ConfigError
     from boundcheck.envs import UnknownEnvError
     from boundcheck.mbpo.loop import resume_run, start_run, train
-    from boundcheck.mbpo.setup import parse_set_options, resolve_config, resolve_device
+    from boundcheck.mbpo.setup import parse_set_options, resolve_config
     from boundcheck.runs import RunError, RunExistsError, RunNotFoundError
 
     if resume and force:
@@ -65,14 +64,7 @@ def command(
         bad_input("--algo", f"must be 'mbpo' or 'sac', got {algo!r}")
     if steps is not None and steps < 1:
         bad_input("--steps", f"must be a positive number of env steps, got {steps}")
-    if threads is not None:
-        if threads < 1:
-            bad_input("--threads", f"must be >= 1, got {threads}")
-        torch.set_num_threads(threads)
-    try:
-        dev = resolve_device(device)
-    except ConfigError as exc:
-        bad_input("--device", str(exc))
+    dev = torch_device(device, threads)
     overrides: dict[str, Any] = {}
     try:
         overrides.update(parse_set_options(set_ or []))

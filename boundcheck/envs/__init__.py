@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from boundcheck.envs.make import KnownNoiseWrapper, make_env
+from boundcheck.envs.make import KnownNoiseWrapper, make_env, set_env_state
 from boundcheck.envs.specs import SPECS, EnvSpec, UnknownEnvError, get_spec
 from boundcheck.envs.state import StateChart, obs_from_env, set_state_from_obs, state_chart
 from boundcheck.envs.termination import TerminationFn
@@ -22,6 +22,7 @@ __all__ = [
     "get_spec",
     "make_env",
     "obs_from_env",
+    "set_env_state",
     "set_state_from_obs",
     "state_chart",
 ]

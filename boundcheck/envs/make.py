@@ -23,7 +23,7 @@ import torch
 from numpy.typing import NDArray
 
 from boundcheck.envs.specs import EnvSpec
-from boundcheck.envs.state import state_chart
+from boundcheck.envs.state import obs_from_env, set_state_from_obs, state_chart
 from boundcheck.envs.termination import TerminationFn
 
 #: Mixed into the wrapper's seed so that its noise stream differs from the env's own, which
@@ -123,6 +123,12 @@ class KnownNoiseWrapper(gymnasium.Wrapper):
         self._last_obs = np.asarray(obs)
         return obs, reward, terminated, truncated, info
 
+    def set_state(self, obs: NDArray[Any]) -> None:
+        """Put the simulator into the state ``obs`` describes and take it as the current
+        observation (the ``obs`` of the next step's termination check)."""
+        self._chart.set_state(self.env, obs)
+        self._last_obs = np.asarray(obs)
+
     def _terminated(self, obs: NDArray[Any], action: Any, next_obs: NDArray[Any]) -> bool:
         def row(x: Any) -> torch.Tensor:
             return torch.as_tensor(np.asarray(x, dtype=np.float64)).reshape(1, -1)
@@ -159,3 +165,20 @@ def make_env(
         one = np.ones(env.action_space.shape, dtype=np.float32)
         env = gymnasium.wrappers.RescaleAction(env, -one, one)
     return env
+
+
+def set_env_state(env: gymnasium.Env, obs: NDArray[Any]) -> NDArray[Any]:
+    """Put ``env`` (any wrapper stack) into the state ``obs`` describes; return the observation
+    the env now reports (``obs`` after the env's own clipping, e.g. of velocities).
+
+    A :class:`KnownNoiseWrapper` in the stack records ``obs`` as its current observation.
+    """
+    layer: Any = env
+    while isinstance(layer, gymnasium.Wrapper):
+        if isinstance(layer, KnownNoiseWrapper):
+            layer.set_state(obs)
+            break
+        layer = layer.env
+    else:
+        set_state_from_obs(env, obs)
+    return np.asarray(obs_from_env(env), dtype=np.asarray(obs).dtype)

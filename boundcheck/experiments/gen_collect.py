@@ -83,6 +83,50 @@ def stochastic_action(actor: list[Tensor], obs: np.ndarray,
         return torch.tanh(mean + log_std.exp() * noise)[0].cpu().numpy()
 
 
+_FIELDS = ("obs", "act", "reward", "next_obs", "terminated", "timestep", "clean_reward",
+           "clean_next_obs")
+
+
+class _Recorder:
+    """Accumulates transitions (and finished-episode returns) into a :class:`Transitions`."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, list[Any]] = {k: [] for k in _FIELDS}
+        self.returns: list[float] = []
+
+    def add(self, obs: np.ndarray, action: np.ndarray, reward: float, next_obs: np.ndarray,
+            terminated: bool, t: int, info: dict[str, Any]) -> None:
+        values = (obs, action, reward, next_obs, float(terminated), t, info.get("clean_reward"),
+                  info.get("clean_obs"))
+        for key, value in zip(_FIELDS, values, strict=True):
+            self.rows[key].append(value)
+
+    def build(self) -> Transitions:
+        rows = self.rows
+        has_clean = all(v is not None for v in rows["clean_reward"])
+        return Transitions(
+            obs=np.stack(rows["obs"]), act=np.stack(rows["act"]).astype(np.float32),
+            reward=np.asarray(rows["reward"], np.float32), next_obs=np.stack(rows["next_obs"]),
+            terminated=np.asarray(rows["terminated"], np.float32),
+            timestep=np.asarray(rows["timestep"], np.int64),
+            clean_reward=np.asarray(rows["clean_reward"], np.float64) if has_clean else None,
+            clean_next_obs=np.stack(rows["clean_next_obs"]).astype(np.float64) if has_clean
+            else None,
+            episode_returns=tuple(self.returns),
+        )
+
+
+def _step(env: gymnasium.Env, actor: list[Tensor], obs: np.ndarray, generator: torch.Generator,
+          recorder: _Recorder, t: int) -> tuple[np.ndarray, float, bool, bool]:
+    """One stochastic step of ``actor``, recorded; returns (next_obs, reward, terminated,
+    truncated)."""
+    action = stochastic_action(actor, obs, generator)
+    next_obs, reward, terminated, truncated, info = env.step(action.astype(np.float64))
+    next_obs = np.asarray(next_obs, dtype=np.float32)
+    recorder.add(obs, action, float(reward), next_obs, bool(terminated), t, info)
+    return next_obs, float(reward), bool(terminated), bool(truncated)
+
+
 def collect(env: gymnasium.Env, actor: list[Tensor], n: int, *, env_seed: int,
             generator: torch.Generator) -> Transitions:
     """``n`` transitions with the stochastic policy ``actor`` in ``env`` (reset with ``env_seed``).
@@ -93,39 +137,39 @@ def collect(env: gymnasium.Env, actor: list[Tensor], n: int, *, env_seed: int,
     """
     if n < 1:
         raise ValueError(f"n must be positive, got {n}")
-    obs, _ = env.reset(seed=env_seed)
-    obs = np.asarray(obs, dtype=np.float32)
-    rows: dict[str, list[Any]] = {k: [] for k in ("obs", "act", "reward", "next_obs",
-                                                  "terminated", "timestep", "clean_reward",
-                                                  "clean_next_obs")}
-    returns: list[float] = []
+    obs = np.asarray(env.reset(seed=env_seed)[0], dtype=np.float32)
+    recorder = _Recorder()
     t, ret = 0, 0.0
     for _ in range(n):
-        action = stochastic_action(actor, obs, generator)
-        next_obs, reward, terminated, truncated, info = env.step(action.astype(np.float64))
-        next_obs = np.asarray(next_obs, dtype=np.float32)
-        for key, value in (("obs", obs), ("act", action), ("reward", float(reward)),
-                           ("next_obs", next_obs), ("terminated", float(terminated)),
-                           ("timestep", t), ("clean_reward", info.get("clean_reward")),
-                           ("clean_next_obs", info.get("clean_obs"))):
-            rows[key].append(value)
-        t, ret = t + 1, ret + float(reward)
-        obs = next_obs
+        obs, reward, terminated, truncated = _step(env, actor, obs, generator, recorder, t)
+        t, ret = t + 1, ret + reward
         if terminated or truncated:
-            returns.append(ret)
-            reset_obs, _ = env.reset()
-            obs, t, ret = np.asarray(reset_obs, dtype=np.float32), 0, 0.0
-    has_clean = all(v is not None for v in rows["clean_reward"])
-    return Transitions(
-        obs=np.stack(rows["obs"]), act=np.stack(rows["act"]).astype(np.float32),
-        reward=np.asarray(rows["reward"], np.float32), next_obs=np.stack(rows["next_obs"]),
-        terminated=np.asarray(rows["terminated"], np.float32),
-        timestep=np.asarray(rows["timestep"], np.int64),
-        clean_reward=np.asarray(rows["clean_reward"], np.float64) if has_clean else None,
-        clean_next_obs=np.stack(rows["clean_next_obs"]).astype(np.float64) if has_clean
-        else None,
-        episode_returns=tuple(returns),
-    )
+            recorder.returns.append(ret)
+            obs, t, ret = np.asarray(env.reset()[0], dtype=np.float32), 0, 0.0
+    return recorder.build()
+
+
+def collect_episodes(env: gymnasium.Env, actor: list[Tensor], seeds: list[int], *,
+                     generator: torch.Generator) -> tuple[Transitions, list[np.ndarray]]:
+    """One whole episode per seed (``env.reset(seed=s)``), until termination or time limit.
+
+    Returns the transitions of all episodes in order and each episode's rewards (float64).
+    """
+    if not seeds:
+        raise ValueError("need at least one episode seed")
+    recorder, rewards = _Recorder(), []
+    for seed in seeds:
+        obs = np.asarray(env.reset(seed=seed)[0], dtype=np.float32)
+        episode: list[float] = []
+        done = False
+        while not done:
+            obs, reward, terminated, truncated = _step(env, actor, obs, generator, recorder,
+                                                       len(episode))
+            episode.append(reward)
+            done = terminated or truncated
+        recorder.returns.append(float(np.sum(episode)))
+        rewards.append(np.asarray(episode, dtype=np.float64))
+    return recorder.build(), rewards
 
 
 def true_law_std(env: gymnasium.Env, spec: EnvSpec,

@@ -23,8 +23,8 @@ from boundcheck.runs.retention import MANIFEST_FILE
 _RUN_ONLY_KEYS = ("seed", "device", "torch_threads")
 
 
-class GeneralizationInputError(ValueError):
-    """Bad input for the experiment, naming the CLI option it came from (``option``)."""
+class OptionError(ValueError):
+    """Bad input for an analysis command, naming the CLI option it came from (``option``)."""
 
     def __init__(self, option: str, message: str) -> None:
         super().__init__(message)
@@ -75,23 +75,23 @@ def newest_run(runs_root: Path) -> RunDir | None:
 
 def resolve_source(run_path: Path | None, epoch: int | None, *, runs_root: Path,
                    reference_dir: Path) -> PolicySource:
-    """π_D from the options; raises :class:`GeneralizationInputError` naming ``--run`` or
+    """π_D from the options; raises :class:`OptionError` naming ``--run`` or
     ``--epoch`` (missing run, no checkpoint, an epoch without one, a damaged policy)."""
     kind = "run"
     if run_path is not None:
         try:
             run = RunDir.open(run_path)
         except RunError as exc:
-            raise GeneralizationInputError("--run", str(exc)) from None
+            raise OptionError("--run", str(exc)) from None
     else:
         found = newest_run(runs_root)
         if found is None and reference_dir.is_dir():
             try:
                 found, kind = RunDir.open(reference_dir), "reference"
             except RunError as exc:
-                raise GeneralizationInputError("--run", f"reference policy: {exc}") from None
+                raise OptionError("--run", f"reference policy: {exc}") from None
         if found is None:
-            raise GeneralizationInputError(
+            raise OptionError(
                 "--run", f"no run with a checkpoint under {runs_root}/ and no reference policy "
                 f"in {reference_dir}/; train one (boundcheck train) and pass --run RUN")
         run = found
@@ -99,18 +99,18 @@ def resolve_source(run_path: Path | None, epoch: int | None, *, runs_root: Path,
         epochs = run.epochs()
         config, seed, prov = run_config(run)
     except (RunError, ConfigError) as exc:
-        raise GeneralizationInputError("--run", str(exc)) from None
+        raise OptionError("--run", str(exc)) from None
     if not epochs:
-        raise GeneralizationInputError("--run", f"{run.path} has no complete checkpoint yet")
+        raise OptionError("--run", f"{run.path} has no complete checkpoint yet")
     if epoch is None:
         epoch = epochs[-1]
     elif epoch not in epochs:
-        raise GeneralizationInputError(
+        raise OptionError(
             "--epoch", f"{run.path} has no checkpoint for epoch {epoch} "
             f"(complete epochs: {epochs[0]}..{epochs[-1]})")
     try:
         policy = run.load_policy(epoch)
     except RunError as exc:
-        raise GeneralizationInputError("--run", str(exc)) from None
+        raise OptionError("--run", str(exc)) from None
     return PolicySource(run=run, epoch=epoch, config=config, run_seed=seed, kind=kind,
                         policy_state=policy, run_provenance=prov)

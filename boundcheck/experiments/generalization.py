@@ -67,7 +67,7 @@ class GeneralizationConfig:
     kl_min: float = 0.01
     kl_max: float = 1.0
     max_updates: int = 20_000
-    check_every: int = 10
+    check_every: int = 1
     kl_states: int = 1000
     local_points: int = 4
     tv_samples: int = 256

@@ -1,0 +1,204 @@
+"""``boundcheck validate``: do Theorems 4.1–4.3 hold on my run, how loose are they?
+
+See docs/validate.md. Validates the options, resolves the run and epochs, runs
+:func:`boundcheck.experiments.validate.run_validation` under a progress bar, writes
+``validation.json`` and ``validation.png``, and renders a table. Exit 1 when a bound is
+violated with confidence.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from boundcheck.cli.common import (
+    EXIT_FAILURE,
+    JsonOption,
+    QuietOption,
+    bad_input,
+    check_min,
+    emit_json,
+    phase_progress,
+    prepare_out,
+    stderr_console,
+    stdout_console,
+    torch_device,
+)
+
+RESULTS_FILE = "validation.json"
+FIGURE_FILE = "validation.png"
+EPS_PI_STATS = ("max", "p99", "p95", "mean")
+
+
+def _opt(name: str, text: str) -> Any:
+    return typer.Option(name, help=text)
+
+
+def command(
+    run: Annotated[Path | None, _opt("--run", "Run directory (default: the newest under "
+                                     "./runs).")] = None,
+    data_epoch: Annotated[int | None, _opt("--data-epoch", "Epoch E_D of pi_D and the model "
+                                           "(default: the second-to-last).")] = None,
+    epoch: Annotated[int | None, _opt("--epoch", "Epoch E of pi (default: E_D + 1).")] = None,
+    gamma: Annotated[float | None, _opt("--gamma", "Discount factor (default: the run's).")]
+    = None,
+    k: Annotated[int | None, _opt("--k", "Branched rollout length (default: the run's k at "
+                                  "epoch E).")] = None,
+    episodes: Annotated[int, _opt("--episodes", "Episodes N per return estimate.")] = 100,
+    r_max: Annotated[float | None, _opt("--r-max", "r_max (default: max |r| in the real "
+                                        "buffer).")] = None,
+    eps_m: Annotated[float | None, _opt("--eps-m", "Model error eps_m (TV) to use instead of "
+                                        "the measured one.")] = None,
+    eps_m_shifted: Annotated[float | None, _opt("--eps-m-shifted", "eps_m' for Theorem 4.3 "
+                                                "(default: --eps-m if given, else measured).")]
+    = None,
+    eps_pi_stat: Annotated[str, _opt("--eps-pi", "Statistic over states used as eps_pi: max "
+                                     "(the theorem's), p99, p95 or mean.")] = "max",
+    all_epochs: Annotated[bool, _opt("--all-epochs", "Check every consecutive pair of "
+                                     "epochs.")] = False,
+    model_starts: Annotated[int, _opt("--model-starts", "Buffer states for the k-step model "
+                                      "return.")] = 10_000,
+    confidence: Annotated[float, _opt("--confidence", "Level of every interval.")] = 0.95,
+    seed: Annotated[int, _opt("--seed", "Base seed of every random stream.")] = 0,
+    out: Annotated[Path | None, _opt("--out", "Output folder (default validation/<run>-...).")]
+    = None,
+    force: Annotated[bool, _opt("--force", "Replace the results in an existing --out.")] = False,
+    device: Annotated[str, _opt("--device", "auto, cpu or cuda.")] = "auto",
+    threads: Annotated[int | None, _opt("--threads", "torch CPU threads.")] = None,
+    quiet: QuietOption = False,
+    as_json: JsonOption = False,
+) -> int:
+    """Check Theorems 4.1-4.3 on a run's checkpoints (exit 1 if one is violated)."""
+    from boundcheck.experiments.gen_source import OptionError
+    from boundcheck.experiments.val_measure import MeasureSettings
+    from boundcheck.experiments.val_report import BoundInputs
+    from boundcheck.experiments.val_source import resolve_validation
+    from boundcheck.experiments.validate import run_validation
+    from boundcheck.theory.bounds import (
+        TheoryInputError,
+        check_gamma,
+        check_k,
+        check_r_max,
+        check_tv,
+    )
+
+    check_min({"--episodes": (episodes, 2), "--model-starts": (model_starts, 1)})
+    if eps_pi_stat not in EPS_PI_STATS:
+        bad_input("--eps-pi", f"must be one of {', '.join(EPS_PI_STATS)}, got {eps_pi_stat!r}")
+    if not 0.0 < confidence < 1.0:
+        bad_input("--confidence", f"must lie strictly between 0 and 1, got {confidence}")
+    checks = (("--gamma", gamma, check_gamma), ("--k", k, check_k),
+              ("--r-max", r_max, check_r_max),
+              ("--eps-m", eps_m, lambda v: check_tv(v, "eps_m")),
+              ("--eps-m-shifted", eps_m_shifted, lambda v: check_tv(v, "eps_m_shifted")))
+    for option, value, check in checks:
+        try:
+            if value is not None:
+                check(value)
+        except TheoryInputError as exc:
+            bad_input(option, exc.detail)
+    dev = torch_device(device, threads)
+    try:
+        source = resolve_validation(run, data_epoch, epoch, all_epochs=all_epochs,
+                                    runs_root=Path("runs"))
+    except OptionError as exc:
+        bad_input(exc.option, str(exc))
+    pairs = source.pairs
+    name = "all-epochs" if all_epochs else f"e{pairs[0].data_epoch}-e{pairs[0].epoch}"
+    out_dir = out or Path("validation") / f"{source.run.path.name}-{name}"
+    prepare_out(out_dir, RESULTS_FILE, force)
+    settings = MeasureSettings(episodes=episodes, k=k, model_starts=model_starts, seed=seed,
+                               confidence=confidence)
+    inputs = BoundInputs(r_max=r_max, eps_m=eps_m, eps_m_shifted=eps_m_shifted,
+                         eps_pi_stat=eps_pi_stat, confidence=confidence)
+    with phase_progress("{task.completed}/{task.total} phases",
+                        disabled=quiet or as_json) as report:
+        doc = run_validation(source, settings, inputs, gamma or source.config.sac.gamma, dev,
+                             report)
+    paths = _write(doc, out_dir)
+    if as_json:
+        emit_json({**doc, "files": paths})
+    elif not quiet:
+        _render(doc, paths)
+    if doc["any_violated"]:
+        if not (quiet or as_json):
+            stderr_console().print("a bound is VIOLATED with confidence (exit 1)")
+        return EXIT_FAILURE
+    return 0
+
+
+def _write(doc: dict[str, Any], out_dir: Path) -> dict[str, str]:
+    from boundcheck.plots.validate import plot_validation
+    from boundcheck.runs.atomic import atomic_write_json
+
+    figure = plot_validation(doc, out_dir / FIGURE_FILE)
+    paths = {"results": str(out_dir / RESULTS_FILE), "figure": str(figure)}
+    atomic_write_json(out_dir / RESULTS_FILE, {**doc, "files": paths})
+    return paths
+
+
+def _num(x: Any, fmt: str = ".4g") -> str:
+    return "-" if x is None or (isinstance(x, float) and not math.isfinite(x)) else format(x, fmt)
+
+
+def _pm(e: dict[str, Any]) -> str:
+    low, high = e["ci_low"], e["ci_high"]
+    if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):
+        return _num(e["mean"])
+    return f"{_num(e['mean'])} ± {_num((high - low) / 2.0, '.2g')}"
+
+
+def _header(doc: dict[str, Any], pair: dict[str, Any]) -> list[str]:
+    inputs, block = pair["inputs"], pair["by_gamma"][0]
+    ret = block["returns"]
+    shift = pair["policy_shift"]["stats"]["pinsker_min"]
+    quantiles = ", ".join(f"{q} {_num(shift[q]['value'], '.3g')}" for q in EPS_PI_STATS)
+    err_d, err_pi = pair["model_error"]["pi_d"], pair["model_error"]["pi"]
+    return [
+        f"{doc['source']['env']}: pi_D and model from epoch {pair['data_epoch']}, pi from epoch "
+        f"{pair['epoch']}; k = {pair['k']}, gamma = {block['gamma']:g}, r_max = "
+        f"{_num(inputs['r_max'])} ({inputs['r_max_source']})",
+        f"  returns (mean ± CI half-width): eta {_pm(ret['eta'])}, eta_model "
+        f"{_pm(ret['eta_model'])}, eta_branch {_pm(ret['eta_branch'])}; eta of pi_D "
+        f"{_pm(ret['eta_pi_d'])}; k-step model return, MBPO's objective (no theorem) "
+        f"{_pm(ret['model_k_step'])}",
+        f"  eps_pi = {_num(inputs['eps_pi'], '.3g')} ({inputs['eps_pi_stat']} over states of "
+        f"the Pinsker bound; {quantiles}; MC TV {_num(inputs['eps_pi_mc'], '.3g')})",
+        f"  eps_m = {_num(inputs['eps_m'], '.3g')} ({inputs['eps_m_source']}), eps_m' = "
+        f"{_num(inputs['eps_m_shifted'], '.3g')} ({inputs['eps_m_shifted_source']}); proxies: "
+        f"NLL {_num(err_d['nll_mean'])} / {_num(err_pi['nll_mean'])} nats, MSE "
+        f"{_num(err_d['mse_mean'])} / {_num(err_pi['mse_mean'])} (under pi_D / pi)",
+    ]
+
+
+def _render(doc: dict[str, Any], paths: dict[str, str]) -> None:
+    from rich.table import Table
+
+    console = stdout_console()
+    for pair in doc["pairs"]:
+        for line in _header(doc, pair):
+            console.print(line, markup=False, highlight=False)
+        table = Table(caption="slack = eta - bound (paired CI); informative below: the eps_pi "
+                              "and eps_m at the measured ratio where C < 2 r_max/(1-gamma)")
+        for col in ("gamma", "thm", "C", "bound", "slack", "verdict", "inform.", "below"):
+            table.add_column(col, justify="right", no_wrap=col in ("slack", "verdict"))
+        for blk in pair["by_gamma"]:
+            for name, t in blk["theorems"].items():
+                below = t["informative_below"]
+                eps_model = below.get("eps_m", below.get("eps_m_shifted"))
+                table.add_row(f"{blk['gamma']:g}", name, _num(t["C"], ".3g"),
+                              _num(t["lower_bound"]["mean"], ".3g"), _pm(t["slack"]),
+                              t["verdict"], "yes" if t["informative"] else "no",
+                              f"{_num(below['eps_pi'], '.2g')}, {_num(eps_model, '.2g')}")
+                if t["unreliable"]:
+                    table.add_row("", "", "", "", "", f"({t['unreliable']})", "", "")
+        console.print(table)
+    if not doc["tv_available"]:
+        console.print(f"eps_m: {doc['tv_unavailable_reason']} (pass --eps-m to supply a value)",
+                      markup=False)
+    for warning in doc["warnings"]:
+        console.print(f"note: {warning}", markup=False)
+    console.print("wrote " + ", ".join(paths.values()), markup=False)

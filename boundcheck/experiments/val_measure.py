@@ -1,0 +1,148 @@
+"""Measurements for one epoch pair of ``boundcheck validate`` (before any γ is applied).
+
+For checkpoint pair (E_D, E) of a run: N real episodes of π and of π_D from the same seeds,
+full model rollouts of π (η̂), branched episodes (η^branch), the k-step model return from
+π_D's buffer states, the policy shift over the visited states, and the model error on π_D's
+and π's real transitions. Everything random derives from (seed, E_D, E), so a pair is measured
+identically whether it is checked alone or within ``--all-epochs``. Common random numbers: π
+and π_D start their episodes from the same seeds with the same action-noise stream, and every
+model return starts from those episodes' initial states.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import gymnasium
+import numpy as np
+import torch
+from torch import Tensor
+
+from boundcheck.agents.networks import actor_forward
+from boundcheck.envs import EnvSpec
+from boundcheck.estimators import policy_shift_report
+from boundcheck.experiments.gen_collect import Transitions, collect_episodes
+from boundcheck.experiments.gen_measure import make_generator, model_error
+from boundcheck.experiments.val_returns import (
+    RewardPaths,
+    branched_episodes,
+    model_episodes,
+)
+from boundcheck.experiments.val_source import (
+    EpochPair,
+    ValidationSource,
+    buffer_r_max,
+    buffer_states,
+)
+from boundcheck.mbpo.checkpoint import load_ensemble
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class MeasureSettings:
+    """How much to measure (the CLI's options; see docs/validate.md)."""
+
+    episodes: int = 100
+    k: int | None = None
+    model_starts: int = 10_000
+    policy_mc: int = 256
+    max_states: int = 20_000
+    tv_samples: int = 256
+    bucket_width: int = 100
+    seed: int = 0
+    confidence: float = 0.95
+
+
+@dataclass(frozen=True)
+class PairMeasurements:
+    """Raw measurements of one pair; discounting and the bounds come later (per γ)."""
+
+    pair: EpochPair
+    k: int
+    horizon: int
+    r_max_buffer: float
+    real_pi: RewardPaths
+    real_pi_d: RewardPaths
+    model_pi: RewardPaths
+    branch: RewardPaths
+    model_k_step: RewardPaths
+    policy_shift: dict[str, Any]
+    model_error_pi_d: dict[str, Any]
+    model_error_pi: dict[str, Any]
+
+
+def _actor(source: ValidationSource, epoch: int, device: torch.device) -> list[Tensor]:
+    return [p.to(device) for p in source.run.load_policy(epoch, map_location=device)["actor"]]
+
+
+def _shift(actor_pi: list[Tensor], actor_d: list[Tensor], states: np.ndarray,
+           settings: MeasureSettings, gen: torch.Generator,
+           rng: np.random.Generator) -> dict[str, Any]:
+    if len(states) > settings.max_states:
+        states = states[rng.choice(len(states), settings.max_states, replace=False)]
+    obs = torch.as_tensor(states, device=actor_pi[0].device)
+    with torch.no_grad():
+        mean_pi, log_std_pi = actor_forward(actor_pi, obs)
+        mean_d, log_std_d = actor_forward(actor_d, obs)
+    report = policy_shift_report(mean_pi, log_std_pi, mean_d, log_std_d, gen,
+                                 settings.policy_mc, rng, confidence_level=settings.confidence)
+    report.pop("per_state")
+    report.pop("tv_mc_stderr")
+    return report
+
+
+def measure_pair(source: ValidationSource, pair: EpochPair, spec: EnvSpec, env: gymnasium.Env,
+                 true_std: np.ndarray | None, settings: MeasureSettings, device: torch.device,
+                 progress: Progress) -> PairMeasurements:
+    """All measurements of ``pair`` (see the module docstring); ``progress(phase)`` per phase."""
+    cfg = source.config
+    k = settings.k if settings.k is not None else cfg.rollout.length(pair.epoch)
+    horizon = int(env.spec.max_episode_steps) if env.spec and env.spec.max_episode_steps \
+        else 1000
+    w = np.random.SeedSequence([settings.seed, pair.data_epoch, pair.epoch]).generate_state(8)
+    rng = np.random.default_rng(int(w[7]))
+    seeds = [int(s) for s in
+             np.random.default_rng(int(w[0])).integers(2**31, size=settings.episodes)]
+    actor_d, actor_pi = _actor(source, pair.data_epoch, device), _actor(source, pair.epoch, device)
+    model = load_ensemble(source.run, pair.data_epoch, cfg, device)
+
+    progress("real episodes of pi")
+    trans_pi, rewards_pi = collect_episodes(env, actor_pi, seeds,
+                                            generator=make_generator(device, int(w[1])))
+    progress("real episodes of pi_D")
+    trans_d, rewards_d = collect_episodes(env, actor_d, seeds,
+                                          generator=make_generator(device, int(w[1])))
+    progress("full model rollouts")
+    init = torch.as_tensor(trans_pi.obs[trans_pi.timestep == 0], device=device)
+    model_pi = model_episodes(model, spec.termination, actor_pi, init, horizon,
+                              make_generator(device, int(w[2])))[0]
+    progress("branched rollouts")
+    branch = branched_episodes(env, model, spec.termination, actor_pi, actor_d, seeds, k,
+                               horizon, make_generator(device, int(w[3])))
+    progress("k-step model returns")
+    starts = buffer_states(source, pair.data_epoch)
+    starts = starts[rng.choice(len(starts), min(settings.model_starts, len(starts)),
+                               replace=False)]
+    k_step = model_episodes(model, spec.termination, actor_pi,
+                            torch.as_tensor(starts, device=device), k,
+                            make_generator(device, int(w[4])))[0]
+    progress("policy shift")
+    shift = _shift(actor_pi, actor_d, np.concatenate([trans_pi.obs, trans_d.obs]), settings,
+                   make_generator(device, int(w[5])), rng)
+    progress("model error")
+    errors = [_model_error(model, data, true_std, settings, make_generator(device, int(w[6])))
+              for data in (trans_d, trans_pi)]
+    return PairMeasurements(
+        pair=pair, k=k, horizon=horizon, r_max_buffer=buffer_r_max(source, pair.data_epoch),
+        real_pi=RewardPaths.from_lists(rewards_pi), real_pi_d=RewardPaths.from_lists(rewards_d),
+        model_pi=model_pi, branch=branch, model_k_step=k_step, policy_shift=shift,
+        model_error_pi_d=errors[0], model_error_pi=errors[1])
+
+
+def _model_error(model: Any, data: Transitions, true_std: np.ndarray | None,
+                 settings: MeasureSettings, gen: torch.Generator) -> dict[str, Any]:
+    return model_error(model, data, true_std, gen, tv_samples=settings.tv_samples,
+                       bucket_width=settings.bucket_width)

@@ -1,0 +1,141 @@
+"""What ``boundcheck validate`` checks: a run, the data epoch E_D and the policy epoch E.
+
+π_D and the model come from checkpoint E_D (the model was trained on the data collected up to
+then), π from checkpoint E (default E_D + 1). Defaults: the newest run under ``./runs``
+(:func:`boundcheck.experiments.gen_source.newest_run`) and its last two epochs (with a
+model checkpoint stride > 1: the newest epoch with a model that another checkpoint follows).
+The real buffer comes from the newest checkpoint that keeps one; its per-transition ``epoch``
+labels select the data D_env that existed at E_D (labels ≤ E_D; exploration is −1).
+
+Bad choices raise :class:`~boundcheck.experiments.gen_source.OptionError` naming the option.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from boundcheck.config import ConfigError, TrainConfig
+from boundcheck.experiments.gen_source import OptionError, newest_run, run_config
+from boundcheck.runs import RunDir, RunError
+from boundcheck.runs.retention import BUFFER_FILE
+
+
+@dataclass(frozen=True)
+class EpochPair:
+    """Checkpoint ``data_epoch`` (π_D, model) and ``epoch`` (π) of one run."""
+
+    data_epoch: int
+    epoch: int
+
+
+@dataclass(frozen=True)
+class ValidationSource:
+    """The run, its config and seed, the epoch pairs to check and the real buffer."""
+
+    run: RunDir
+    config: TrainConfig
+    run_seed: int
+    provenance: dict[str, Any]
+    pairs: tuple[EpochPair, ...]
+    buffer: dict[str, np.ndarray]
+    buffer_epoch: int
+
+
+def _open(run_path: Path | None, runs_root: Path) -> RunDir:
+    if run_path is not None:
+        try:
+            return RunDir.open(run_path)
+        except RunError as exc:
+            raise OptionError("--run", str(exc)) from None
+    found = newest_run(runs_root)
+    if found is None:
+        raise OptionError("--run", f"no run with a checkpoint under {runs_root}/; train one "
+                                   "(boundcheck train) or pass --run RUN")
+    return found
+
+
+def _pairs(run: RunDir, epochs: list[int], model_epochs: list[int], data_epoch: int | None,
+           epoch: int | None, all_epochs: bool) -> tuple[EpochPair, ...]:
+    span = f"complete epochs: {epochs[0]}..{epochs[-1]}"
+    if all_epochs:
+        if data_epoch is not None or epoch is not None:
+            raise OptionError("--all-epochs", "checks every consecutive pair; drop --data-epoch "
+                                              "and --epoch")
+        pairs = tuple(EpochPair(e, e + 1) for e in model_epochs if e + 1 in epochs)
+        if not pairs:
+            raise OptionError("--all-epochs", f"{run.path} has no epoch with a model checkpoint "
+                                              f"followed by a policy checkpoint ({span})")
+        return pairs
+    if epoch is not None and epoch not in epochs:
+        raise OptionError("--epoch", f"{run.path} has no checkpoint for epoch {epoch} ({span})")
+    if data_epoch is None:
+        if epoch is not None:
+            data_epoch = epoch - 1
+            if data_epoch not in model_epochs:
+                raise OptionError("--epoch", f"{run.path}: epoch {data_epoch} (before --epoch) "
+                                             "has no model checkpoint; pass --data-epoch")
+        else:
+            followed = [e for e in model_epochs if e + 1 in epochs]
+            if not followed:
+                raise OptionError("--run", f"{run.path} has no epoch with a model checkpoint "
+                                           f"followed by another checkpoint ({span})")
+            data_epoch = followed[-1]
+    if data_epoch not in epochs:
+        raise OptionError("--data-epoch", f"{run.path} has no checkpoint for epoch "
+                                          f"{data_epoch} ({span})")
+    if data_epoch not in model_epochs:
+        shown = ", ".join(map(str, model_epochs[-10:])) or "none"
+        raise OptionError("--data-epoch", f"{run.path}: epoch {data_epoch} has no model "
+                                          f"checkpoint (epochs with a model: {shown})")
+    if epoch is None:
+        epoch = data_epoch + 1
+    if epoch not in epochs:
+        raise OptionError("--epoch", f"{run.path} has no checkpoint for epoch {epoch} after "
+                                     f"--data-epoch {data_epoch} ({span})")
+    return (EpochPair(data_epoch, epoch),)
+
+
+def _buffer(run: RunDir, epochs: list[int]) -> tuple[dict[str, np.ndarray], int]:
+    for e in reversed(epochs):
+        if BUFFER_FILE in run.manifest(e).files:
+            return run.load_buffer(e), e
+    raise OptionError("--run", f"{run.path} keeps no real replay buffer in any checkpoint")
+
+
+def resolve_validation(run_path: Path | None, data_epoch: int | None, epoch: int | None, *,
+                       all_epochs: bool, runs_root: Path) -> ValidationSource:
+    """The run and epoch pairs from the options (see the module docstring)."""
+    run = _open(run_path, runs_root)
+    try:
+        config, seed, prov = run_config(run)
+        epochs = run.epochs()
+        model_epochs = run.model_epochs()
+    except (RunError, ConfigError) as exc:
+        raise OptionError("--run", str(exc)) from None
+    if config.algo != "mbpo":
+        raise OptionError("--run", f"{run.path} is a '{config.algo}' run: it has no model to "
+                                   "validate (train with --algo mbpo)")
+    if not epochs:
+        raise OptionError("--run", f"{run.path} has no complete checkpoint yet")
+    pairs = _pairs(run, epochs, model_epochs, data_epoch, epoch, all_epochs)
+    try:
+        buffer, buffer_epoch = _buffer(run, epochs)
+    except RunError as exc:
+        raise OptionError("--run", str(exc)) from None
+    return ValidationSource(run, config, seed, prov, pairs, buffer, buffer_epoch)
+
+
+def buffer_states(source: ValidationSource, data_epoch: int) -> np.ndarray:
+    """Observations of D_env as it was after epoch ``data_epoch`` (labels ≤ ``data_epoch``)."""
+    labels = source.buffer["epoch"]
+    return source.buffer["obs"][labels <= data_epoch]
+
+
+def buffer_r_max(source: ValidationSource, data_epoch: int) -> float:
+    """max |r| over D_env after ``data_epoch`` (the r_max of the bounds unless given)."""
+    rewards = source.buffer["reward"][source.buffer["epoch"] <= data_epoch]
+    return float(np.abs(rewards).max()) if rewards.size else 0.0

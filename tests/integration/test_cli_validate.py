@@ -1,0 +1,170 @@
+"""``boundcheck validate`` end to end on miniature Pendulum-v1 runs, and its bad inputs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from boundcheck.cli import main
+from boundcheck.theory.bounds import theorem_4_1, theorem_4_2, theorem_4_3
+from tests.integration.test_cli_generalization import PNG, TINY_TRAIN
+
+FAST = ["--episodes", "3", "--model-starts", "50", "--device", "cpu", "--threads", "1"]
+
+
+def _train(root: Path, name: str, *extra: str) -> Path:
+    out = root / name
+    assert main(["train", "--env", "Pendulum-v1", "--out", str(out), *TINY_TRAIN, *extra]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("val-runs")
+    return {
+        "mbpo": _train(root, "mbpo", "--steps", "500"),  # epochs 0, 1, 2
+        # models at epochs 0 and 2 (the stride) only
+        "stride": _train(root, "stride", "--steps", "500", "--set", "model_checkpoint_stride=2"),
+        "sac": _train(root, "sac", "--algo", "sac"),
+    }
+
+
+def validate(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["validate", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_end_to_end(capsys, tmp_path: Path, runs: dict[str, Path]) -> None:
+    out = tmp_path / "val"
+    code, stdout, err = validate(capsys, "--run", str(runs["mbpo"]), "--out", str(out), "--json",
+                                 *FAST)
+    assert code == 0, err
+    doc = json.loads(stdout)
+    saved = json.loads((out / "validation.json").read_text())
+    assert saved["format"] == "boundcheck-validation"
+    assert (out / "validation.png").read_bytes().startswith(PNG)
+    (pair,) = doc["pairs"]
+    assert (pair["data_epoch"], pair["epoch"]) == (1, 2)  # the last two epochs
+    assert [b["gamma"] for b in pair["by_gamma"]] == [0.99, 0.95, 0.9]
+    assert pair["inputs"]["eps_m"] == 1.0  # deterministic simulator: TV is 1
+    assert pair["inputs"]["eps_m_source"] == "deterministic_simulator"
+    assert doc["tv_available"] is False and "deterministic" in doc["tv_unavailable_reason"]
+    assert 0.0 <= pair["inputs"]["eps_pi"] <= 1.0 and pair["inputs"]["r_max"] > 0
+    inputs, k = pair["inputs"], pair["k"]
+    for block in pair["by_gamma"]:
+        g = block["gamma"]
+        expected = {
+            "4.1": theorem_4_1(g, inputs["r_max"], inputs["eps_m"], inputs["eps_pi"]),
+            "4.2": theorem_4_2(g, inputs["r_max"], inputs["eps_m"], inputs["eps_pi"], k),
+            "4.3": theorem_4_3(g, inputs["r_max"], inputs["eps_m_shifted"], inputs["eps_pi"], k),
+        }
+        for name, t in block["theorems"].items():
+            assert t["C"] == pytest.approx(expected[name].total)
+            ref = block["returns"]["eta_model" if name == "4.1" else "eta_branch"]
+            assert t["lower_bound"]["mean"] == pytest.approx(ref["mean"] - t["C"])
+            assert t["slack"]["mean"] == pytest.approx(
+                block["returns"]["eta"]["mean"] - t["lower_bound"]["mean"])
+            # eps = 1 (deterministic simulator): every bound is far from informative
+            assert t["verdict"] == "holds" and not t["informative"]
+    assert pair["episode_length_mean"]["pi"] == 200.0  # Pendulum: time limit only
+
+
+def test_user_inputs_and_all_epochs(capsys, tmp_path: Path, runs: dict[str, Path]) -> None:
+    out = tmp_path / "all"
+    code, stdout, err = validate(capsys, "--run", str(runs["mbpo"]), "--all-epochs", "--json",
+                                 "--eps-m", "0.01", "--r-max", "20", "--gamma", "0.9", "--k", "2",
+                                 "--eps-pi", "p95", "--out", str(out), *FAST)
+    assert code == 0, err  # a p95 eps_pi is no theorem test: never exit 1
+    doc = json.loads(stdout)
+    assert doc["any_violated"] is False and any("p95" in w for w in doc["warnings"])
+    assert [(p["data_epoch"], p["epoch"]) for p in doc["pairs"]] == [(0, 1), (1, 2)]
+    for pair in doc["pairs"]:
+        assert pair["k"] == 2 and pair["inputs"]["r_max"] == 20
+        assert pair["inputs"]["eps_m"] == pair["inputs"]["eps_m_shifted"] == 0.01
+        assert [b["gamma"] for b in pair["by_gamma"]] == [0.9]
+    assert (out / "validation.png").read_bytes().startswith(PNG)
+    # the same pair measured alone gives the same numbers (streams derive from the pair)
+    code, alone, err = validate(capsys, "--run", str(runs["mbpo"]), "--data-epoch", "0", "--json",
+                                "--eps-m", "0.01", "--r-max", "20", "--gamma", "0.9", "--k", "2",
+                                "--eps-pi", "p95", "--out", str(tmp_path / "one"), *FAST)
+    assert code == 0, err
+    assert json.loads(alone)["pairs"][0]["by_gamma"] == doc["pairs"][0]["by_gamma"]
+
+
+def test_a_violation_exits_1(capsys, tmp_path: Path, runs: dict[str, Path], monkeypatch) -> None:
+    import boundcheck.experiments.validate as validate_module
+
+    real = validate_module.run_validation
+
+    def violated(*args, **kwargs):
+        doc = real(*args, **kwargs)
+        doc["pairs"][0]["by_gamma"][0]["theorems"]["4.2"]["verdict"] = "violated"
+        doc["any_violated"] = validate_module.any_violated(doc["pairs"])
+        return doc
+
+    monkeypatch.setattr(validate_module, "run_validation", violated)
+    code, stdout, _ = validate(capsys, "--run", str(runs["mbpo"]), "--out", str(tmp_path), *FAST)
+    assert code == 1 and "violated" in stdout
+
+
+@pytest.mark.parametrize(("args", "option"), [
+    (["--run", "/nonexistent/run"], "--run"),
+    (["--data-epoch", "7"], "--data-epoch"),
+    (["--epoch", "9"], "--epoch"),
+    (["--gamma", "1.5"], "--gamma"),
+    (["--gamma", "0"], "--gamma"),
+    (["--episodes", "1"], "--episodes"),
+    (["--eps-m", "2"], "--eps-m"),
+    (["--r-max", "-1"], "--r-max"),
+    (["--eps-pi", "median"], "--eps-pi"),
+    (["--confidence", "1"], "--confidence"),
+    (["--all-epochs", "--epoch", "1"], "--all-epochs"),
+])
+def test_bad_inputs_exit_2(capsys, runs: dict[str, Path], args: list[str], option: str) -> None:
+    extra = [] if "--run" in args else ["--run", str(runs["mbpo"])]
+    code, _, err = validate(capsys, *extra, *args)
+    assert code == 2, err
+    assert err.count("\n") == 1 and option in err and "Traceback" not in err
+
+
+def test_default_pair_skips_epochs_without_a_model(capsys, tmp_path: Path,
+                                                   runs: dict[str, Path]) -> None:
+    code, stdout, err = validate(capsys, "--run", str(runs["stride"]), "--json",
+                                 "--out", str(tmp_path), *FAST)
+    assert code == 0, err
+    pair = json.loads(stdout)["pairs"][0]
+    assert (pair["data_epoch"], pair["epoch"]) == (0, 1)  # epoch 1 keeps no model
+
+
+def test_runs_without_a_model_are_refused(capsys, tmp_path: Path, runs: dict[str, Path]) -> None:
+    code, _, err = validate(capsys, "--run", str(runs["stride"]), "--data-epoch", "1",
+                            "--out", str(tmp_path))
+    assert code == 2 and "--data-epoch" in err and "no model checkpoint" in err
+    code, _, err = validate(capsys, "--run", str(runs["sac"]))
+    assert code == 2 and "'sac' run" in err
+
+
+def test_existing_results_need_force(capsys, tmp_path: Path, runs: dict[str, Path]) -> None:
+    out = tmp_path / "twice"
+    assert validate(capsys, "--run", str(runs["mbpo"]), "--out", str(out), "--quiet", *FAST)[0] == 0
+    code, _, err = validate(capsys, "--run", str(runs["mbpo"]), "--out", str(out), *FAST)
+    assert code == 2 and "--force" in err
+
+
+def test_known_noise_gives_a_measured_tv(capsys, tmp_path: Path) -> None:
+    run = tmp_path / "ip"
+    assert main(["train", "--env", "InvertedPendulum-v5", "--out", str(run), *TINY_TRAIN,
+                 "--transition-noise", "0.05", "--reward-noise", "0.05"]) == 0
+    code, stdout, err = validate(capsys, "--run", str(run), "--json", "--out", str(tmp_path / "v"),
+                                 *FAST)
+    assert code in (0, 1), err
+    doc = json.loads(stdout)
+    assert doc["tv_available"] is True and doc["tv_unavailable_reason"] is None
+    inputs = doc["pairs"][0]["inputs"]
+    assert inputs["eps_m_source"] == inputs["eps_m_shifted_source"] == "tv_sup_over_time"
+    assert 0.0 < inputs["eps_m"] <= 1.0 and 0.0 < inputs["eps_m_shifted"] <= 1.0
+    errors = doc["pairs"][0]["model_error"]
+    assert errors["pi_d"]["sup_over_time"]["sup_mean"] == pytest.approx(inputs["eps_m"])
