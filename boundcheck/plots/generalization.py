@@ -69,6 +69,10 @@ def plot_slope_vs_size(doc: dict[str, Any], path: Path) -> Path:
                     markersize=6 - 2 * c, linewidth=1, capsize=3, label=label,
                     linestyle="-" if c == 0 else "--")
     ax.set_xscale("log")
+    from matplotlib.ticker import NullFormatter
+
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xticks(sizes, [f"{n:,}" for n in sizes])
     ax.set_xlabel("training-set size N (transitions)")
     unit = "TV" if y == "tv" else "NLL proxy"
     ax.set_ylabel(f"d(model error, {unit}) / d(Pinsker TV)")
