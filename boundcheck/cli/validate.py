@@ -144,11 +144,11 @@ def _num(x: Any, fmt: str = ".4g") -> str:
     return "-" if x is None or (isinstance(x, float) and not math.isfinite(x)) else format(x, fmt)
 
 
-def _pm(e: dict[str, Any]) -> str:
+def _pm(e: dict[str, Any], fmt: str = ".4g") -> str:
     low, high = e["ci_low"], e["ci_high"]
     if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):
-        return _num(e["mean"])
-    return f"{_num(e['mean'])} ± {_num((high - low) / 2.0, '.2g')}"
+        return _num(e["mean"], fmt)
+    return f"{_num(e['mean'], fmt)} ± {_num((high - low) / 2.0, '.1g')}"
 
 
 def _header(doc: dict[str, Any], pair: dict[str, Any]) -> list[str]:
@@ -175,24 +175,27 @@ def _header(doc: dict[str, Any], pair: dict[str, Any]) -> list[str]:
 
 
 def _render(doc: dict[str, Any], paths: dict[str, str]) -> None:
+    from rich import box
     from rich.table import Table
 
     console = stdout_console()
     for pair in doc["pairs"]:
         for line in _header(doc, pair):
             console.print(line, markup=False, highlight=False)
-        table = Table(caption="slack = eta - bound (paired CI); informative below: the eps_pi "
-                              "and eps_m at the measured ratio where C < 2 r_max/(1-gamma)")
-        for col in ("gamma", "thm", "C", "bound", "slack", "verdict", "inform.", "below"):
-            table.add_column(col, justify="right", no_wrap=col in ("slack", "verdict"))
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1, 0, 0),
+                      caption="slack = eta - bound (paired CI); inf. = informative: C < "
+                              "2 r_max/(1-gamma); below: eps_pi,eps_m (measured ratio) where "
+                              "it would be")
+        for col in ("γ", "thm", "C", "bound", "slack", "verdict", "inf.", "below"):
+            table.add_column(col, justify="right", no_wrap=col != "below")
         for blk in pair["by_gamma"]:
             for name, t in blk["theorems"].items():
                 below = t["informative_below"]
                 eps_model = below.get("eps_m", below.get("eps_m_shifted"))
                 table.add_row(f"{blk['gamma']:g}", name, _num(t["C"], ".3g"),
-                              _num(t["lower_bound"]["mean"], ".3g"), _pm(t["slack"]),
+                              _num(t["lower_bound"]["mean"], ".3g"), _pm(t["slack"], ".3g"),
                               t["verdict"], "yes" if t["informative"] else "no",
-                              f"{_num(below['eps_pi'], '.2g')}, {_num(eps_model, '.2g')}")
+                              f"{_num(below['eps_pi'], '.2g')},{_num(eps_model, '.2g')}")
                 if t["unreliable"]:
                     table.add_row("", "", "", "", "", f"({t['unreliable']})", "", "")
         console.print(table)
