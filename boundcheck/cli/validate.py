@@ -16,6 +16,7 @@ import typer
 
 from boundcheck.cli.common import (
     EXIT_FAILURE,
+    CommandFailed,
     JsonOption,
     QuietOption,
     bad_input,
@@ -77,6 +78,7 @@ def command(
     from boundcheck.experiments.val_report import BoundInputs
     from boundcheck.experiments.val_source import resolve_validation
     from boundcheck.experiments.validate import run_validation
+    from boundcheck.runs import RunError
     from boundcheck.theory.bounds import (
         TheoryInputError,
         check_gamma,
@@ -116,8 +118,11 @@ def command(
                          eps_pi_stat=eps_pi_stat, confidence=confidence)
     with phase_progress("{task.completed}/{task.total} phases",
                         disabled=quiet or as_json) as report:
-        doc = run_validation(source, settings, inputs, gamma or source.config.sac.gamma, dev,
-                             report)
+        try:
+            doc = run_validation(source, settings, inputs, gamma or source.config.sac.gamma,
+                                 dev, report)
+        except RunError as exc:  # a checkpoint damaged or missing after the run was opened
+            raise CommandFailed(str(exc)) from None
     paths = _write(doc, out_dir)
     if as_json:
         emit_json({**doc, "files": paths})

@@ -66,6 +66,9 @@ def plot_validation(doc: dict[str, Any], path: Path) -> Path:
         if (lo <= s * 10.0**d <= hi)]
     ax.set_yticks(sorted(ticks))
     if many:
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel(r"epoch of $\pi$ ($\pi_D$, model: the epoch before)")
     else:
         ax.set_xticks([])

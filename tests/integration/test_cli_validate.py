@@ -168,3 +168,17 @@ def test_known_noise_gives_a_measured_tv(capsys, tmp_path: Path) -> None:
     assert 0.0 < inputs["eps_m"] <= 1.0 and 0.0 < inputs["eps_m_shifted"] <= 1.0
     errors = doc["pairs"][0]["model_error"]
     assert errors["pi_d"]["sup_over_time"]["sup_mean"] == pytest.approx(inputs["eps_m"])
+
+
+def test_a_tampered_model_is_refused_in_one_line(capsys, tmp_path: Path,
+                                                 runs: dict[str, Path]) -> None:
+    import shutil
+
+    run = tmp_path / "copy"
+    shutil.copytree(runs["mbpo"], run)
+    model = run / "checkpoints" / "epoch_0001" / "model.pt"
+    model.write_bytes(model.read_bytes()[:-10] + b"0123456789")
+    code, _, err = validate(capsys, "--run", str(run), "--out", str(tmp_path / "v"), "--quiet",
+                            *FAST)
+    assert code == 1 and err.count("\n") == 1
+    assert "model.pt" in err and "unexpected" not in err and "Traceback" not in err
