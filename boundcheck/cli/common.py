@@ -121,3 +121,14 @@ JsonOption = Annotated[
     bool, typer.Option("--json", help="Print one JSON document instead of tables.")]
 QuietOption = Annotated[
     bool, typer.Option("--quiet", "-q", help="No progress bars or notes on stderr.")]
+DeviceOption = Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")]
+ThreadsOption = Annotated[int | None, typer.Option(
+    "--threads", help="torch CPU threads (default: torch's choice).")]
+ReplaceOption = Annotated[bool, typer.Option(
+    "--force", help="Replace the results in an existing --out.")]
+
+
+def opt(name: str, text: str) -> Any:
+    """A typer option with its help text (for ``Annotated[...]`` parameters)."""
+    return typer.Option(name, help=text)
+

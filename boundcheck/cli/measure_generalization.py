@@ -10,14 +10,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-import typer
-
 from boundcheck.cli.common import (
+    DeviceOption,
     JsonOption,
     QuietOption,
+    ReplaceOption,
+    ThreadsOption,
     bad_input,
     check_min,
     emit_json,
+    opt,
     phase_progress,
     prepare_out,
     stdout_console,
@@ -25,40 +27,36 @@ from boundcheck.cli.common import (
 )
 
 
-def _opt(name: str, text: str) -> Any:
-    return typer.Option(name, help=text)
-
-
 def command(
-    train_size: Annotated[str, _opt("--train-size", "Training-set sizes, e.g. 5k,60k "
+    train_size: Annotated[str, opt("--train-size", "Training-set sizes, e.g. 5k,60k "
                                     "(k = 1,000, M = 1,000,000; at most 1M).")],
-    run: Annotated[Path | None, _opt("--run", "Run directory of pi_D (default: the newest "
+    run: Annotated[Path | None, opt("--run", "Run directory of pi_D (default: the newest "
                                      "under ./runs, else data/reference).")] = None,
-    epoch: Annotated[int | None, _opt("--epoch", "Epoch of pi_D (default: the last).")] = None,
-    seeds: Annotated[int, _opt("--seeds", "Repetitions; slopes reported as mean +- std.")] = 1,
-    seed: Annotated[int, _opt("--seed", "Base seed of every random stream.")] = 0,
-    snapshots: Annotated[int, _opt("--snapshots", "Policy snapshots S per size.")] = 6,
-    eval_steps: Annotated[int, _opt("--eval-steps", "Real transitions M per policy.")] = 2000,
-    kl_max: Annotated[float, _opt("--kl-max", "Largest KL target of the snapshots (nats).")]
+    epoch: Annotated[int | None, opt("--epoch", "Epoch of pi_D (default: the last).")] = None,
+    seeds: Annotated[int, opt("--seeds", "Repetitions; slopes reported as mean +- std.")] = 1,
+    seed: Annotated[int, opt("--seed", "Base seed of every random stream.")] = 0,
+    snapshots: Annotated[int, opt("--snapshots", "Policy snapshots S per size.")] = 6,
+    eval_steps: Annotated[int, opt("--eval-steps", "Real transitions M per policy.")] = 2000,
+    kl_max: Annotated[float, opt("--kl-max", "Largest KL target of the snapshots (nats).")]
     = 1.0,
-    kl_min: Annotated[float, _opt("--kl-min", "Smallest KL target (geometric grid).")] = 0.01,
-    max_updates: Annotated[int, _opt("--max-updates", "SAC update budget per size.")] = 20_000,
-    check_every: Annotated[int, _opt("--check-every", "Updates between KL checks.")] = 1,
-    rollout_length: Annotated[int | None, _opt(
+    kl_min: Annotated[float, opt("--kl-min", "Smallest KL target (geometric grid).")] = 0.01,
+    max_updates: Annotated[int, opt("--max-updates", "SAC update budget per size.")] = 20_000,
+    check_every: Annotated[int, opt("--check-every", "Updates between KL checks.")] = 1,
+    rollout_length: Annotated[int | None, opt(
         "--rollout-length", "Model rollout length k (default: the run's k at --epoch).")] = None,
-    rollout_batch: Annotated[int | None, _opt(
+    rollout_batch: Annotated[int | None, opt(
         "--rollout-batch", "Rollout starts per refresh (default: the run's).")] = None,
-    model_max_epochs: Annotated[int | None, _opt(
+    model_max_epochs: Annotated[int | None, opt(
         "--model-max-epochs", "Cap on ensemble training epochs (default: the run's).")] = None,
-    tv_samples: Annotated[int, _opt("--tv-samples", "Monte Carlo draws per transition for "
+    tv_samples: Annotated[int, opt("--tv-samples", "Monte Carlo draws per transition for "
                                     "the TV (runs with known noise).")] = 256,
-    local_points: Annotated[int, _opt("--local-points", "Points of smallest shift in the "
+    local_points: Annotated[int, opt("--local-points", "Points of smallest shift in the "
                                       "local slope (pi_D included).")] = 4,
-    out: Annotated[Path | None, _opt("--out", "Output folder (default "
+    out: Annotated[Path | None, opt("--out", "Output folder (default "
                                      "generalization/<run>-epoch<E>).")] = None,
-    force: Annotated[bool, _opt("--force", "Replace the results in an existing --out.")] = False,
-    device: Annotated[str, _opt("--device", "auto, cpu or cuda.")] = "auto",
-    threads: Annotated[int | None, _opt("--threads", "torch CPU threads.")] = None,
+    force: ReplaceOption = False,
+    device: DeviceOption = "auto",
+    threads: ThreadsOption = None,
     quiet: QuietOption = False,
     as_json: JsonOption = False,
 ) -> int:

@@ -10,8 +10,10 @@ import typer
 from rich.progress import Progress
 
 from boundcheck.cli.common import (
+    DeviceOption,
     JsonOption,
     QuietOption,
+    ThreadsOption,
     bad_input,
     emit_json,
     progress_bar,
@@ -30,7 +32,7 @@ def command(
     = None,
     out: Annotated[Path | None, typer.Option(
         "--out", help="Run directory (default runs/<env>-<algo>-seed<seed>).")] = None,
-    device: Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")] = "auto",
+    device: DeviceOption = "auto",
     algo: Annotated[str, typer.Option("--algo", help="mbpo, or sac (the no-model ablation).")]
     = "mbpo",
     config: Annotated[Path | None, typer.Option(
@@ -41,8 +43,7 @@ def command(
         "--transition-noise", help="Std of known Gaussian noise on the next state.")] = None,
     reward_noise: Annotated[float | None, typer.Option(
         "--reward-noise", help="Std of known Gaussian noise on the reward.")] = None,
-    threads: Annotated[int | None, typer.Option(
-        "--threads", help="torch CPU threads (default: torch's choice).")] = None,
+    threads: ThreadsOption = None,
     resume: Annotated[bool, typer.Option(
         "--resume", help="Continue the run in --out from its last complete checkpoint.")]
     = False,

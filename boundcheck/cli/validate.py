@@ -12,16 +12,18 @@ import math
 from pathlib import Path
 from typing import Annotated, Any
 
-import typer
-
 from boundcheck.cli.common import (
     EXIT_FAILURE,
     CommandFailed,
+    DeviceOption,
     JsonOption,
     QuietOption,
+    ReplaceOption,
+    ThreadsOption,
     bad_input,
     check_min,
     emit_json,
+    opt,
     phase_progress,
     prepare_out,
     stderr_console,
@@ -34,41 +36,38 @@ FIGURE_FILE = "validation.png"
 EPS_PI_STATS = ("max", "p99", "p95", "mean")
 
 
-def _opt(name: str, text: str) -> Any:
-    return typer.Option(name, help=text)
-
 
 def command(
-    run: Annotated[Path | None, _opt("--run", "Run directory (default: the newest under "
+    run: Annotated[Path | None, opt("--run", "Run directory (default: the newest under "
                                      "./runs).")] = None,
-    data_epoch: Annotated[int | None, _opt("--data-epoch", "Epoch E_D of pi_D and the model "
+    data_epoch: Annotated[int | None, opt("--data-epoch", "Epoch E_D of pi_D and the model "
                                            "(default: the second-to-last).")] = None,
-    epoch: Annotated[int | None, _opt("--epoch", "Epoch E of pi (default: E_D + 1).")] = None,
-    gamma: Annotated[float | None, _opt("--gamma", "Discount factor (default: the run's).")]
+    epoch: Annotated[int | None, opt("--epoch", "Epoch E of pi (default: E_D + 1).")] = None,
+    gamma: Annotated[float | None, opt("--gamma", "Discount factor (default: the run's).")]
     = None,
-    k: Annotated[int | None, _opt("--k", "Branched rollout length (default: the run's k at "
+    k: Annotated[int | None, opt("--k", "Branched rollout length (default: the run's k at "
                                   "epoch E).")] = None,
-    episodes: Annotated[int, _opt("--episodes", "Episodes N per return estimate.")] = 100,
-    r_max: Annotated[float | None, _opt("--r-max", "r_max (default: max |r| in the real "
+    episodes: Annotated[int, opt("--episodes", "Episodes N per return estimate.")] = 100,
+    r_max: Annotated[float | None, opt("--r-max", "r_max (default: max |r| in the real "
                                         "buffer).")] = None,
-    eps_m: Annotated[float | None, _opt("--eps-m", "Model error eps_m (TV) to use instead of "
+    eps_m: Annotated[float | None, opt("--eps-m", "Model error eps_m (TV) to use instead of "
                                         "the measured one.")] = None,
-    eps_m_shifted: Annotated[float | None, _opt("--eps-m-shifted", "eps_m' for Theorem 4.3 "
+    eps_m_shifted: Annotated[float | None, opt("--eps-m-shifted", "eps_m' for Theorem 4.3 "
                                                 "(default: --eps-m if given, else measured).")]
     = None,
-    eps_pi_stat: Annotated[str, _opt("--eps-pi", "Statistic over states used as eps_pi: max "
+    eps_pi_stat: Annotated[str, opt("--eps-pi", "Statistic over states used as eps_pi: max "
                                      "(the theorem's), p99, p95 or mean.")] = "max",
-    all_epochs: Annotated[bool, _opt("--all-epochs", "Check every consecutive pair of "
+    all_epochs: Annotated[bool, opt("--all-epochs", "Check every consecutive pair of "
                                      "epochs.")] = False,
-    model_starts: Annotated[int, _opt("--model-starts", "Buffer states for the k-step model "
+    model_starts: Annotated[int, opt("--model-starts", "Buffer states for the k-step model "
                                       "return.")] = 10_000,
-    confidence: Annotated[float, _opt("--confidence", "Level of every interval.")] = 0.95,
-    seed: Annotated[int, _opt("--seed", "Base seed of every random stream.")] = 0,
-    out: Annotated[Path | None, _opt("--out", "Output folder (default validation/<run>-...).")]
+    confidence: Annotated[float, opt("--confidence", "Level of every interval.")] = 0.95,
+    seed: Annotated[int, opt("--seed", "Base seed of every random stream.")] = 0,
+    out: Annotated[Path | None, opt("--out", "Output folder (default validation/<run>-...).")]
     = None,
-    force: Annotated[bool, _opt("--force", "Replace the results in an existing --out.")] = False,
-    device: Annotated[str, _opt("--device", "auto, cpu or cuda.")] = "auto",
-    threads: Annotated[int | None, _opt("--threads", "torch CPU threads.")] = None,
+    force: ReplaceOption = False,
+    device: DeviceOption = "auto",
+    threads: ThreadsOption = None,
     quiet: QuietOption = False,
     as_json: JsonOption = False,
 ) -> int:
