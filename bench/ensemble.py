@@ -3,8 +3,10 @@
 Hopper-v5 sizes (obs 11, act 3), the paper's ensemble (7 members, 4x200 SiLU). Two workloads:
 
 * a training step: 256 rows per member, Gaussian NLL + per-layer L2 decay + log-variance bound
-  penalty, backward, Adam. Fused: one :func:`boundcheck.models.trainer.train_step`. Loop: 7
-  ``nn.Sequential`` MLPs, each with its own Adam, stepped one after the other.
+  penalty, backward, Adam. Fused: one :func:`boundcheck.models.trainer.train_step` (eager
+  autograd); fused compiled: :class:`boundcheck.models.FunctionalTrainStep` (the loss and its
+  gradient as one ``torch.compile`` graph, what a long CPU run uses). Loop: 7 ``nn.Sequential``
+  MLPs, each with its own Adam, stepped one after the other.
 * a rollout step of 100k samples: next state and reward sampled from one uniformly drawn elite
   per row. Fused: :meth:`GaussianEnsemble.sample_step` (only the drawn elite is evaluated, rows
   packed per elite; chunks of 4096 rows on the CPU, the whole batch on a GPU). Loop: the
@@ -30,7 +32,7 @@ from torch import Tensor, nn
 from torch.nn.functional import softplus
 
 from boundcheck.config import EnsembleConfig
-from boundcheck.models import GaussianEnsemble, make_optimizer
+from boundcheck.models import FunctionalTrainStep, GaussianEnsemble, make_optimizer
 from boundcheck.models.trainer import train_step
 
 OBS_DIM, ACT_DIM, BATCH = 11, 3, 256  # Hopper-v5's sizes
@@ -78,11 +80,13 @@ class _LoopMember(nn.Module):
         return h[:, :OUT_DIM], self.min_logvar + softplus(logvar - self.min_logvar)
 
 
-def _training_steps(config: EnsembleConfig, gen: torch.Generator
+def _training_steps(config: EnsembleConfig, gen: torch.Generator, compile: bool
                     ) -> dict[str, Callable[[], object]]:
     dev = gen.device
     model = GaussianEnsemble(OBS_DIM, ACT_DIM, config, generator=gen, device=dev)
     opt = make_optimizer(model, config)
+    model_c = GaussianEnsemble(OBS_DIM, ACT_DIM, config, generator=gen, device=dev)
+    opt_c, step_c = make_optimizer(model_c, config), FunctionalTrainStep(config)
     x = torch.randn(config.num_members, BATCH, IN_DIM, generator=gen, device=dev)
     y = torch.randn(config.num_members, BATCH, OUT_DIM, generator=gen, device=dev)
     members = [_LoopMember(config).to(dev) for _ in range(config.num_members)]
@@ -99,7 +103,10 @@ def _training_steps(config: EnsembleConfig, gen: torch.Generator
             member_opt.step()
         return None
 
-    return {"train_fused": fused, "train_loop": loop}
+    variants = {"train_fused": fused, "train_loop": loop}
+    if compile:
+        variants["train_fused_compiled"] = lambda: step_c(model_c, opt_c, x, y, config)
+    return variants
 
 
 def _rollout_steps(config: EnsembleConfig, gen: torch.Generator, samples: int, chunk: int
@@ -159,17 +166,23 @@ def _time(variants: dict[str, Callable[[], object]], repeats: int, per_round: in
 
 def run(repeats: int = 15, *, steps_per_round: int = 5, rollout_repeats: int = 5,
         rollout_samples: int = 100_000, threads: int = 2, seed: int = 0,
-        device: str = "cpu") -> dict[str, Any]:
+        device: str = "cpu", compile: bool = True) -> dict[str, Any]:
     """Median ms of each variant on ``device`` and the loop/fused ratios.
 
-    Returns ``{"ms": {variant: median ms}, "speedup": {"train": loop/fused, "rollout":
-    loop/fused, "rollout_vs_all_members": all_members/fused}, ...}``.
+    Returns ``{"ms": {variant: median ms}, "speedup": {"train": loop/fused, "train_compiled":
+    loop/fused compiled, "rollout": loop/fused, "rollout_vs_all_members": all_members/fused},
+    "compile_s": ...}``. ``compile=False`` leaves out the compiled variant.
     """
     torch.set_num_threads(threads)
     config = EnsembleConfig()
     gen = torch.Generator(device=device).manual_seed(seed)
     sync = torch.cuda.synchronize if gen.device.type == "cuda" else (lambda: None)
-    ms = _time(_training_steps(config, gen), repeats, steps_per_round, sync)
+    variants = _training_steps(config, gen, compile)
+    start = time.perf_counter()
+    if compile:
+        variants["train_fused_compiled"]()
+    compile_s = time.perf_counter() - start
+    ms = _time(variants, repeats, steps_per_round, sync)
     # Chunks bound CPU allocation (PERF.md); a GPU is launch-bound, so it takes the batch whole.
     chunk = CHUNK if gen.device.type == "cpu" else rollout_samples
     ms |= _time(_rollout_steps(config, gen, rollout_samples, chunk), rollout_repeats, 1, sync)
@@ -177,12 +190,14 @@ def run(repeats: int = 15, *, steps_per_round: int = 5, rollout_repeats: int = 5
         "ms": ms,
         "speedup": {
             "train": ms["train_loop"] / ms["train_fused"],
+            **({"train_compiled": ms["train_loop"] / ms["train_fused_compiled"]}
+               if compile else {}),
             "rollout": ms["rollout_loop"] / ms["rollout_fused"],
             "rollout_vs_all_members": ms["rollout_fused_all_members"] / ms["rollout_fused"],
         },
         "members": config.num_members, "hidden": [config.hidden_width] * config.num_hidden,
         "batch_per_member": BATCH, "rollout_samples": rollout_samples, "threads": threads,
-        "repeats": repeats, "device": device, "rollout_chunk": chunk, "torch": torch.__version__,
+        "repeats": repeats, "device": device, "compile_s": compile_s if compile else None, "rollout_chunk": chunk, "torch": torch.__version__,
     }
 
 

@@ -41,7 +41,8 @@ from boundcheck.experiments.gen_continue import continuation_state, continue_sac
 from boundcheck.experiments.gen_measure import Evaluator, make_generator
 from boundcheck.experiments.gen_source import PolicySource
 from boundcheck.mbpo.state import Streams
-from boundcheck.models import GaussianEnsemble, train_ensemble
+from boundcheck.models import GaussianEnsemble, make_train_step, train_ensemble
+from boundcheck.models.trainer import StepFn
 from boundcheck.runs.provenance import provenance
 
 ProgressFn = Callable[[dict[str, Any]], None]
@@ -143,6 +144,7 @@ def measure_generalization(cfg: GeneralizationConfig, source: PolicySource, *,
     actor_d = [p.to(device) for p in source.policy_state["actor"]]
     tracker = _Progress(progress, cfg.seeds * (2 + len(sizes) * (3 + cfg.snapshots)))
     per_size: dict[int, list[dict[str, Any]]] = {n: [] for n in sizes}
+    model_step = make_train_step(run_cfg.ensemble, device.type, sizes[-1])
     snapshots: dict[str, list[dict[str, Any]]] = {}
     for i in range(cfg.seeds):
         w = _words(cfg.seed, i)
@@ -155,7 +157,8 @@ def measure_generalization(cfg: GeneralizationConfig, source: PolicySource, *,
                              bucket_width=cfg.bucket_width, eval_seed=w[2], noise_seed=w[3])
         ctx = _Context(cfg=cfg, source=source, spec=spec, env=env, device=device,
                        actor_d=actor_d, pi_d_eval=evaluate.collect(actor_d), evaluate=evaluate,
-                       settings=settings, grid=grid, y_measures=y_measures, tracker=tracker)
+                       settings=settings, grid=grid, y_measures=y_measures, tracker=tracker,
+                       model_step=model_step)
         tracker.step(f"seed {i}: pi_D's data collected")
         for n in sizes:
             record, snaps = _one_size(ctx, full.head(n), i)
@@ -201,6 +204,7 @@ class _Context:
     grid: list[float]
     y_measures: list[str]
     tracker: _Progress
+    model_step: StepFn
 
 
 def _one_size(ctx: _Context, data: Transitions,
@@ -215,7 +219,8 @@ def _one_size(ctx: _Context, data: Transitions,
                              generator=streams.torch_model, device=device)
     obs, act, targets = data.model_targets()
     fit = train_ensemble(model, torch.cat([obs, act], dim=-1), targets, run_cfg.ensemble,
-                         streams.torch_model, max_epochs=cfg.model_max_epochs)
+                         streams.torch_model, max_epochs=cfg.model_max_epochs,
+                         step=ctx.model_step)
     tracker.step(f"seed {i}, N={n}: model trained ({fit['epochs']} epochs)")
     rng = np.random.default_rng(w[1])
     rows = rng.choice(n, size=min(n, cfg.kl_states), replace=False)

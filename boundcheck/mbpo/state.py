@@ -23,8 +23,8 @@ from boundcheck.agents import SAC
 from boundcheck.buffers import REAL_EXTRA, ReplayBuffer
 from boundcheck.config import TrainConfig
 from boundcheck.envs import EnvSpec, get_spec, make_env
-from boundcheck.models import GaussianEnsemble
-from boundcheck.models.trainer import make_optimizer
+from boundcheck.models import GaussianEnsemble, make_train_step
+from boundcheck.models.trainer import StepFn, make_optimizer
 
 #: Label of the transitions collected by uniform-random exploration (before epoch 0).
 EXPLORATION_EPOCH = -1
@@ -98,6 +98,8 @@ class TrainState:
     rollout_length: int = 0
     finished_returns: list[float] = field(default_factory=list)
     last_model_metrics: dict[str, Any] = field(default_factory=dict)
+    #: The ensemble's training step (eager or compiled, ``config.ensemble.backend``).
+    model_step: StepFn | None = None
 
     @property
     def uses_model(self) -> bool:
@@ -123,13 +125,15 @@ def build_state(config: TrainConfig, *, seed: int, device: torch.device) -> Trai
                 cuda_graph=backend == "cuda_graph")
     real = ReplayBuffer(spec.obs_dim, spec.act_dim, min(config.replay_size, config.total_steps),
                         extra=REAL_EXTRA)
-    model = optimizer = model_buffer = None
+    model = optimizer = model_buffer = model_step = None
     if config.algo == "mbpo":
         model = GaussianEnsemble(spec.obs_dim, spec.act_dim, config.ensemble,
                                  generator=streams.torch_model, device=device)
         optimizer = make_optimizer(model, config.ensemble)
+        model_step = make_train_step(config.ensemble, device.type,
+                                     min(config.replay_size, config.total_steps))
         model_buffer = ReplayBuffer(spec.obs_dim, spec.act_dim, 1)
     return TrainState(config=config, spec=spec, device=device, seed=seed, streams=streams,
                       env=env, agent=agent, real=real, model=model,
-                      model_optimizer=optimizer, model_buffer=model_buffer,
+                      model_optimizer=optimizer, model_buffer=model_buffer, model_step=model_step,
                       episode=EpisodeState(obs=np.asarray(obs, dtype=np.float32)))

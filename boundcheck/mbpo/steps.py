@@ -57,7 +57,8 @@ def train_model(state: TrainState) -> dict[str, Any]:
     inputs, targets = make_dataset(tensors["obs"], tensors["act"], tensors["reward"],
                                    tensors["next_obs"])
     metrics = train_ensemble(state.model, inputs, targets, state.config.ensemble,
-                             state.streams.torch_model, optimizer=state.model_optimizer)
+                             state.streams.torch_model, optimizer=state.model_optimizer,
+                             step=state.model_step)
     metrics.pop("holdout_mse_history", None)
     state.last_model_metrics = metrics
     return metrics

@@ -66,6 +66,27 @@ def _slot_positions(choice: Tensor, num_slots: int) -> tuple[Tensor, int]:
     return pos, int(counts.max())
 
 
+def ensemble_mlp(weights: Sequence[Tensor], biases: Sequence[Tensor], max_logvar: Tensor,
+                 min_logvar: Tensor, x: Tensor, *, inplace: bool = False) -> tuple[Tensor, Tensor]:
+    """The members' forward pass as a pure function: ``(mean, logvar)``, each [M, B, D].
+
+    ``weights``/``biases`` are per layer [M, in, out] / [M, 1, out]; the last layer outputs
+    ``2 D`` columns (means, then raw log-variances soft-clamped into the learned bounds
+    ``min_logvar``/``max_logvar`` [1, D]). ``inplace`` activations only without autograd.
+    """
+    h = x
+    last = len(weights) - 1
+    for i, (w, b) in enumerate(zip(weights, biases, strict=True)):
+        h = torch.baddbmm(b, h, w)
+        if i < last:
+            h = silu(h, inplace=inplace)
+    out_dim = max_logvar.shape[-1]
+    mean, raw = h[..., :out_dim], h[..., out_dim:]
+    logvar = max_logvar - softplus(max_logvar - raw)
+    logvar = min_logvar + softplus(logvar - min_logvar)
+    return mean, logvar
+
+
 class GaussianEnsemble(nn.Module):
     """E probabilistic MLPs (``num_hidden`` x ``hidden_width`` SiLU) fused into batched matmuls.
 
@@ -145,17 +166,8 @@ class GaussianEnsemble(nn.Module):
              x: Tensor) -> tuple[Tensor, Tensor]:
         """Run the members given by ``weights``/``biases`` ([M, ...]) on ``x`` [M, B, in]."""
         # In-place activations halve allocation when no graph is recorded (PERF.md).
-        inplace = not torch.is_grad_enabled()
-        h = x
-        last = len(weights) - 1
-        for i, (w, b) in enumerate(zip(weights, biases, strict=True)):
-            h = torch.baddbmm(b, h, w)
-            if i < last:
-                h = silu(h, inplace=inplace)
-        mean, raw = h[..., : self.out_dim], h[..., self.out_dim :]
-        logvar = self.max_logvar - softplus(self.max_logvar - raw)
-        logvar = self.min_logvar + softplus(logvar - self.min_logvar)
-        return mean, logvar
+        return ensemble_mlp(weights, biases, self.max_logvar, self.min_logvar, x,
+                            inplace=not torch.is_grad_enabled())
 
     def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
         """Means and log-variances [E, B, D] of every member on *normalized* inputs [E, B, in].

@@ -32,7 +32,7 @@ is reset. The original also keeps its Adam moments across calls: pass the same `
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
@@ -40,6 +40,10 @@ from torch import Tensor
 
 from boundcheck.config import EnsembleConfig
 from boundcheck.models.ensemble import GaussianEnsemble
+
+#: ``(model, optimizer, x [E, B, in], y [E, B, D], config) -> loss``: one Adam step.
+StepFn = Callable[[GaussianEnsemble, torch.optim.Optimizer, Tensor, Tensor, EnsembleConfig],
+                  Tensor]
 
 #: Initial "best" holdout MSE of every member at the start of a call (original code).
 INITIAL_BEST = 1e10
@@ -50,17 +54,24 @@ def make_optimizer(model: GaussianEnsemble, config: EnsembleConfig) -> torch.opt
     return torch.optim.Adam(model.parameters(), lr=config.lr)
 
 
+def ensemble_loss_terms(mean: Tensor, logvar: Tensor, y: Tensor, weights: Sequence[Tensor],
+                        max_logvar: Tensor, min_logvar: Tensor, weight_decay: Sequence[float],
+                        logvar_penalty: float) -> Tensor:
+    """The original loss from the members' outputs ``mean``/``logvar`` [E, B, D] and parameters."""
+    nll = ((mean - y).square() * torch.exp(-logvar) + logvar).mean(dim=(1, 2)).sum()
+    # tf.nn.l2_loss(W) = sum(W^2) / 2, over all members' slices of the fused weight.
+    decay = torch.stack([d * 0.5 * w.square().sum()
+                         for d, w in zip(weight_decay, weights, strict=True)]).sum()
+    bounds = logvar_penalty * (max_logvar.sum() - min_logvar.sum())
+    return nll + decay + bounds
+
+
 def ensemble_loss(model: GaussianEnsemble, x: Tensor, y: Tensor,
                   weight_decay: Sequence[float], logvar_penalty: float) -> Tensor:
     """Original training loss on normalized inputs ``x`` [E, B, in] and targets ``y`` [E, B, D]."""
     out: tuple[Tensor, Tensor] = model(x)
-    mean, logvar = out
-    nll = ((mean - y).square() * torch.exp(-logvar) + logvar).mean(dim=(1, 2)).sum()
-    # tf.nn.l2_loss(W) = sum(W^2) / 2, over all members' slices of the fused weight.
-    decay = torch.stack([d * 0.5 * w.square().sum()
-                         for d, w in zip(weight_decay, model.weights, strict=True)]).sum()
-    bounds = logvar_penalty * (model.max_logvar.sum() - model.min_logvar.sum())
-    return nll + decay + bounds
+    return ensemble_loss_terms(*out, y, list(model.weights), model.max_logvar, model.min_logvar,
+                               weight_decay, logvar_penalty)
 
 
 def train_step(model: GaussianEnsemble, optimizer: torch.optim.Optimizer, x: Tensor, y: Tensor,
@@ -147,6 +158,7 @@ def train_ensemble(
     model: GaussianEnsemble, inputs: Tensor, targets: Tensor, config: EnsembleConfig,
     generator: torch.Generator, *, max_epochs: int | None = None,
     optimizer: torch.optim.Optimizer | None = None,
+    step: StepFn | None = None,
 ) -> dict[str, Any]:
     """Fit ``model`` on ``inputs`` ``[s, a]`` [N, in] and ``targets`` ``[r, s'-s]`` [N, D].
 
@@ -158,6 +170,9 @@ def train_ensemble(
         max_epochs: cap on epochs for this call; ``None`` uses ``config.max_epochs``; ``0`` or
             ``None`` with ``config.max_epochs == 0`` means no cap (the original has none).
         optimizer: Adam state to continue (see module doc); ``None`` makes a fresh one.
+        step: the Adam step to use, e.g. a compiled
+            :class:`~boundcheck.models.fast_step.FunctionalTrainStep` built once per model;
+            ``None`` uses :func:`train_step` (eager autograd).
 
     Returns:
         Metrics: ``epochs``, ``grad_steps``, ``num_train``, ``num_holdout``, ``train_loss``
@@ -181,6 +196,7 @@ def train_ensemble(
     n_train = train_x.shape[0]
 
     opt = optimizer if optimizer is not None else make_optimizer(model, config)
+    do_step: StepFn = step if step is not None else train_step
     cap = config.max_epochs if max_epochs is None else max_epochs
     idxs = torch.randint(n_train, (model.num_members, n_train), generator=generator,
                          device=generator.device).to(device)
@@ -192,7 +208,7 @@ def train_ensemble(
         loss_sum = torch.zeros((), device=device, dtype=dtype)
         for start in range(0, n_train, config.batch_size):
             batch = idxs[:, start : start + config.batch_size]
-            loss_sum += train_step(model, opt, train_x[batch], train_y[batch], config)
+            loss_sum += do_step(model, opt, train_x[batch], train_y[batch], config)
             grad_steps += 1
         train_loss = loss_sum.item() / math.ceil(n_train / config.batch_size)
         shuffle = torch.rand(idxs.shape, generator=generator, device=generator.device)
