@@ -86,7 +86,7 @@ def _training_steps(config: EnsembleConfig, gen: torch.Generator, compile: bool
     model = GaussianEnsemble(OBS_DIM, ACT_DIM, config, generator=gen, device=dev)
     opt = make_optimizer(model, config)
     model_c = GaussianEnsemble(OBS_DIM, ACT_DIM, config, generator=gen, device=dev)
-    opt_c, step_c = make_optimizer(model_c, config), FunctionalTrainStep(config)
+    opt_c, step_c = make_optimizer(model_c, config), FunctionalTrainStep()
     x = torch.randn(config.num_members, BATCH, IN_DIM, generator=gen, device=dev)
     y = torch.randn(config.num_members, BATCH, OUT_DIM, generator=gen, device=dev)
     members = [_LoopMember(config).to(dev) for _ in range(config.num_members)]
@@ -197,7 +197,9 @@ def run(repeats: int = 15, *, steps_per_round: int = 5, rollout_repeats: int = 5
         },
         "members": config.num_members, "hidden": [config.hidden_width] * config.num_hidden,
         "batch_per_member": BATCH, "rollout_samples": rollout_samples, "threads": threads,
-        "repeats": repeats, "device": device, "compile_s": compile_s if compile else None, "rollout_chunk": chunk, "torch": torch.__version__,
+        "repeats": repeats, "device": device,
+        "compile_s": compile_s if compile else None, "rollout_chunk": chunk,
+        "torch": torch.__version__,
     }
 
 

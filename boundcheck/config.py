@@ -48,9 +48,11 @@ class EnsembleConfig:
     init_max_logvar: float = 0.5
     init_min_logvar: float = -10.0
     #: How training steps run: "eager" (autograd), "compile" (the loss and its gradient as one
-    #: ``torch.compile`` graph, models/fast_step.py: ~1.4x faster on 2 CPU cores, ~20 s to
-    #: compile once), or "auto": compile on the CPU when the data set reaches
-    #: ``AUTO_COMPILE_MODEL_ROWS`` rows, eager elsewhere (compile on CUDA is unmeasured).
+    #: ``torch.compile`` graph, models/fast_step.py: ~1.2-1.5x faster on 2 CPU cores, ~20 s to
+    #: compile once), or "auto": compile on the CPU when the data the model is trained on can
+    #: reach ``AUTO_COMPILE_MODEL_ROWS`` rows (decided once, from the real buffer's capacity in
+    #: a run, from the training-set size in measure-generalization), eager elsewhere (compile
+    #: on CUDA is unmeasured).
     backend: str = "auto"
 
     def step_backend(self, device_type: str, rows: int) -> str:
@@ -180,6 +182,10 @@ class TrainConfig:
         if backend == "cuda_graph" and device_type != "cuda":
             raise ConfigError("sac.backend=cuda_graph needs a CUDA device")
         return backend
+
+    def ensemble_step_backend(self, device_type: str) -> str:
+        """The model's training-step backend: decided from the real buffer's capacity."""
+        return self.ensemble.step_backend(device_type, min(self.replay_size, self.total_steps))
 
     @property
     def epochs(self) -> int:

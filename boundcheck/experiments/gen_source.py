@@ -16,11 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from boundcheck.config import BASE, ConfigError, TrainConfig, apply_overrides
+from boundcheck.mbpo.setup import config_fields
 from boundcheck.runs import RunDir, RunError
 from boundcheck.runs.retention import MANIFEST_FILE
-
-#: Keys of a run's saved config that are not TrainConfig fields (see mbpo.loop.run_config_doc).
-_RUN_ONLY_KEYS = ("seed", "device", "torch_threads")
 
 
 class OptionError(ValueError):
@@ -47,11 +45,9 @@ class PolicySource:
 def run_config(run: RunDir) -> tuple[TrainConfig, int, dict[str, Any]]:
     """The run's TrainConfig, its seed and its provenance (raises ConfigError, RunError)."""
     doc = run.read_config()
-    saved = dict(doc["config"])
+    saved = doc["config"]
     seed = int(saved.get("seed", 0))
-    for key in _RUN_ONLY_KEYS:
-        saved.pop(key, None)
-    return apply_overrides(BASE, saved), seed, dict(doc.get("provenance", {}))
+    return apply_overrides(BASE, config_fields(saved)), seed, dict(doc.get("provenance", {}))
 
 
 def newest_run(runs_root: Path) -> RunDir | None:

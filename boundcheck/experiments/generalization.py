@@ -144,7 +144,9 @@ def measure_generalization(cfg: GeneralizationConfig, source: PolicySource, *,
     actor_d = [p.to(device) for p in source.policy_state["actor"]]
     tracker = _Progress(progress, cfg.seeds * (2 + len(sizes) * (3 + cfg.snapshots)))
     per_size: dict[int, list[dict[str, Any]]] = {n: [] for n in sizes}
-    model_step = make_train_step(run_cfg.ensemble, device.type, sizes[-1])
+    # Per size, so a size's result does not depend on which other sizes were asked for.
+    model_steps = {n: make_train_step(run_cfg.ensemble.step_backend(device.type, n))
+                   for n in sizes}
     snapshots: dict[str, list[dict[str, Any]]] = {}
     for i in range(cfg.seeds):
         w = _words(cfg.seed, i)
@@ -158,7 +160,7 @@ def measure_generalization(cfg: GeneralizationConfig, source: PolicySource, *,
         ctx = _Context(cfg=cfg, source=source, spec=spec, env=env, device=device,
                        actor_d=actor_d, pi_d_eval=evaluate.collect(actor_d), evaluate=evaluate,
                        settings=settings, grid=grid, y_measures=y_measures, tracker=tracker,
-                       model_step=model_step)
+                       model_steps=model_steps)
         tracker.step(f"seed {i}: pi_D's data collected")
         for n in sizes:
             record, snaps = _one_size(ctx, full.head(n), i)
@@ -204,7 +206,7 @@ class _Context:
     grid: list[float]
     y_measures: list[str]
     tracker: _Progress
-    model_step: StepFn
+    model_steps: dict[int, StepFn]
 
 
 def _one_size(ctx: _Context, data: Transitions,
@@ -220,7 +222,7 @@ def _one_size(ctx: _Context, data: Transitions,
     obs, act, targets = data.model_targets()
     fit = train_ensemble(model, torch.cat([obs, act], dim=-1), targets, run_cfg.ensemble,
                          streams.torch_model, max_epochs=cfg.model_max_epochs,
-                         step=ctx.model_step)
+                         step=ctx.model_steps[n])
     tracker.step(f"seed {i}, N={n}: model trained ({fit['epochs']} epochs)")
     rng = np.random.default_rng(w[1])
     rows = rng.choice(n, size=min(n, cfg.kl_states), replace=False)

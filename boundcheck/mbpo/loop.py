@@ -27,6 +27,7 @@ from boundcheck.config import BASE, TrainConfig, apply_overrides, to_dict
 from boundcheck.envs import make_env
 from boundcheck.mbpo import checkpoint as ckpt
 from boundcheck.mbpo import steps
+from boundcheck.mbpo.setup import config_fields
 from boundcheck.mbpo.state import TrainState, build_state
 from boundcheck.runs import Retention, RunDir
 from boundcheck.runs.atomic import append_jsonl
@@ -48,7 +49,9 @@ class PhaseTimer:
 def run_config_doc(config: TrainConfig, seed: int, device: torch.device) -> dict[str, Any]:
     """What config.json records beyond provenance: the resolved config, seed and device."""
     return {**to_dict(config), "seed": seed, "device": str(device),
-            "torch_threads": torch.get_num_threads()}
+            "torch_threads": torch.get_num_threads(),
+            "resolved_backends": {"sac": config.sac_backend(device.type),
+                                  "ensemble": config.ensemble_step_backend(device.type)}}
 
 
 def start_run(config: TrainConfig, out: Path, *, seed: int, device: torch.device,
@@ -61,10 +64,10 @@ def start_run(config: TrainConfig, out: Path, *, seed: int, device: torch.device
 def resume_run(out: Path, *, device: torch.device) -> tuple[RunDir, TrainState, TrainConfig]:
     """Open ``out`` and restore its last complete checkpoint (or restart it if it has none)."""
     run = RunDir.open(out)
-    saved = dict(run.read_config()["config"])
-    seed = int(saved.pop("seed"))
-    for key in ("device", "torch_threads"):
-        saved.pop(key, None)
+    doc = run.read_config()["config"]
+    seed, saved = int(doc["seed"]), config_fields(doc)
+    # Runs written before ensemble.backend existed trained the model eagerly: keep doing so.
+    saved.setdefault("ensemble", {}).setdefault("backend", "eager")
     config = apply_overrides(BASE, saved)
     state = build_state(config, seed=seed, device=device)
     epoch = run.prepare_resume()

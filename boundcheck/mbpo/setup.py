@@ -17,6 +17,15 @@ from boundcheck.config import BASE, ConfigError, TrainConfig, apply_overrides
 from boundcheck.envs import get_spec
 from boundcheck.runs.atomic import JsonFileError, read_json_object
 
+#: Keys that :func:`boundcheck.mbpo.loop.run_config_doc` adds to a run's saved config beyond the
+#: :class:`TrainConfig` fields.
+RUN_ONLY_KEYS = ("seed", "device", "torch_threads", "resolved_backends")
+
+
+def config_fields(saved: Mapping[str, Any]) -> dict[str, Any]:
+    """A run's saved config (``config.json``'s ``config``) without :data:`RUN_ONLY_KEYS`."""
+    return {k: v for k, v in saved.items() if k not in RUN_ONLY_KEYS}
+
 
 def parse_set_options(items: Sequence[str]) -> dict[str, str]:
     """``["sac.lr=1e-3", "total_steps=5000"]`` -> ``{"sac.lr": "1e-3", ...}``."""
@@ -36,7 +45,7 @@ def read_config_file(path: Path) -> dict[str, Any]:
     except JsonFileError as exc:
         raise ConfigError(str(exc)) from None
     if "config" in doc and "format" in doc:  # a run directory's config.json
-        doc = doc["config"]
+        return config_fields(doc["config"])
     return dict(doc)
 
 

@@ -130,8 +130,7 @@ def build_state(config: TrainConfig, *, seed: int, device: torch.device) -> Trai
         model = GaussianEnsemble(spec.obs_dim, spec.act_dim, config.ensemble,
                                  generator=streams.torch_model, device=device)
         optimizer = make_optimizer(model, config.ensemble)
-        model_step = make_train_step(config.ensemble, device.type,
-                                     min(config.replay_size, config.total_steps))
+        model_step = make_train_step(config.ensemble_step_backend(device.type))
         model_buffer = ReplayBuffer(spec.obs_dim, spec.act_dim, 1)
     return TrainState(config=config, spec=spec, device=device, seed=seed, streams=streams,
                       env=env, agent=agent, real=real, model=model,

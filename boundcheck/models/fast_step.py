@@ -7,11 +7,11 @@ bounds, Gaussian NLL, per-layer decay) around the batched matmuls. The Adam step
 :class:`torch.optim.Adam`, so the optimizer state and the checkpoint format do not change.
 
 On 2 CPU cores the compiled step of the paper's ensemble (7 x 4x200, 256 rows per member) took
-~15 ms against ~21 ms eager (``make bench``, ``ensemble``); compiling costs ~20 s once per
-process and shape (seconds with a warm inductor cache; later models of the same shape reuse the
-graph). Only full batches use the compiled graph (one static shape); an epoch's last, partial
-batch runs the eager step, so epochs and batches are exactly those of the eager trainer and the
-result differs only by float rounding.
+15-16 ms against 18-23 ms eager (~1.2-1.5x; ``make bench``, ``ensemble``); compiling costs
+~20 s once per process and shape (seconds with a warm inductor cache; later models of the same
+shape reuse the graph). Only full batches use the compiled graph (one static shape); an
+epoch's last, partial batch runs the eager step, so epochs and batches are exactly those of the
+eager trainer and the result differs only by float rounding.
 """
 
 from __future__ import annotations
@@ -38,22 +38,23 @@ class FunctionalTrainStep:
     """A drop-in for :func:`~boundcheck.models.trainer.train_step` that computes the gradient
     with ``torch.func`` (compiled with ``compile=True``; eager otherwise, for tests).
 
+    Batches of other than ``config.batch_size`` rows (an epoch's last) run the eager
+    :func:`~boundcheck.models.trainer.train_step`, so the compiled graph has one static shape.
+
     Args:
-        config: supplies the batch size of the compiled shape (smaller batches run the eager
-            :func:`~boundcheck.models.trainer.train_step`).
         compile: wrap the gradient in ``torch.compile(fullgraph=True, dynamic=False)``.
     """
 
-    def __init__(self, config: EnsembleConfig, *, compile: bool = True) -> None:
-        self._batch = config.batch_size
+    def __init__(self, *, compile: bool = True) -> None:
         grad = torch.func.grad_and_value(_loss)
         self._grad = torch.compile(grad, fullgraph=True, dynamic=False) if compile else grad
 
     def __call__(self, model: GaussianEnsemble, optimizer: torch.optim.Optimizer, x: Tensor,
                  y: Tensor, config: EnsembleConfig) -> Tensor:
         """One Adam step of ``optimizer`` on batch ``x`` [E, B, in], ``y`` [E, B, D]; the loss."""
-        if x.shape[1] != self._batch:
+        if x.shape[1] != config.batch_size:
             return train_step(model, optimizer, x, y, config)
+        optimizer.zero_grad(set_to_none=True)
         params = [*model.weights, *model.biases, model.max_logvar, model.min_logvar]
         grads, loss = self._grad([p.detach() for p in params], x, y,
                                  tuple(config.weight_decay), config.logvar_penalty)
@@ -63,9 +64,13 @@ class FunctionalTrainStep:
         return loss.detach()
 
 
-def make_train_step(config: EnsembleConfig, device_type: str, rows: int) -> StepFn:
-    """The step ``config.ensemble.backend`` asks for on ``rows`` rows of data (build it once per
-    process and pass it to every :func:`~boundcheck.models.trainer.train_ensemble` call)."""
-    if config.step_backend(device_type, rows) == "compile":
-        return FunctionalTrainStep(config)
-    return train_step
+def make_train_step(backend: str) -> StepFn:
+    """The step of a resolved ``backend`` ("eager" or "compile", from
+    :meth:`~boundcheck.config.EnsembleConfig.step_backend`); build it once and pass it to every
+    :func:`~boundcheck.models.trainer.train_ensemble` call (models of the same shape share the
+    compiled graph)."""
+    if backend == "compile":
+        return FunctionalTrainStep()
+    if backend == "eager":
+        return train_step
+    raise ValueError(f"unresolved or unknown ensemble backend {backend!r}")

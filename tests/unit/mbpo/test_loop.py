@@ -18,6 +18,7 @@ import torch
 from boundcheck.agents import SAC
 from boundcheck.mbpo.loop import resume_run, start_run, train
 from boundcheck.mbpo.setup import resolve_config
+from boundcheck.models.trainer import train_step
 from boundcheck.runs import RunDir
 
 TINY = {
@@ -157,3 +158,18 @@ def test_resume_is_exact_when_rollouts_terminate(tmp_path: Path) -> None:
     run, state, _ = resume_run(tmp_path / "cut", device=torch.device("cpu"))
     train(run, state)
     assert run.metrics_path.read_bytes() == full_run.metrics_path.read_bytes()
+
+
+def test_a_run_from_before_the_model_backend_resumes_eagerly(tmp_path: Path) -> None:
+    """A config.json without ``ensemble.backend`` (older runs) resumes with the eager step the
+    run was trained with, not with whatever ``auto`` would pick today."""
+    out = tmp_path / "old"
+    start_run(tiny_config(), out, seed=0, device=torch.device("cpu"), force=False)
+    path = out / "config.json"
+    doc = json.loads(path.read_text())
+    del doc["config"]["ensemble"]["backend"]
+    del doc["config"]["resolved_backends"]
+    path.write_text(json.dumps(doc))
+    _, state, config = resume_run(out, device=torch.device("cpu"))
+    assert config.ensemble.backend == "eager"
+    assert state.model_step is train_step

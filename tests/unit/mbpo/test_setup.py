@@ -52,3 +52,16 @@ def test_model_buffer_size() -> None:
     # retain 1 epoch x k x 100k rollouts x (1000 / 250) rollout batches per epoch
     assert BASE.model_buffer_size(1) == 400_000
     assert BASE.model_buffer_size(15) == 6_000_000
+
+
+def test_a_run_config_json_is_a_config_file(tmp_path: Path) -> None:
+    """``--config <run>/config.json`` reuses a run's settings; its run-only keys are dropped."""
+    import torch
+
+    from boundcheck.mbpo.loop import run_config_doc
+
+    original = resolve_config("Hopper-v5", overrides={"total_steps": 7000, "sac.lr": 5e-4})
+    f = tmp_path / "config.json"
+    config_doc = run_config_doc(original, 3, torch.device("cpu"))
+    f.write_text(json.dumps({"format": "boundcheck-run", "config": config_doc}))
+    assert resolve_config("Hopper-v5", config_file=f) == original
