@@ -62,7 +62,7 @@ def command(
 ) -> int:
     """Model error against policy shift for models trained on N transitions of pi_D."""
     from boundcheck.experiments.gen_io import RESULTS_FILE, write_outputs
-    from boundcheck.experiments.gen_source import OptionError, resolve_source
+    from boundcheck.experiments.gen_source import OptionError, reference_dir, resolve_source
     from boundcheck.experiments.generalization import (
         GeneralizationConfig,
         measure_generalization,
@@ -86,7 +86,7 @@ def command(
     dev = torch_device(device, threads)
     try:
         source = resolve_source(run, epoch, runs_root=Path("runs"),
-                                reference_dir=Path("data") / "reference")
+                                reference_dir=reference_dir())
     except OptionError as exc:
         bad_input(exc.option, str(exc))
     out_dir = out or Path("generalization") / f"{source.run.path.name}-epoch{source.epoch}"

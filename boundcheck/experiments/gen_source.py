@@ -69,6 +69,15 @@ def newest_run(runs_root: Path) -> RunDir | None:
     return None if best is None else best[2]
 
 
+def reference_dir() -> Path:
+    """Where the shipped reference policy is: ``data/reference`` under the working directory if
+    it is there (a clone's root), else beside the package (an editable install run from
+    elsewhere). The path returned may not exist (a wheel install does not ship ``data/``)."""
+    local = Path("data") / "reference"
+    beside = Path(__file__).resolve().parents[2] / "data" / "reference"
+    return local if local.is_dir() or not beside.is_dir() else beside
+
+
 def resolve_source(run_path: Path | None, epoch: int | None, *, runs_root: Path,
                    reference_dir: Path) -> PolicySource:
     """π_D from the options; raises :class:`OptionError` naming ``--run`` or

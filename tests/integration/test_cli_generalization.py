@@ -139,7 +139,10 @@ def test_bad_input_exit_2(capsys, pendulum_run: Path, args: list[str], needle: s
 
 
 def test_no_run_anywhere(capsys, tmp_path: Path, monkeypatch) -> None:
+    from boundcheck.experiments import gen_source
+
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(gen_source, "reference_dir", lambda: tmp_path / "data" / "reference")
     code, _, err = measure(capsys, "--train-size", "5k")
     assert code == 2 and "--run" in err and "pass --run" in err
 
@@ -150,3 +153,30 @@ def test_reference_policy_is_the_fallback(tmp_path: Path, pendulum_run: Path) ->
     source = resolve_source(None, None, runs_root=tmp_path / "runs", reference_dir=pendulum_run)
     assert source.kind == "reference" and source.epoch == 1
     assert source.config.env == "Pendulum-v1" and "actor" in source.policy_state
+
+
+def test_the_shipped_reference_is_found_from_any_directory(tmp_path: Path, monkeypatch) -> None:
+    from boundcheck.experiments.gen_source import reference_dir
+
+    shipped = Path(__file__).resolve().parents[2] / "data" / "reference"
+    monkeypatch.chdir(tmp_path)
+    assert reference_dir().resolve() == shipped
+
+
+def test_the_shipped_reference_policy() -> None:
+    """data/reference: a Hopper-v5 policy of >= 30k real steps, small, loadable without
+    unpickling code, with its command, seed, git revision and evaluation return beside it."""
+    from boundcheck.experiments.gen_source import resolve_source
+
+    ref = Path(__file__).resolve().parents[2] / "data" / "reference"
+    source = resolve_source(None, None, runs_root=ref / "no-runs-here", reference_dir=ref)
+    assert source.kind == "reference" and source.config.env == "Hopper-v5"
+    metrics = [json.loads(line) for line in (ref / "metrics.jsonl").read_text().splitlines()]
+    last = next(m for m in metrics if m["epoch"] == source.epoch)
+    assert last["env_steps"] >= 30_000
+    assert sum(f.stat().st_size for f in ref.rglob("*") if f.is_file()) < 5_000_000
+    readme = (ref / "README.md").read_text()
+    revision = json.loads((ref / "config.json").read_text())["provenance"]["git"]["revision"]
+    assert revision[:7] in readme and "boundcheck train --env Hopper-v5" in readme
+    assert f"--seed {source.run_seed}" in readme
+    assert f"{last['eval/return_mean']:.1f}" in readme
