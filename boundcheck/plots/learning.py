@@ -1,4 +1,4 @@
-"""Figure: evaluation return against real env steps, one curve per run (from metrics.jsonl)."""
+"""Figures: evaluation return against real env steps, per run or per group of seeds."""
 
 from __future__ import annotations
 
@@ -28,4 +28,33 @@ def plot_learning_curves(runs: Mapping[str, Sequence[Mapping[str, Any]]], path: 
     if title:
         ax.set_title(title)
     ax.legend(frameon=False)
+    return save_figure(fig, path)
+
+
+def plot_seed_groups(groups: Mapping[str, Sequence[Mapping[int, float]]], path: Path, *,
+                     title: str = "", confidence: float = 0.95) -> Path:
+    """One colour per group: each seed's curve thin, the across-seed mean bold with its t band.
+
+    ``groups`` maps a label (e.g. "mbpo Hopper-v5") to per-seed curves {env steps: eval return};
+    the mean and band are drawn at the steps every seed of the group has
+    (``boundcheck.estimators.learning.curve_band``).
+    """
+    from boundcheck.estimators.learning import curve_band
+
+    fig, ax = new_figure(5.0, 3.4)
+    for i, (label, curves) in enumerate(groups.items()):
+        for curve in curves:
+            steps = sorted(curve)
+            ax.plot(steps, [curve[s] for s in steps], color=f"C{i}", alpha=0.3, linewidth=0.8)
+        band = curve_band(curves, confidence)
+        ax.plot(band.steps, band.mean, color=f"C{i}", linewidth=2.0,
+                label=f"{label} (mean of {band.n} seeds)")
+        if band.n > 1:
+            ax.fill_between(band.steps, band.ci_low, band.ci_high, color=f"C{i}", alpha=0.15,
+                            linewidth=0, label=f"{confidence:.0%} t interval")
+    ax.set_xlabel("real environment steps (exploration included)")
+    ax.set_ylabel("evaluation return")
+    if title:
+        ax.set_title(title)
+    ax.legend(frameon=False, fontsize=7)
     return save_figure(fig, path)

@@ -97,3 +97,38 @@ def test_plot_runs(capsys, tmp_path: Path) -> None:
     code = main(["plot-runs", str(tmp_path / "missing"), "--out", str(fig)])
     _, err = capsys.readouterr()
     assert code == 2 and "RUNS" in err
+
+
+def fake_run(path: Path, algo: str, seed: int, returns: list[float]) -> Path:
+    """A run directory holding only config.json and metrics.jsonl (what plot-runs reads)."""
+    from boundcheck.runs import RunDir
+
+    run = RunDir.create(path, {"env": "Hopper-v5", "algo": algo, "seed": seed})
+    for i, ret in enumerate(returns):
+        run.append_metrics({"epoch": i, "env_steps": 1000 * (i + 1), "eval/return_mean": ret})
+    return path
+
+
+def test_plot_runs_groups_seeds(capsys, tmp_path: Path) -> None:
+    runs = [str(fake_run(tmp_path / f"{a}{s}", a, s, [float(s), 10.0 * s + (a == "mbpo")]))
+            for a in ("mbpo", "sac") for s in range(3)]
+    fig = tmp_path / "g.png"
+    code = main(["plot-runs", *runs, "--group", "--out", str(fig), "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["step"] == 2000 and fig.read_bytes()[:4] == b"\x89PNG"
+    assert doc["paired"]["at_step"]["wins"] == 3
+    assert doc["groups"]["sac Hopper-v5"]["at_step"]["per_seed"] == {"0": 0.0, "1": 10.0,
+                                                                     "2": 20.0}
+    code = main(["plot-runs", *runs, "--group", "--out", str(fig)])
+    out, err = capsys.readouterr()
+    assert code == 0 and "3/3 seeds" in out
+    for args, option in ((["--at", "1500"], "--at"), (["--window", "0"], "--window"),
+                         (["--confidence", "2"], "--confidence")):
+        code = main(["plot-runs", *runs, "--group", "--out", str(fig), *args])
+        _, err = capsys.readouterr()
+        assert code == 2 and option in err and "Traceback" not in err
+    code = main(["plot-runs", runs[0], runs[0], "--group", "--out", str(fig)])
+    _, err = capsys.readouterr()
+    assert code == 2 and "second run of seed 0" in err

@@ -1,0 +1,38 @@
+"""Grouped learning-curve summaries (boundcheck.experiments.learning_summary)."""
+
+from __future__ import annotations
+
+import pytest
+
+from boundcheck.experiments.learning_summary import last_common_step, summarize_groups
+
+STEPS = (1000, 2000, 3000)
+
+
+def curves(*finals: float) -> dict[int, dict[int, float]]:
+    """One curve per seed, rising to its final value."""
+    return {seed: {s: final * s / STEPS[-1] for s in STEPS} for seed, final in enumerate(finals)}
+
+
+def test_two_groups_on_the_same_seeds_are_compared_pairwise() -> None:
+    groups = {"mbpo T": curves(30.0, 60.0, 90.0), "sac T": curves(10.0, 70.0, 20.0)}
+    assert last_common_step(groups) == 3000
+    doc = summarize_groups(groups, 3000, window=2)
+    mbpo = doc["groups"]["mbpo T"]
+    assert mbpo["seeds"] == [0, 1, 2]
+    assert mbpo["at_step"]["per_seed"] == {0: 30.0, 1: 60.0, 2: 90.0}
+    assert mbpo["at_step"]["summary"]["mean"] == pytest.approx(60.0)
+    assert mbpo["window_mean"]["per_seed"][0] == pytest.approx((20.0 + 30.0) / 2)
+    paired = doc["paired"]
+    assert (paired["a"], paired["b"]) == ("mbpo T", "sac T")
+    assert paired["at_step"]["wins"] == 2 and paired["at_step"]["n"] == 3
+    assert paired["at_step"]["diff"]["mean"] == pytest.approx((20.0 - 10.0 + 70.0) / 3)
+
+
+def test_no_pairing_without_shared_seeds_and_missing_steps_are_refused() -> None:
+    groups = {"a": curves(1.0, 2.0), "b": curves(1.0, 2.0, 3.0)}
+    assert summarize_groups(groups, 2000)["paired"] is None
+    with pytest.raises(ValueError, match="no evaluation at step 2500"):
+        summarize_groups(groups, 2500)
+    with pytest.raises(ValueError, match="no runs"):
+        summarize_groups({"a": {}}, 1000)
