@@ -59,6 +59,10 @@ def bracket_terms(gamma: float, eps_policy: float, eps_model_shifted: float,
                         model_error=kk * emp / one)
 
 
+#: Relative difference below which two bracket totals count as tied (see k_star_exhaustive).
+_TIE_REL = 1e-12
+
+
 def k_star_closed_form(gamma: float, eps_policy: float, eps_model_shifted: float) -> int | None:
     """k* = max(0, ⌈ln(ε_m′/ε_π)/ln γ⌉), the smallest minimiser of the 4.3 bracket.
 
@@ -86,20 +90,29 @@ def k_star_from_ratio(gamma: float, ratio: float) -> int | None:
     if ratio >= 1.0:
         return 0
     k = max(0, math.ceil(math.log(ratio) / math.log(g)))
-    # Smallest k with γ^k <= ρ (f(k) <= f(k+1) from then on).
-    while k > 0 and g ** (k - 1) <= ratio:
+    # Smallest k with γ^k <= ρ (f(k) <= f(k+1) from then on). γ^k = ρ is a tie, f(k) = f(k+1),
+    # taken within the same relative tolerance as k_star_exhaustive, so that ρ = ε_m′/ε_π
+    # rounded an ulp below γ^k still gives the smaller k.
+    limit = ratio * (1.0 + _TIE_REL)
+    while k > 0 and g ** (k - 1) <= limit:
         k -= 1
-    while g**k > ratio:
+    while g**k > limit:
         k += 1
     return k
 
 
 def k_star_exhaustive(gamma: float, eps_policy: float, eps_model_shifted: float, k_max: int) -> int:
-    """argmin of the bracket over k = 0..k_max by direct evaluation (smallest on ties)."""
+    """argmin of the bracket over k = 0..k_max by direct evaluation (smallest on ties).
+
+    A tie is two totals within a relative 1e-12: at an exact tie (γ^k = ρ, so f(k) = f(k+1))
+    rounding often makes f(k+1) a few ulps smaller, and a strict argmin would then report
+    k + 1 where the closed form rightly says k. Differences below 1e-12 are not resolvable in
+    double precision anyway.
+    """
     kk = check_k(k_max, "k_max")
     totals = [bracket_terms(gamma, eps_policy, eps_model_shifted, k).total for k in range(kk + 1)]
     best = min(totals)
-    return totals.index(best)
+    return next(k for k, total in enumerate(totals) if total <= best * (1.0 + _TIE_REL))
 
 
 def default_table_k_max(k_star: int | None) -> int:

@@ -31,6 +31,17 @@ def test_exact_tie_takes_smallest() -> None:
     assert k_star_exhaustive(0.5, 1.0, 0.25, 10) == 2
 
 
+@pytest.mark.parametrize("gamma", [0.5, 0.9, 0.99])
+@pytest.mark.parametrize("eps_pi", [0.3, 0.1, 1.0])
+def test_exact_ties_on_gamma_powers(gamma: float, eps_pi: float) -> None:
+    # eps_m' = eps_pi * gamma^k makes f(k) = f(k+1) exactly; rounding must not move the
+    # exhaustive argmin to k + 1 (it did for gamma = 0.5, eps_pi = 0.3, k = 5).
+    for k in range(1, 40):
+        eps_m_prime = eps_pi * gamma**k
+        assert k_star_closed_form(gamma, eps_pi, eps_m_prime) == k
+        assert k_star_exhaustive(gamma, eps_pi, eps_m_prime, 2 * k + 10) == k
+
+
 def test_edge_cases() -> None:
     assert k_star_closed_form(0.99, 0.1, 0.1) == 0  # rho = 1
     assert k_star_closed_form(0.99, 0.1, 0.3) == 0  # rho > 1
@@ -54,10 +65,7 @@ def test_ratio_grid() -> None:
 def test_closed_form_equals_exhaustive(g: float, ep: float, emp: float) -> None:
     k = k_star_closed_form(g, ep, emp)
     assert k is not None
-    k_exh = k_star_exhaustive(g, ep, emp, 2 * k + 10)
-    if k_exh != k:  # only a floating-point near-tie may separate them
-        f = [bracket_terms(g, ep, emp, j).total for j in (k, k_exh)]
-        assert f[0] == pytest.approx(f[1], rel=1e-12, abs=1e-12)
+    assert k_star_exhaustive(g, ep, emp, 2 * k + 10) == k
     # The closed form is a minimiser and the smallest up to ties.
     fk = bracket_terms(g, ep, emp, k).total
     assert all(bracket_terms(g, ep, emp, j).total >= fk * (1 - 1e-12) for j in range(2 * k + 10))
