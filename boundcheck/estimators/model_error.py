@@ -197,10 +197,13 @@ def eps_model_sup_over_time(
     t ∈ [b·w, (b+1)·w) for w = ``bucket_width``. Buckets with fewer than ``min_count`` values
     are reported but excluded from the sup.
 
-    Bias: the max over noisy bucket means is biased UPWARD (E[max_b X̂_b] ≥ max_b E[X̂_b]),
-    more so with many small buckets. ``sup_stderr`` is the standard error of the chosen
-    bucket's mean and ignores the selection. If ``rng`` is given, a parametric bootstrap
-    (each bucket mean ~ N(mean_b, stderr_b²), ``n_draws`` draws of the max) reports
+    Bias, in both directions: the max over noisy bucket means is biased UPWARD
+    (E[max_b X̂_b] ≥ max_b E[X̂_b]), more so with many small buckets; and a bucket's mean is
+    an average over its w steps, so sup_b E[X̂_b] can fall short of sup_t E_{s~d_t}[TV] when
+    the error varies within a bucket (w = 1 removes this part at the price of more noise).
+    ``sup_stderr`` is the standard error of the chosen bucket's mean and ignores the selection.
+    If ``rng`` is given, a parametric bootstrap (each bucket mean ~ N(mean_b, stderr_b²),
+    ``n_draws`` draws of the max) reports
     ``sup_boot_stderr`` (spread of the max statistic) and ``sup_boot_bias`` (E*[max] − observed
     max, an estimate of the upward bias; subtract it for a bias-corrected value); else NaN.
 
