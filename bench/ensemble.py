@@ -6,7 +6,8 @@ Hopper-v5 sizes (obs 11, act 3), the paper's ensemble (7 members, 4x200 SiLU). T
   penalty, backward, Adam. Fused: one :func:`boundcheck.models.trainer.train_step` (eager
   autograd); fused compiled: :class:`boundcheck.models.FunctionalTrainStep` (the loss and its
   gradient as one ``torch.compile`` graph, what a long CPU run uses). Loop: 7 ``nn.Sequential``
-  MLPs, each with its own Adam, stepped one after the other.
+  MLPs, each with its own Adam, stepped one after the other. GEMM floor: only the step's
+  matrix products (:mod:`bench.floor`); ``loop / floor`` bounds what any fp32 step can gain.
 * a rollout step of 100k samples: next state and reward sampled from one uniformly drawn elite
   per row. Fused: :meth:`GaussianEnsemble.sample_step` (only the drawn elite is evaluated, rows
   packed per elite; chunks of 4096 rows on the CPU, the whole batch on a GPU). Loop: the
@@ -31,6 +32,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn.functional import softplus
 
+from bench.floor import Gemm, ensemble_step_gemms, gemm_step, gflop
 from boundcheck.config import EnsembleConfig
 from boundcheck.models import FunctionalTrainStep, GaussianEnsemble, make_optimizer
 from boundcheck.models.trainer import train_step
@@ -80,6 +82,11 @@ class _LoopMember(nn.Module):
         return h[:, :OUT_DIM], self.min_logvar + softplus(logvar - self.min_logvar)
 
 
+def _floor_gemms(config: EnsembleConfig) -> list[Gemm]:
+    return ensemble_step_gemms(IN_DIM, OUT_DIM, config.hidden_width, config.num_hidden,
+                               config.num_members, BATCH)
+
+
 def _training_steps(config: EnsembleConfig, gen: torch.Generator, compile: bool
                     ) -> dict[str, Callable[[], object]]:
     dev = gen.device
@@ -103,7 +110,8 @@ def _training_steps(config: EnsembleConfig, gen: torch.Generator, compile: bool
             member_opt.step()
         return None
 
-    variants = {"train_fused": fused, "train_loop": loop}
+    variants = {"train_fused": fused, "train_loop": loop,
+                "train_gemm_floor": gemm_step(_floor_gemms(config), gen)}
     if compile:
         variants["train_fused_compiled"] = lambda: step_c(model_c, opt_c, x, y, config)
     return variants
@@ -170,8 +178,9 @@ def run(repeats: int = 15, *, steps_per_round: int = 5, rollout_repeats: int = 5
     """Median ms of each variant on ``device`` and the loop/fused ratios.
 
     Returns ``{"ms": {variant: median ms}, "speedup": {"train": loop/fused, "train_compiled":
-    loop/fused compiled, "rollout": loop/fused, "rollout_vs_all_members": all_members/fused},
-    "compile_s": ...}``. ``compile=False`` leaves out the compiled variant.
+    loop/fused compiled, "train_gemm_floor": loop/GEMM floor (the ceiling of any fp32 step),
+    "rollout": loop/fused, "rollout_vs_all_members": all_members/fused}, "compile_s": ...}``.
+    ``compile=False`` leaves out the compiled variant.
     """
     torch.set_num_threads(threads)
     config = EnsembleConfig()
@@ -192,9 +201,12 @@ def run(repeats: int = 15, *, steps_per_round: int = 5, rollout_repeats: int = 5
             "train": ms["train_loop"] / ms["train_fused"],
             **({"train_compiled": ms["train_loop"] / ms["train_fused_compiled"]}
                if compile else {}),
+            # The most any fp32 step could gain over the loop with this GEMM library (floor.py).
+            "train_gemm_floor": ms["train_loop"] / ms["train_gemm_floor"],
             "rollout": ms["rollout_loop"] / ms["rollout_fused"],
             "rollout_vs_all_members": ms["rollout_fused_all_members"] / ms["rollout_fused"],
         },
+        "train_gemm_gflop": gflop(_floor_gemms(config)),
         "members": config.num_members, "hidden": [config.hidden_width] * config.num_hidden,
         "batch_per_member": BATCH, "rollout_samples": rollout_samples, "threads": threads,
         "repeats": repeats, "device": device,

@@ -2,8 +2,10 @@
 
 Both sides do the same work per step: sample 256 transitions from their replay buffer, one
 update of twin critics (2x256), actor and temperature, Polyak targets, metrics to Python
-floats. Variants run in alternating order, round after round, so machine-speed drift hits all
-of them alike; compare the *ratio*, not the milliseconds. Usage::
+floats. ``gemm_floor`` runs only the update's matrix products (:mod:`bench.floor`): no fp32
+update can be faster here, so ``sb3 / gemm_floor`` caps any speed-up. Variants run in
+alternating order, round after round, so machine-speed drift hits all of them alike; compare
+the *ratio*, not the milliseconds. Usage::
 
     python -m bench.sac [--rounds 20] [--compile] [--threads 2]
 """
@@ -19,6 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from bench.floor import gemm_step, gflop, sac_update_gemms
 from boundcheck.agents import SAC
 from boundcheck.buffers import ReplayBuffer, to_torch
 from boundcheck.config import SACConfig
@@ -102,7 +105,8 @@ def run(*, rounds: int = 20, steps_per_round: int = 10, threads: int = 2,
 
     ``compile`` adds ``torch.compile``d ours (its compile time is reported); ``cuda`` adds our
     eager and CUDA-graph updates on the GPU. Returns ``{"ms": {variant: median},
-    "speedup_vs_sb3": {variant: ratio}, ...}``.
+    "speedup_vs_sb3": {variant: ratio}, ...}``; ``gemm_floor`` (the update's matrix products
+    alone) is always timed: ``speedup_vs_sb3["gemm_floor"]`` caps what any fp32 update can reach.
     """
     torch.set_num_threads(threads)
     data = _random_transitions(20_000, np.random.default_rng(seed))
@@ -117,6 +121,9 @@ def run(*, rounds: int = 20, steps_per_round: int = 10, threads: int = 2,
         variants["ours_cuda_graph"], _ = _ours(data, seed=seed, device="cuda", cuda_graph=True)
     if sb3:
         variants["sb3"] = _sb3(data, seed=seed)
+    config = SACConfig()
+    floor = sac_update_gemms(OBS_DIM, ACT_DIM, config.hidden_width, config.num_hidden, BATCH)
+    variants["gemm_floor"] = gemm_step(floor, torch.Generator().manual_seed(seed))
     times: dict[str, list[float]] = {name: [] for name in variants}
     names = list(variants)
     for r in range(rounds):
@@ -131,7 +138,7 @@ def run(*, rounds: int = 20, steps_per_round: int = 10, threads: int = 2,
     ms = {name: float(np.median(t)) for name, t in times.items()}
     result: dict[str, Any] = {"ms": ms, "threads": threads, "rounds": rounds,
                               "steps_per_round": steps_per_round, "compile_s": compile_s,
-                              "torch": torch.__version__}
+                              "gemm_floor_gflop": gflop(floor), "torch": torch.__version__}
     if sb3:
         result["speedup_vs_sb3"] = {n: ms["sb3"] / v for n, v in ms.items() if n != "sb3"}
     return result
