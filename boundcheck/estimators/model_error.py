@@ -203,9 +203,9 @@ def eps_model_sup_over_time(
     the error varies within a bucket (w = 1 removes this part at the price of more noise).
     ``sup_stderr`` is the standard error of the chosen bucket's mean and ignores the selection.
     If ``rng`` is given, a parametric bootstrap (each bucket mean ~ N(mean_b, stderr_b²),
-    ``n_draws`` draws of the max) reports
-    ``sup_boot_stderr`` (spread of the max statistic) and ``sup_boot_bias`` (E*[max] − observed
-    max, an estimate of the upward bias; subtract it for a bias-corrected value); else NaN.
+    ``n_draws`` draws of the max) reports ``sup_boot_stderr`` (spread of the max statistic) and
+    ``sup_boot_bias`` (E*[max] − observed max, an estimate of the upward bias; subtract it for a
+    bias-corrected value); else NaN.
 
     Keys: ``buckets`` (list of dicts ``t_start``, ``t_end`` (exclusive), ``n``, ``mean``,
     ``stderr``), ``sup_mean``, ``sup_stderr``, ``sup_bucket`` (index into ``buckets``),

@@ -7,6 +7,8 @@ would make the floor (and the speed-up ceiling the benchmarks report) wrong.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 import torch
 from torch.utils.flop_counter import FlopCounterMode
@@ -18,7 +20,7 @@ from boundcheck.models import GaussianEnsemble, make_optimizer
 from boundcheck.models.trainer import train_step
 
 
-def _counted_gflop(fn) -> float:  # type: ignore[no-untyped-def]
+def _counted_gflop(fn: Callable[[], object]) -> float:
     with FlopCounterMode(display=False) as counter:
         fn()
     return counter.get_total_flops() / 1e9
