@@ -46,7 +46,10 @@ def render_optimal_k(console: Console, doc: dict[str, Any]) -> None:
     console.print(f"k* = {k_star}    eps_m' = {_fmt(doc['eps_m_prime'])}    "
                   f"rho = eps_m'/eps_pi = {_fmt(doc['ratio'])}")
     console.print(doc["closed_form"])
-    console.print(f"exhaustive argmin over k = 0..{doc['k_max']}: {doc['k_star_exhaustive']}")
+    unchecked = "" if doc["closed_form_agrees"] is not None else (
+        " (k* lies beyond the table: not checked)" if not doc["k_star_unbounded"] else "")
+    console.print(f"exhaustive argmin over k = 0..{doc['k_max']}: "
+                  f"{doc['k_star_exhaustive']}{unchecked}")
     table = Table(title="Theorem 4.3 bracket per k (units of 2*r_max)")
     for col in ("k", "policy shift", "model error", "total"):
         table.add_column(col, justify="right")

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
 import typer
 
-from boundcheck.cli.common import EXIT_BAD_INPUT, EXIT_FAILURE, BadInput, CommandFailed
+from boundcheck.cli.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    exit_status,
+    one_line,
+    show_traceback,
+)
 
 
 def build_app() -> typer.Typer:
@@ -60,7 +66,8 @@ def _error(message: str, code: int) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns (and exits with) the exit code.
 
-    Usage errors and bad input print one line on stderr and exit 2; runtime failures exit 1.
+    Usage errors and bad input print one line on stderr and exit 2; runtime failures exit 1
+    (:mod:`boundcheck.cli.errors` decides which is which).
     """
     app = build_app()
     usage_error = _usage_error_class()
@@ -72,22 +79,14 @@ def main(argv: list[str] | None = None) -> int:
             sys.stderr.write(ctx.get_help() + "\n")  # bare `boundcheck`: the help, exit 2
             return EXIT_BAD_INPUT
         message = exc.format_message()  # type: ignore[attr-defined]
-        return _error(" ".join(message.split()), EXIT_BAD_INPUT)
-    except BadInput as exc:
-        return _error(str(exc), EXIT_BAD_INPUT)
-    except CommandFailed as exc:
-        return _error(str(exc), EXIT_FAILURE)
-    except (typer.Abort, KeyboardInterrupt):
-        return _error("interrupted", 130)
+        return _error(one_line(message), EXIT_BAD_INPUT)
+    except typer.Abort:
+        return _error("interrupted", EXIT_INTERRUPTED)
     except typer.Exit as exc:
         return int(exc.exit_code)
-    except OSError as exc:  # a file we had to read or write: say which, no traceback
-        where = f" ({exc.filename})" if exc.filename else ""
-        return _error(f"{exc.strerror or exc}{where}", EXIT_FAILURE)
-    except Exception as exc:
-        if os.environ.get("BOUNDCHECK_TRACEBACK"):
+    except (Exception, KeyboardInterrupt) as exc:
+        code, line = exit_status(exc)
+        if code == EXIT_FAILURE and line.startswith("unexpected") and show_traceback():
             raise
-        return _error(f"unexpected {type(exc).__name__}: {exc} "
-                      "(set BOUNDCHECK_TRACEBACK=1 for the traceback)", EXIT_FAILURE)
-    code = result if isinstance(result, int) else 0
-    return code
+        return _error(line, code)
+    return result if isinstance(result, int) else 0

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import math
+from typing import Annotated, Any
 
 import typer
 
-from boundcheck.cli.common import JsonOption, emit_json, stdout_console
-from boundcheck.cli.theory_errors import theory_errors_as_bad_input
+from boundcheck.cli.common import JsonOption, bad_input, emit_json, stdout_console
 from boundcheck.render import render_bounds
 from boundcheck.theory.report import bounds_report
 
@@ -26,11 +26,23 @@ def command(
     as_json: JsonOption = False,
 ) -> int:
     """Show the penalties C of Theorems 4.1, 4.2 and 4.3, their parts, and if they inform."""
-    with theory_errors_as_bad_input():
-        doc = bounds_report(gamma=gamma, r_max=r_max, eps_m=eps_m, eps_pi=eps_pi, k=k,
-                            slope=slope)
+    doc = bounds_report(gamma=gamma, r_max=r_max, eps_m=eps_m, eps_pi=eps_pi, k=k, slope=slope)
+    if not _all_finite(doc):
+        bad_input("--r-max", f"{r_max:g} is too large for --gamma {gamma:g}: the penalties "
+                             "overflow a double (express rewards in larger units)")
     if as_json:
         emit_json(doc)
     else:
         render_bounds(stdout_console(), doc)
     return 0
+
+
+def _all_finite(value: Any) -> bool:
+    """Whether every number in a report is finite (an overflow shows as inf or nan)."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(_all_finite(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return all(_all_finite(v) for v in value)
+    return True

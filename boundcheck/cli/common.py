@@ -1,9 +1,13 @@
-"""What every command shares: the error type, exit codes, JSON output and consoles."""
+"""What every command shares: bad input, number and output-path checks, JSON output, consoles.
+
+Errors become exit codes in one place, :mod:`boundcheck.cli.errors`.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,28 +17,28 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from boundcheck.inputs import InputError, NumberRule
 from boundcheck.runs.atomic import strict_json
 
-EXIT_OK = 0
-EXIT_FAILURE = 1  # a runtime failure, or a checked bound that is violated
-EXIT_BAD_INPUT = 2
+FIGURE_TYPES = (".png", ".pdf", ".svg")
+#: ``--threads``: torch CPU threads.
+THREADS = NumberRule(integer=True, ge=1, le=4096)
 
-
-class BadInput(Exception):
-    """Bad user input: reported as one line on stderr, exit code 2."""
-
-    def __init__(self, option: str, message: str) -> None:
-        super().__init__(f"{option}: {message}")
-        self.option = option
-
-
-class CommandFailed(Exception):
-    """A runtime failure: one line on stderr, exit code 1."""
+#: Bad input: an :class:`~boundcheck.inputs.InputError` naming the option (exit 2, one line).
+BadInput = InputError
 
 
 def bad_input(option: str, message: str) -> NoReturn:
     """Raise :class:`BadInput` for ``option``."""
     raise BadInput(option, message)
+
+
+def check_numbers(values: dict[str, tuple[Any, NumberRule]]) -> None:
+    """Check each given ``option: (value, rule)`` (``None``: not given) with the one number
+    check every user number goes through (:func:`boundcheck.inputs.check_number`)."""
+    for option, (value, rule) in values.items():
+        if value is not None:
+            rule.check(value, option)
 
 
 def ensure_dir(option: str, path: Path) -> Path:
@@ -45,14 +49,35 @@ def ensure_dir(option: str, path: Path) -> Path:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         bad_input(option, f"cannot create {path}: {exc.strerror}")
+    check_writable(option, path)
     return path
 
 
-def check_min(values: dict[str, tuple[int | None, int]]) -> None:
-    """Bad input for the first ``option: (value, minimum)`` whose given value is too small."""
-    for option, (value, minimum) in values.items():
-        if value is not None and value < minimum:
-            bad_input(option, f"must be >= {minimum}, got {value}")
+def check_writable(option: str, path: Path) -> None:
+    """Bad input unless a file can be created in ``path`` or, if it does not exist yet, in its
+    nearest existing ancestor (which must be a folder). Writes nothing that stays: the probe is
+    an anonymous temporary file."""
+    folder = path
+    while not folder.exists() and folder != folder.parent:
+        if folder.is_symlink():
+            bad_input(option, f"{folder} is a broken link")
+        folder = folder.parent
+    if not folder.is_dir():
+        bad_input(option, f"cannot write under {path}: {folder} is not a folder")
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        bad_input(option, f"cannot write in {folder}: {exc.strerror or exc}")
+
+
+def check_figure_path(option: str, path: Path) -> None:
+    """A figure file to write: a known type, not a folder, in a writable place."""
+    if path.suffix.lower() not in FIGURE_TYPES:
+        bad_input(option, f"unsupported figure type {path.suffix!r} (use .png, .pdf or .svg)")
+    if path.is_dir():
+        bad_input(option, f"{path} is a folder, not a figure file")
+    check_writable(option, path.parent)
 
 
 def torch_device(device: str, threads: int | None) -> Any:
@@ -62,7 +87,7 @@ def torch_device(device: str, threads: int | None) -> Any:
     from boundcheck.config import ConfigError
     from boundcheck.mbpo.setup import resolve_device
 
-    check_min({"--threads": (threads, 1)})
+    check_numbers({"--threads": (threads, THREADS)})
     if threads is not None:
         torch.set_num_threads(threads)
     try:
@@ -72,10 +97,15 @@ def torch_device(device: str, threads: int | None) -> Any:
 
 
 def prepare_out(out_dir: Path, results_file: str, force: bool) -> Path:
-    """Create ``--out``; refuse to replace an existing ``results_file`` without ``--force``."""
+    """Check ``--out`` before any work, creating nothing yet (the writers do, once there are
+    results): refuse to replace an existing ``results_file`` without ``--force``, a file in
+    the folder's place, and a place where nothing can be written."""
     if (out_dir / results_file).exists() and not force:
         bad_input("--out", f"{out_dir} already holds {results_file}; pass --force to replace it")
-    return ensure_dir("--out", out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        bad_input("--out", f"{out_dir} exists and is not a folder")
+    check_writable("--out", out_dir)
+    return out_dir
 
 
 @contextmanager

@@ -17,7 +17,7 @@ from boundcheck.cli.common import (
     ReplaceOption,
     ThreadsOption,
     bad_input,
-    check_min,
+    check_numbers,
     emit_json,
     opt,
     phase_progress,
@@ -25,6 +25,14 @@ from boundcheck.cli.common import (
     stdout_console,
     torch_device,
 )
+from boundcheck.cli.errors import naming
+from boundcheck.inputs import COUNT, SEED, NumberRule
+
+#: Caps on the sizes that set how much is simulated and held in memory.
+MAX_SEEDS = 1_000
+MAX_SNAPSHOTS = 1_000
+MAX_EVAL_STEPS = 10_000_000
+MAX_TV_SAMPLES = 100_000
 
 
 def command(
@@ -47,7 +55,11 @@ def command(
     rollout_batch: Annotated[int | None, opt(
         "--rollout-batch", "Rollout starts per refresh (default: the run's).")] = None,
     model_max_epochs: Annotated[int | None, opt(
-        "--model-max-epochs", "Cap on ensemble training epochs (default: the run's).")] = None,
+        "--model-max-epochs", "Cap on each model fit's epochs (default: the run's; the "
+        "paper's runs have none).")] = None,
+    model_max_t: Annotated[float | None, opt(
+        "--model-max-t", "Cap on each model fit's seconds, checked after each epoch (the "
+        "original code's max_model_t; default: the run's, none in the paper's runs).")] = None,
     tv_samples: Annotated[int, opt("--tv-samples", "Monte Carlo draws per transition for "
                                     "the TV (runs with known noise).")] = 256,
     local_points: Annotated[int, opt("--local-points", "Points of smallest shift in the "
@@ -62,7 +74,7 @@ def command(
 ) -> int:
     """Model error against policy shift for models trained on N transitions of pi_D."""
     from boundcheck.experiments.gen_io import RESULTS_FILE, write_outputs
-    from boundcheck.experiments.gen_source import OptionError, reference_dir, resolve_source
+    from boundcheck.experiments.gen_source import reference_dir, resolve_source
     from boundcheck.experiments.generalization import (
         GeneralizationConfig,
         measure_generalization,
@@ -75,20 +87,24 @@ def command(
         bad_input("--train-size", str(exc))
     if min(sizes) < 2:
         bad_input("--train-size", "a model needs at least 2 transitions (one held out)")
-    check_min({"--seeds": (seeds, 1), "--snapshots": (snapshots, 1),
-                "--eval-steps": (eval_steps, 2), "--max-updates": (max_updates, 1),
-                "--check-every": (check_every, 1), "--tv-samples": (tv_samples, 2),
-                "--local-points": (local_points, 2), "--rollout-length": (rollout_length, 1),
-                "--rollout-batch": (rollout_batch, 1),
-                "--model-max-epochs": (model_max_epochs, 1)})
-    if not 0.0 < kl_min <= kl_max:
-        bad_input("--kl-min", f"need 0 < --kl-min <= --kl-max, got {kl_min} and {kl_max}")
+    check_numbers({"--seeds": (seeds, NumberRule(integer=True, ge=1, le=MAX_SEEDS)),
+                   "--seed": (seed, SEED), "--epoch": (epoch, NumberRule(integer=True, ge=0)),
+                   "--snapshots": (snapshots, NumberRule(integer=True, ge=1, le=MAX_SNAPSHOTS)),
+                   "--eval-steps": (eval_steps, NumberRule(integer=True, ge=2,
+                                                           le=MAX_EVAL_STEPS)),
+                   "--max-updates": (max_updates, COUNT), "--check-every": (check_every, COUNT),
+                   "--tv-samples": (tv_samples, NumberRule(integer=True, ge=2,
+                                                           le=MAX_TV_SAMPLES)),
+                   "--local-points": (local_points, NumberRule(integer=True, ge=2)),
+                   "--rollout-length": (rollout_length, COUNT),
+                   "--rollout-batch": (rollout_batch, COUNT),
+                   "--model-max-epochs": (model_max_epochs, COUNT),
+                   "--model-max-t": (model_max_t, NumberRule(gt=0)),
+                   "--kl-min": (kl_min, NumberRule(gt=0)), "--kl-max": (kl_max, NumberRule(gt=0))})
+    if kl_min > kl_max:
+        bad_input("--kl-min", f"need --kl-min <= --kl-max, got {kl_min} and {kl_max}")
     dev = torch_device(device, threads)
-    try:
-        source = resolve_source(run, epoch, runs_root=Path("runs"),
-                                reference_dir=reference_dir())
-    except OptionError as exc:
-        bad_input(exc.option, str(exc))
+    source = resolve_source(run, epoch, runs_root=Path("runs"), reference_dir=reference_dir())
     out_dir = out or Path("generalization") / f"{source.run.path.name}-epoch{source.epoch}"
     prepare_out(out_dir, RESULTS_FILE, force)
     cfg = GeneralizationConfig(
@@ -96,9 +112,11 @@ def command(
         eval_steps=eval_steps, kl_min=kl_min, kl_max=kl_max, max_updates=max_updates,
         check_every=check_every, local_points=local_points, tv_samples=tv_samples,
         rollout_length=rollout_length, rollout_batch_size=rollout_batch,
-        model_max_epochs=model_max_epochs)
+        model_max_epochs=model_max_epochs, model_max_t=model_max_t)
+    # A checkpoint damaged after the run was opened is bad input too (naming the file).
     with phase_progress("{task.percentage:>3.0f}%", disabled=quiet or as_json) as report:
-        result = measure_generalization(cfg, source, device=dev, progress=report)
+        with naming("--run"):
+            result = measure_generalization(cfg, source, device=dev, progress=report)
         paths = write_outputs(result, out_dir)
     if as_json:
         emit_json({**result.doc, "files": paths})

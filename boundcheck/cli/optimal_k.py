@@ -7,11 +7,18 @@ from typing import Annotated
 
 import typer
 
-from boundcheck.cli.common import JsonOption, bad_input, emit_json, stdout_console
-from boundcheck.cli.theory_errors import theory_errors_as_bad_input
-from boundcheck.experiments.results_io import ResultsFileError, read_theory_inputs
+from boundcheck.cli.common import (
+    JsonOption,
+    bad_input,
+    check_figure_path,
+    emit_json,
+    stdout_console,
+)
+from boundcheck.cli.errors import naming
+from boundcheck.experiments.results_io import read_theory_inputs
 from boundcheck.render import render_k_by_ratio, render_optimal_k
-from boundcheck.theory.report import k_star_by_ratio_report, optimal_k_report
+from boundcheck.theory.bounds import check_tv
+from boundcheck.theory.report import MAX_TABLE_K, k_star_by_ratio_report, optimal_k_report
 
 
 def command(
@@ -23,7 +30,8 @@ def command(
     slope: Annotated[float | None, typer.Option(
         "--slope", help="d eps_m'/d eps_pi; eps_m' = eps_m + eps_pi*slope (default 0).")] = None,
     k_max: Annotated[int | None, typer.Option(
-        "--k-max", help="Largest k of the exhaustive argmin and table (default max(2k*, 10)).")]
+        "--k-max", help="Largest k of the exhaustive argmin and table, at most "
+        f"{MAX_TABLE_K:,} (default min(max(2k*, 10), {MAX_TABLE_K:,})).")]
     = None,
     from_file: Annotated[Path | None, typer.Option(
         "--from", help="Take eps_pi, eps_m, slope from a measure-generalization results.json.")]
@@ -38,28 +46,26 @@ def command(
         for name, value in (("--eps-pi", eps_pi), ("--eps-m", eps_m), ("--slope", slope)):
             if value is not None:
                 bad_input(name, "cannot be combined with --from (the file provides it)")
-        try:
+        with naming("--from"):
             inputs = read_theory_inputs(from_file)
-        except ResultsFileError as exc:
-            bad_input("--from", str(exc))
+            check_tv(inputs.eps_pi, f"{from_file}: optimal_k_inputs.eps_pi")
+            check_tv(inputs.eps_m, f"{from_file}: optimal_k_inputs.eps_m")
         eps_pi, eps_m, slope = inputs.eps_pi, inputs.eps_m, inputs.slope
     if (eps_pi is None) != (eps_m is None):
         bad_input("--eps-pi" if eps_pi is None else "--eps-m",
                   "is required when the other error is given (give both or neither)")
-    if plot is not None and plot.suffix.lower() not in (".png", ".pdf", ".svg"):
-        bad_input("--plot", f"unsupported figure type {plot.suffix!r} (use .png, .pdf or .svg)")
-    with theory_errors_as_bad_input():
-        by_ratio = k_star_by_ratio_report(gamma)
-        if eps_pi is None or eps_m is None:
-            if slope is not None or k_max is not None:
-                bad_input("--slope" if slope is not None else "--k-max",
-                          "needs --eps-pi and --eps-m")
-            doc = by_ratio
-        else:
-            doc = optimal_k_report(gamma=gamma, eps_pi=eps_pi, eps_m=eps_m, slope=slope,
-                                   k_max=k_max)
-            if from_file is not None:
-                doc["from"] = inputs.source
+    if eps_pi is None and (slope is not None or k_max is not None):
+        bad_input("--slope" if slope is not None else "--k-max", "needs --eps-pi and --eps-m")
+    if plot is not None:
+        check_figure_path("--plot", plot)  # before any work, not after it
+    by_ratio = k_star_by_ratio_report(gamma)
+    if eps_pi is None or eps_m is None:
+        doc = by_ratio
+    else:
+        doc = optimal_k_report(gamma=gamma, eps_pi=eps_pi, eps_m=eps_m, slope=slope,
+                               k_max=k_max)
+        if from_file is not None:
+            doc["from"] = inputs.source
     if plot is not None:
         from boundcheck.plots.kstar import plot_k_star
 

@@ -13,25 +13,64 @@ from typing import Annotated, Any
 
 import typer
 
-from boundcheck.cli.common import JsonOption, bad_input, emit_json, opt, stdout_console
+from boundcheck.cli.common import (
+    JsonOption,
+    bad_input,
+    check_figure_path,
+    check_numbers,
+    emit_json,
+    opt,
+    stdout_console,
+)
+from boundcheck.cli.errors import naming
+from boundcheck.inputs import COUNT, NON_NEGATIVE_INT, PROBABILITY_OPEN, InputError, NumberRule
+
+#: Per run: its path, label fields (algo, env, seed) and validated evaluation records.
+Loaded = list[tuple[Path, dict[str, Any], list[dict[str, Any]]]]
 
 
-def _load(runs: list[Path]) -> list[tuple[Path, dict[str, Any], list[dict[str, Any]]]]:
-    from boundcheck.runs import RunDir, RunError
+def _load(runs: list[Path]) -> Loaded:
+    """Each run's validated config (label fields) and its evaluation curve."""
+    from boundcheck.runs import RunDir
+    from boundcheck.runs.saved_config import read_saved_run
 
     loaded = []
     for path in runs:
-        try:
+        with naming("RUNS"):
             run = RunDir.open(path)
-            loaded.append((path, run.read_config()["config"], run.read_metrics()))
-        except RunError as exc:
-            bad_input("RUNS", str(exc))
+            saved = read_saved_run(run, check_env=False)
+            evaluations = _evaluations(run.metrics_path, run.read_metrics())
+        label = {"algo": saved.config.algo, "env": saved.config.env, "seed": saved.seed}
+        if not evaluations:
+            bad_input("RUNS", f"{path}: no evaluation recorded yet")
+        loaded.append((path, label, evaluations))
     return loaded
 
 
-def _curve(records: list[dict[str, Any]]) -> dict[int, float]:
-    return {int(r["env_steps"]): float(r["eval/return_mean"]) for r in records
-            if r.get("eval/return_mean") is not None}
+def _evaluations(where: Path, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The records that hold an evaluation, checked: ``env_steps`` an integer >= 0, the return
+    (and its std, if recorded) finite numbers; a damaged record names ``metrics.jsonl``."""
+    from boundcheck.runs import MetricsCorruptError
+
+    out = []
+    for record in records:
+        if record.get("eval/return_mean") is None:
+            continue
+        try:
+            row = {"env_steps": NON_NEGATIVE_INT.check(record.get("env_steps"), "env_steps"),
+                   "eval/return_mean": NumberRule().check(record["eval/return_mean"],
+                                                          "eval/return_mean")}
+            if record.get("eval/return_std") is not None:
+                row["eval/return_std"] = NumberRule(ge=0).check(record["eval/return_std"],
+                                                                "eval/return_std")
+        except InputError as exc:
+            raise MetricsCorruptError(f"{where}: epoch {record.get('epoch')!r}: {exc}") from None
+        out.append(row)
+    return out
+
+
+def _curve(evaluations: list[dict[str, Any]]) -> dict[int, float]:
+    return {int(r["env_steps"]): float(r["eval/return_mean"]) for r in evaluations}
 
 
 def _fmt(summary: dict[str, Any]) -> str:
@@ -63,17 +102,13 @@ def _render(doc: dict[str, Any]) -> None:
                           f"{_fmt(p['diff'])}")
 
 
-def _group(loaded: list[tuple[Path, dict[str, Any], list[dict[str, Any]]]]
-           ) -> dict[str, dict[int, dict[int, float]]]:
+def _group(loaded: Loaded) -> dict[str, dict[int, dict[int, float]]]:
     groups: dict[str, dict[int, dict[int, float]]] = {}
-    for path, config, records in loaded:
-        seeds = groups.setdefault(f"{config.get('algo', '?')} {config.get('env', '?')}", {})
-        seed = int(config.get("seed", 0))
-        if seed in seeds:
-            bad_input("RUNS", f"{path}: a second run of seed {seed} in the same group")
-        seeds[seed] = _curve(records)
-        if not seeds[seed]:
-            bad_input("RUNS", f"{path}: no evaluation recorded yet")
+    for path, label, evaluations in loaded:
+        seeds = groups.setdefault(f"{label['algo']} {label['env']}", {})
+        if label["seed"] in seeds:
+            bad_input("RUNS", f"{path}: a second run of seed {label['seed']} in the same group")
+        seeds[label["seed"]] = _curve(evaluations)
     return groups
 
 
@@ -93,20 +128,27 @@ def command(
     """Plot evaluation return against real env steps for each run (or per group of seeds)."""
     from boundcheck.plots.learning import plot_learning_curves, plot_seed_groups
 
-    if out.suffix.lower() not in (".png", ".pdf", ".svg"):
-        bad_input("--out", f"unsupported figure type {out.suffix!r} (use .png, .pdf or .svg)")
-    if window < 1:
-        bad_input("--window", f"must be at least 1, got {window}")
-    if not 0.0 < confidence < 1.0:
-        bad_input("--confidence", f"must lie in (0, 1), got {confidence}")
+    check_figure_path("--out", out)
+    check_numbers({"--window": (window, COUNT), "--confidence": (confidence, PROBABILITY_OPEN),
+                   "--at": (at, NON_NEGATIVE_INT)})
     loaded = _load(runs)
     if not group:
-        curves = {}
-        for path, config, records in loaded:
-            label = f"{config.get('algo', '?')} {config.get('env', '?')} seed {config.get('seed')}"
-            curves[label if label not in curves else str(path)] = records
+        curves: dict[str, list[dict[str, Any]]] = {}
+        summary = []
+        for path, label, evaluations in loaded:
+            name = f"{label['algo']} {label['env']} seed {label['seed']}"
+            name = name if name not in curves else str(path)
+            curves[name] = evaluations
+            last = evaluations[-1]
+            summary.append({"run": str(path), "label": name, **label,
+                            "evaluations": len(evaluations),
+                            "last": {"env_steps": last["env_steps"],
+                                     "return": last["eval/return_mean"]}})
         plot_learning_curves(curves, out, title=title)
-        stdout_console().print(f"wrote {out}")
+        if as_json:
+            emit_json({"figure": str(out), "runs": summary})
+        else:
+            stdout_console().print(f"wrote {out}")
         return 0
     from boundcheck.experiments.learning_summary import last_common_step, summarize_groups
 

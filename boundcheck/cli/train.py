@@ -15,90 +15,83 @@ from boundcheck.cli.common import (
     QuietOption,
     ThreadsOption,
     bad_input,
+    check_numbers,
     emit_json,
     progress_bar,
     stdout_console,
     torch_device,
 )
+from boundcheck.cli.errors import naming
+from boundcheck.inputs import COUNT, NON_NEGATIVE, SEED
 
 
 def command(
-    env: Annotated[str, typer.Option("--env", help="Task, e.g. Hopper-v5 (see docs/envs.md).")]
-    = "Hopper-v5",
-    seed: Annotated[int, typer.Option("--seed", help="Seed of every random stream of the run.")]
-    = 0,
+    env: Annotated[str | None, typer.Option(
+        "--env", help="Task, e.g. Hopper-v5 (see docs/envs.md). Default Hopper-v5; with "
+        "--resume: the run's.")] = None,
+    seed: Annotated[int | None, typer.Option(
+        "--seed", help="Seed of every random stream of the run (an integer >= 0). Default 0; "
+        "with --resume: the run's.")] = None,
     steps: Annotated[int | None, typer.Option(
-        "--steps", help="Real env steps in total, exploration included (default: preset).")]
-    = None,
+        "--steps", help="Real env steps in total, exploration included (default: preset). With "
+        "--resume, a larger value extends the run.")] = None,
     out: Annotated[Path | None, typer.Option(
         "--out", help="Run directory (default runs/<env>-<algo>-seed<seed>).")] = None,
     device: DeviceOption = "auto",
-    algo: Annotated[str, typer.Option("--algo", help="mbpo, or sac (the no-model ablation).")]
-    = "mbpo",
+    algo: Annotated[str | None, typer.Option(
+        "--algo", help="mbpo, or sac (the no-model ablation). Default mbpo; with --resume: "
+        "the run's.")] = None,
     config: Annotated[Path | None, typer.Option(
         "--config", help="JSON file of config keys applied over the preset.")] = None,
     set_: Annotated[list[str] | None, typer.Option(
         "--set", help="Override one config key, e.g. --set sac.lr=1e-3 (repeatable).")] = None,
     transition_noise: Annotated[float | None, typer.Option(
-        "--transition-noise", help="Std of known Gaussian noise on the next state.")] = None,
+        "--transition-noise", help="Std of known Gaussian noise on the next state (>= 0).")]
+    = None,
     reward_noise: Annotated[float | None, typer.Option(
-        "--reward-noise", help="Std of known Gaussian noise on the reward.")] = None,
+        "--reward-noise", help="Std of known Gaussian noise on the reward (>= 0).")] = None,
     threads: ThreadsOption = None,
     resume: Annotated[bool, typer.Option(
-        "--resume", help="Continue the run in --out from its last complete checkpoint.")]
-    = False,
+        "--resume", help="Continue the run in --out from its last complete checkpoint: the "
+        "same command again, with --resume added.")] = False,
     force: Annotated[bool, typer.Option(
         "--force", help="Replace an existing run directory in --out.")] = False,
     quiet: QuietOption = False,
     as_json: JsonOption = False,
 ) -> int:
-    """Train MBPO (paper defaults per task) and write a checkpoint every epoch."""
+    """Train MBPO (paper defaults per task) and write a checkpoint every epoch.
+
+    The run directory has one writer: a second train on it (plain, --force or --resume) exits 2
+    naming the process that holds it (docs/run-directory.md).
+    """
     from boundcheck.config import ConfigError
-    from boundcheck.envs import UnknownEnvError
-    from boundcheck.mbpo.loop import resume_run, start_run, train
-    from boundcheck.mbpo.setup import parse_set_options, resolve_config
-    from boundcheck.runs import RunError, RunExistsError, RunNotFoundError
+    from boundcheck.mbpo.loop import train
+    from boundcheck.mbpo.request import DEFAULT_ALGO, DEFAULT_ENV, RunRequest, open_training
+    from boundcheck.mbpo.setup import parse_set_options
 
     if resume and force:
         bad_input("--resume", "cannot be combined with --force")
-    if algo not in ("mbpo", "sac"):
-        bad_input("--algo", f"must be 'mbpo' or 'sac', got {algo!r}")
-    if steps is not None and steps < 1:
-        bad_input("--steps", f"must be a positive number of env steps, got {steps}")
-    dev = torch_device(device, threads)
-    overrides: dict[str, Any] = {}
+    check_numbers({"--seed": (seed, SEED), "--steps": (steps, COUNT),
+                   "--transition-noise": (transition_noise, NON_NEGATIVE),
+                   "--reward-noise": (reward_noise, NON_NEGATIVE)})
     try:
-        overrides.update(parse_set_options(set_ or []))
+        settings = parse_set_options(set_ or [])
     except ConfigError as exc:
         bad_input("--set", str(exc))
-    for key, value in (("total_steps", steps), ("transition_noise", transition_noise),
-                       ("reward_noise", reward_noise)):
-        if value is not None:
-            overrides[key] = value
-    run_dir = out or Path("runs") / f"{env}-{algo}-seed{seed}"
-    try:
-        if resume:
-            if overrides or config is not None:
-                bad_input("--resume", "continues the saved config; drop --set/--steps/--config")
-            run, state, cfg = resume_run(run_dir, device=dev)
-        else:
-            cfg = resolve_config(env, algo=algo, config_file=config, overrides=overrides)
-            run, state = start_run(cfg, run_dir, seed=seed, device=dev, force=force)
-    except UnknownEnvError as exc:
-        bad_input("--env", str(exc))
-    except ConfigError as exc:
-        option = "--config" if config is not None and "config file" in str(exc) else "--set"
-        bad_input(option, str(exc))
-    except RunExistsError as exc:
-        bad_input("--out", str(exc))
-    except RunNotFoundError as exc:
-        bad_input("--out", str(exc))
-    except RunError as exc:
-        bad_input("--out", str(exc))
+    options = tuple((option, key, value) for option, key, value in (
+        ("--steps", "total_steps", steps), ("--transition-noise", "transition_noise",
+                                            transition_noise),
+        ("--reward-noise", "reward_noise", reward_noise)) if value is not None)
+    request = RunRequest(env=env, algo=algo, seed=seed, config_file=config, settings=settings,
+                         options=options)
+    run_dir = out or Path("runs") / (f"{env or DEFAULT_ENV}-{algo or DEFAULT_ALGO}"
+                                     f"-seed{seed or 0}")
+    dev = torch_device(device, threads)
+    with naming("--out"):
+        run, state, cfg = open_training(request, run_dir, device=dev, force=force, resume=resume)
     start = time.perf_counter()
-    with _progress_bar(quiet or as_json, cfg.total_steps, state.env_steps) as (bar, callback):
+    with run, _progress_bar(quiet or as_json, cfg.total_steps, state.env_steps) as (_, callback):
         last = train(run, state, progress=callback)
-        del bar
     summary = {"run": str(run.path), "env": cfg.env, "algo": cfg.algo, "seed": state.seed,
                "device": str(dev), "env_steps": state.env_steps, "epochs": state.epoch,
                "wall_seconds": time.perf_counter() - start, "last_epoch": last}
@@ -139,5 +132,5 @@ class _progress_bar:  # noqa: N801 - used as a context manager, reads like a fun
         self.progress.__enter__()
         return self.progress, self.callback
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, *exc: Any) -> None:
         self.progress.__exit__(*exc)

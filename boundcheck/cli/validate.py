@@ -13,15 +13,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from boundcheck.cli.common import (
-    EXIT_FAILURE,
-    CommandFailed,
     DeviceOption,
     JsonOption,
     QuietOption,
     ReplaceOption,
     ThreadsOption,
     bad_input,
-    check_min,
+    check_numbers,
     emit_json,
     opt,
     phase_progress,
@@ -30,10 +28,16 @@ from boundcheck.cli.common import (
     stdout_console,
     torch_device,
 )
+from boundcheck.cli.errors import EXIT_FAILURE, naming
+from boundcheck.inputs import NON_NEGATIVE_INT, PROBABILITY_OPEN, SEED, NumberRule
 
 RESULTS_FILE = "validation.json"
 FIGURE_FILE = "validation.png"
 EPS_PI_STATS = ("max", "p99", "p95", "mean")
+#: Caps on the sizes that set how much is simulated and held in memory.
+MAX_EPISODES = 1_000_000
+MAX_MODEL_STARTS = 10_000_000
+MAX_K = 10_000
 
 
 
@@ -72,27 +76,22 @@ def command(
     as_json: JsonOption = False,
 ) -> int:
     """Check Theorems 4.1-4.3 on a run's checkpoints (exit 1 if one is violated)."""
-    from boundcheck.experiments.gen_source import OptionError
     from boundcheck.experiments.val_measure import MeasureSettings
     from boundcheck.experiments.val_report import BoundInputs
     from boundcheck.experiments.val_source import resolve_validation
     from boundcheck.experiments.validate import run_validation
-    from boundcheck.runs import RunError
-    from boundcheck.theory.bounds import (
-        TheoryInputError,
-        check_gamma,
-        check_k,
-        check_r_max,
-        check_tv,
-    )
+    from boundcheck.theory.bounds import TheoryInputError, check_gamma, check_r_max, check_tv
 
-    check_min({"--episodes": (episodes, 2), "--model-starts": (model_starts, 1)})
+    check_numbers({"--data-epoch": (data_epoch, NON_NEGATIVE_INT),
+                   "--epoch": (epoch, NON_NEGATIVE_INT),
+                   "--k": (k, NumberRule(integer=True, ge=0, le=MAX_K)),
+                   "--episodes": (episodes, NumberRule(integer=True, ge=2, le=MAX_EPISODES)),
+                   "--model-starts": (model_starts, NumberRule(integer=True, ge=1,
+                                                               le=MAX_MODEL_STARTS)),
+                   "--confidence": (confidence, PROBABILITY_OPEN), "--seed": (seed, SEED)})
     if eps_pi_stat not in EPS_PI_STATS:
         bad_input("--eps-pi", f"must be one of {', '.join(EPS_PI_STATS)}, got {eps_pi_stat!r}")
-    if not 0.0 < confidence < 1.0:
-        bad_input("--confidence", f"must lie strictly between 0 and 1, got {confidence}")
-    checks = (("--gamma", gamma, check_gamma), ("--k", k, check_k),
-              ("--r-max", r_max, check_r_max),
+    checks = (("--gamma", gamma, check_gamma), ("--r-max", r_max, check_r_max),
               ("--eps-m", eps_m, lambda v: check_tv(v, "eps_m")),
               ("--eps-m-shifted", eps_m_shifted, lambda v: check_tv(v, "eps_m_shifted")))
     for option, value, check in checks:
@@ -102,11 +101,8 @@ def command(
         except TheoryInputError as exc:
             bad_input(option, exc.detail)
     dev = torch_device(device, threads)
-    try:
-        source = resolve_validation(run, data_epoch, epoch, all_epochs=all_epochs,
-                                    runs_root=Path("runs"))
-    except OptionError as exc:
-        bad_input(exc.option, str(exc))
+    source = resolve_validation(run, data_epoch, epoch, all_epochs=all_epochs,
+                                runs_root=Path("runs"))
     pairs = source.pairs
     name = "all-epochs" if all_epochs else f"e{pairs[0].data_epoch}-e{pairs[0].epoch}"
     out_dir = out or Path("validation") / f"{source.run.path.name}-{name}"
@@ -115,13 +111,11 @@ def command(
                                confidence=confidence)
     inputs = BoundInputs(r_max=r_max, eps_m=eps_m, eps_m_shifted=eps_m_shifted,
                          eps_pi_stat=eps_pi_stat, confidence=confidence)
+    # A checkpoint damaged after the run was opened is bad input too (naming the file).
     with phase_progress("{task.completed}/{task.total} phases",
-                        disabled=quiet or as_json) as report:
-        try:
-            doc = run_validation(source, settings, inputs, gamma or source.config.sac.gamma,
-                                 dev, report)
-        except RunError as exc:  # a checkpoint damaged or missing after the run was opened
-            raise CommandFailed(str(exc)) from None
+                        disabled=quiet or as_json) as report, naming("--run"):
+        doc = run_validation(source, settings, inputs, gamma or source.config.sac.gamma, dev,
+                             report)
     paths = _write(doc, out_dir)
     if as_json:
         emit_json({**doc, "files": paths})

@@ -9,22 +9,29 @@ import typer
 from rich.progress import Progress
 
 from boundcheck.cli.common import (
-    EXIT_FAILURE,
     JsonOption,
     QuietOption,
     bad_input,
+    check_numbers,
     emit_json,
     ensure_dir,
     progress_bar,
     stdout_console,
 )
+from boundcheck.cli.errors import EXIT_FAILURE
 from boundcheck.experiments.tight_search import search_tight
 from boundcheck.experiments.verify_tabular import check_instance, counterexample_docs, sweep
+from boundcheck.inputs import PROBABILITY_OPEN, SEED, NumberRule
 from boundcheck.render import render_search, render_sweep, render_tabular_instance
 from boundcheck.runs.atomic import atomic_write_json
 from boundcheck.theory.instances import InstanceError, instance_to_dict, load_instance
 
 MAX_MDPS = 10_000_000
+#: Largest rollout length k (an instance's or --k): the exact returns step k times.
+MAX_K = 10_000
+#: Largest --max-evals (objective evaluations per theorem).
+MAX_EVALS = 1_000_000
+K_RULE = NumberRule(integer=True, ge=0, le=MAX_K)
 
 
 def _progress(quiet: bool) -> Progress:
@@ -52,23 +59,28 @@ def command(
     as_json: JsonOption = False,
 ) -> int:
     """Check the MBPO bounds exactly on finite MDPs; exit 1 if any check is violated."""
-    modes = sum([instance is not None, search is not None])
-    if modes > 1:
+    if instance is not None and search is not None:
         bad_input("--search", "cannot be combined with --instance")
-    if not 1 <= mdps <= MAX_MDPS:
-        bad_input("--mdps", f"must be between 1 and {MAX_MDPS}, got {mdps}")
+    check_numbers({"--mdps": (mdps, NumberRule(integer=True, ge=1, le=MAX_MDPS)),
+                   "--seed": (seed, SEED), "--gamma": (gamma, PROBABILITY_OPEN),
+                   "--k": (k, K_RULE),
+                   "--max-evals": (max_evals, NumberRule(integer=True, ge=1, le=MAX_EVALS))})
+    if search is not None and search != "tight":
+        bad_input("--search", f"unknown search {search!r} (the only one is 'tight')")
     if instance is not None:
         try:
             mdp = load_instance(instance)
         except InstanceError as exc:
             bad_input("--instance", f"{instance}: {exc}")
+        if mdp.k > MAX_K:
+            bad_input("--instance", f"{instance}: k: must be at most {MAX_K}, got {mdp.k}")
         doc = check_instance(mdp)
         doc["instance"] = str(instance)
         _show(doc, as_json, render_tabular_instance)
         return 0 if doc["holds"] else EXIT_FAILURE
     ensure_dir("--out", out)
     if search is not None:
-        return _search(search, seed, gamma, k, max_evals, out, quiet, as_json)
+        return _search(seed, gamma, k, max_evals, out, quiet, as_json)
     with _progress(quiet or as_json) as bar:
         task = bar.add_task("checking instances", total=mdps)
         result = sweep(mdps, seed, progress=lambda i, n: bar.update(task, completed=i))
@@ -91,16 +103,8 @@ def command(
     return EXIT_FAILURE if result.total_violations else 0
 
 
-def _search(mode: str, seed: int, gamma: float, k: int, max_evals: int, out: Path, quiet: bool,
+def _search(seed: int, gamma: float, k: int, max_evals: int, out: Path, quiet: bool,
             as_json: bool) -> int:
-    if mode != "tight":
-        bad_input("--search", f"unknown search {mode!r} (the only one is 'tight')")
-    if not 0.0 < gamma < 1.0:
-        bad_input("--gamma", f"must be strictly between 0 and 1, got {gamma}")
-    if k < 0:
-        bad_input("--k", f"must be a non-negative integer, got {k}")
-    if max_evals < 1:
-        bad_input("--max-evals", f"must be >= 1, got {max_evals}")
     states, actions = 3, 2
     with _progress(quiet or as_json) as bar:
         task = bar.add_task("searching (per theorem)", total=3)

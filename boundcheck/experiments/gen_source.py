@@ -15,18 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from boundcheck.config import BASE, ConfigError, TrainConfig, apply_overrides
-from boundcheck.mbpo.setup import config_fields
+from boundcheck.config import TrainConfig
+from boundcheck.inputs import InputError
 from boundcheck.runs import RunDir, RunError
 from boundcheck.runs.retention import MANIFEST_FILE
+from boundcheck.runs.saved_config import read_saved_run
 
 
-class OptionError(ValueError):
+class OptionError(InputError):
     """Bad input for an analysis command, naming the CLI option it came from (``option``)."""
-
-    def __init__(self, option: str, message: str) -> None:
-        super().__init__(message)
-        self.option = option
 
 
 @dataclass(frozen=True)
@@ -43,11 +40,11 @@ class PolicySource:
 
 
 def run_config(run: RunDir) -> tuple[TrainConfig, int, dict[str, Any]]:
-    """The run's TrainConfig, its seed and its provenance (raises ConfigError, RunError)."""
-    doc = run.read_config()
-    saved = doc["config"]
-    seed = int(saved.get("seed", 0))
-    return apply_overrides(BASE, config_fields(saved)), seed, dict(doc.get("provenance", {}))
+    """The run's TrainConfig, its seed and its provenance, validated like any user input
+    (:func:`boundcheck.runs.saved_config.read_saved_run`; raises a ``RunError`` naming the
+    file)."""
+    saved = read_saved_run(run)
+    return saved.config, saved.seed, saved.provenance
 
 
 def newest_run(runs_root: Path) -> RunDir | None:
@@ -103,7 +100,7 @@ def resolve_source(run_path: Path | None, epoch: int | None, *, runs_root: Path,
     try:
         epochs = run.epochs()
         config, seed, prov = run_config(run)
-    except (RunError, ConfigError) as exc:
+    except RunError as exc:
         raise OptionError("--run", str(exc)) from None
     if not epochs:
         raise OptionError("--run", f"{run.path} has no complete checkpoint yet")

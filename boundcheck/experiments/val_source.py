@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from boundcheck.config import ConfigError, TrainConfig
+from boundcheck.config import TrainConfig
 from boundcheck.experiments.gen_source import OptionError, newest_run, run_config
-from boundcheck.runs import RunDir, RunError
+from boundcheck.runs import CheckpointMissingError, RunDir, RunError
 from boundcheck.runs.retention import BUFFER_FILE
 
 
@@ -70,6 +70,9 @@ def _pairs(run: RunDir, epochs: list[int], model_epochs: list[int], data_epoch: 
             raise OptionError("--all-epochs", f"{run.path} has no epoch with a model checkpoint "
                                               f"followed by a policy checkpoint ({span})")
         return pairs
+    if epoch is not None and data_epoch is not None and epoch <= data_epoch:
+        raise OptionError("--epoch", f"must come after --data-epoch {data_epoch} (pi is the "
+                                     f"newer policy, pi_D the older one), got {epoch}")
     if epoch is not None and epoch not in epochs:
         raise OptionError("--epoch", f"{run.path} has no checkpoint for epoch {epoch} ({span})")
     if data_epoch is None:
@@ -100,9 +103,18 @@ def _pairs(run: RunDir, epochs: list[int], model_epochs: list[int], data_epoch: 
 
 
 def _buffer(run: RunDir, epochs: list[int]) -> tuple[dict[str, np.ndarray], int]:
-    for e in reversed(epochs):
-        if BUFFER_FILE in run.manifest(e).files:
-            return run.load_buffer(e), e
+    """The newest checkpoint's real buffer. A run in progress prunes the buffer of the
+    checkpoint a reader picked once a newer one is complete: then take the newer one."""
+    for _ in range(3):
+        for e in reversed(epochs):
+            if BUFFER_FILE in run.manifest(e).files:
+                try:
+                    return run.load_buffer(e), e
+                except CheckpointMissingError:
+                    break  # pruned meanwhile: look again from the newest
+        else:
+            break
+        epochs = run.epochs()
     raise OptionError("--run", f"{run.path} keeps no real replay buffer in any checkpoint")
 
 
@@ -114,7 +126,7 @@ def resolve_validation(run_path: Path | None, data_epoch: int | None, epoch: int
         config, seed, prov = run_config(run)
         epochs = run.epochs()
         model_epochs = run.model_epochs()
-    except (RunError, ConfigError) as exc:
+    except RunError as exc:
         raise OptionError("--run", str(exc)) from None
     if config.algo != "mbpo":
         raise OptionError("--run", f"{run.path} is a '{config.algo}' run: it has no model to "

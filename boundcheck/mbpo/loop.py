@@ -23,23 +23,27 @@ from typing import Any
 import numpy as np
 import torch
 
-from boundcheck.config import BASE, TrainConfig, apply_overrides, to_dict
+from boundcheck.config import TrainConfig, to_dict
 from boundcheck.envs import make_env
 from boundcheck.mbpo import checkpoint as ckpt
 from boundcheck.mbpo import steps
-from boundcheck.mbpo.setup import config_fields
 from boundcheck.mbpo.state import TrainState, build_state
+from boundcheck.models.trainer import StopReason
 from boundcheck.runs import Retention, RunDir
 from boundcheck.runs.atomic import append_jsonl
+from boundcheck.runs.provenance import provenance
+from boundcheck.runs.saved_config import SavedRun, read_saved_run
 
 ProgressFn = Callable[[dict[str, Any]], None]
 
 
 @dataclass
 class PhaseTimer:
-    """Wall-clock seconds per phase of one epoch (kept out of metrics.jsonl: see below)."""
+    """Wall-clock seconds per phase of one epoch (kept out of metrics.jsonl: see below), and
+    each model training of the epoch: its rows, epochs, stop reason and seconds."""
 
     seconds: dict[str, float] = field(default_factory=dict)
+    model_fits: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, phase: str, start: float) -> None:
         """Add the time since ``start`` to ``phase``."""
@@ -56,23 +60,54 @@ def run_config_doc(config: TrainConfig, seed: int, device: torch.device) -> dict
 
 def start_run(config: TrainConfig, out: Path, *, seed: int, device: torch.device,
               force: bool) -> tuple[RunDir, TrainState]:
-    """Create the run directory (refusing to overwrite without ``force``) and a fresh state."""
-    run = RunDir.create(out, run_config_doc(config, seed, device), force=force)
-    return run, build_state(config, seed=seed, device=device)
+    """Create the run directory and a fresh state; the returned run holds the writer lock.
 
-
-def resume_run(out: Path, *, device: torch.device) -> tuple[RunDir, TrainState, TrainConfig]:
-    """Open ``out`` and restore its last complete checkpoint (or restart it if it has none)."""
-    run = RunDir.open(out)
-    doc = run.read_config()["config"]
-    seed, saved = int(doc["seed"]), config_fields(doc)
-    # Runs written before ensemble.backend existed trained the model eagerly: keep doing so.
-    saved.setdefault("ensemble", {}).setdefault("backend", "eager")
-    config = apply_overrides(BASE, saved)
+    The state is built first, so a config that cannot be built leaves no directory behind.
+    ``RunDir.create`` takes the lock before touching anything and refuses to overwrite without
+    ``force`` (or a run another process is writing, whatever ``force`` says).
+    """
+    doc = run_config_doc(config, seed, device)
     state = build_state(config, seed=seed, device=device)
-    epoch = run.prepare_resume()
-    if epoch is not None:
-        ckpt.restore(state, run, epoch)
+    # The unused observation-space generator is seeded too, so that rng.json (and with it the
+    # whole checkpoint) is byte-identical between runs of the same seed.
+    state.env.observation_space.seed(state.streams.env_seed)
+    return RunDir.create(out, doc, force=force), state
+
+
+Settle = Callable[[SavedRun, "int | None"], TrainConfig]
+
+
+def resume_run(out: Path, *, device: torch.device, settle: Settle | None = None
+               ) -> tuple[RunDir, TrainState, TrainConfig]:
+    """Continue ``out`` from its last complete checkpoint (or restart it if it has none).
+
+    The run's writer lock is taken before anything is changed (another writer:
+    ``RunLockedError``), and the returned run holds it. ``settle(saved, last_epoch)`` gives the
+    config to continue with (default: the saved one); it may only raise ``total_steps``, which
+    is then recorded in ``config.json`` before training goes on.
+    """
+    if settle is not None:  # bad input is refused before the lock file is even opened
+        reader = RunDir.open(out)
+        settle(read_saved_run(reader, legacy_eager_model=True), reader.latest_complete_epoch())
+    run = RunDir.open(out, writer=True)
+    try:
+        saved = read_saved_run(run, legacy_eager_model=True)
+        latest = run.latest_complete_epoch()
+        config = saved.config if settle is None else settle(saved, latest)
+        state = build_state(config, seed=saved.seed, device=device)
+        epoch = run.prepare_resume()
+        if epoch is not None:
+            ckpt.restore(state, run, epoch)
+        capacity = min(config.replay_size, config.total_steps)
+        if state.real.capacity < capacity:  # extended: room for the new steps, nothing evicted
+            state.real = state.real.resized(capacity)
+        if config.total_steps != saved.config.total_steps:
+            run.update_config({**saved.doc["config"], "total_steps": config.total_steps},
+                              {"total_steps": [saved.config.total_steps, config.total_steps],
+                               "after_epoch": epoch, "provenance": provenance()})
+    except BaseException:
+        run.release()
+        raise
     return run, state, config
 
 
@@ -94,7 +129,7 @@ def train(run: RunDir, state: TrainState, *, progress: ProgressFn | None = None)
     retention = Retention(model_stride=cfg.model_checkpoint_stride, last_epoch=total_epochs - 1)
     while state.epoch < total_epochs:
         last, timer = run_epoch(state, eval_env, progress, last)
-        _save(run, state, last, timer, retention)
+        save_epoch(run, state, last, timer, retention)
         state.epoch += 1
     eval_env.close()
     return last
@@ -118,6 +153,8 @@ def run_epoch(state: TrainState, eval_env: Any, progress: ProgressFn | None,
             start = time.perf_counter()
             model_metrics = steps.train_model(state)
             timer.add("model_train", start)
+            timer.model_fits.append({key: model_metrics[key] for key in (
+                "num_train", "epochs", "grad_steps", "stop", "seconds")})
             start = time.perf_counter()
             record.update(steps.rollout(state))
             timer.add("rollout", start)
@@ -156,17 +193,21 @@ def _model_record(record: dict[str, Any], metrics: dict[str, Any]) -> None:
         "model/holdout_mse": metrics["val_loss"],
         "model/holdout_nll": float(np.mean(metrics["holdout_nll_elites"])),
     })
+    if metrics["stop"] != StopReason.NO_IMPROVEMENT.value:  # only when a cap (off by default) fired
+        record["model/stop"] = metrics["stop"]
 
 
-def _save(run: RunDir, state: TrainState, record: dict[str, Any], timer: PhaseTimer,
-          retention: Retention) -> None:
+def save_epoch(run: RunDir, state: TrainState, record: dict[str, Any], timer: PhaseTimer,
+               retention: Retention) -> None:
+    """Write the epoch's checkpoint (its time added to ``timer``), then its timings line."""
     start = time.perf_counter()
     run.save_checkpoint(
         state.epoch, policy=ckpt.policy_payload(state), rng=ckpt.rng_payload(state),
         buffer=ckpt.real_buffer_arrays(state.real), model=ckpt.model_payload(state),
         metrics=record, retention=retention, resume=ckpt.resume_payload(state))
     timer.add("checkpoint", start)
-    append_jsonl(run.path / "timings.jsonl", {"epoch": state.epoch, **timer.seconds})
+    fits = {"model_fits": timer.model_fits} if timer.model_fits else {}
+    append_jsonl(run.path / "timings.jsonl", {"epoch": state.epoch, **timer.seconds, **fits})
 
 
 def _report(progress: ProgressFn | None, state: TrainState, last: dict[str, Any],

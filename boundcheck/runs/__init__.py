@@ -1,7 +1,8 @@
 """Run directories: config, metrics, atomic checksummed checkpoints, resume.
 
-See docs/run-directory.md for the layout and the guarantees. RNG capture lives in
-:mod:`boundcheck.runs.rng` (imports torch); importing this package does not import torch.
+See docs/run-directory.md for the layout, the one-writer lock and the guarantees. RNG capture
+lives in :mod:`boundcheck.runs.rng` (imports torch); importing this package does not import
+torch.
 """
 
 from __future__ import annotations
@@ -13,10 +14,13 @@ from boundcheck.runs.errors import (
     CheckpointMissingError,
     MetricsCorruptError,
     RngStateError,
+    RunConfigError,
     RunError,
     RunExistsError,
+    RunLockedError,
     RunNotFoundError,
 )
+from boundcheck.runs.lock import RunLock
 from boundcheck.runs.retention import (
     BUFFER_EPOCH_KEY,
     Retention,
@@ -34,9 +38,12 @@ __all__ = [
     "MetricsCorruptError",
     "Retention",
     "RngStateError",
+    "RunConfigError",
     "RunDir",
     "RunError",
     "RunExistsError",
+    "RunLock",
+    "RunLockedError",
     "RunNotFoundError",
     "select_by_epoch",
     "should_save_model",

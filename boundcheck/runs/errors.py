@@ -20,6 +20,15 @@ class RunNotFoundError(RunError):
     """The path is not an existing run directory (no ``config.json``)."""
 
 
+class RunLockedError(RunError):
+    """Another process holds the run directory's writer lock (:mod:`boundcheck.runs.lock`);
+    the message names the directory and, when known, the holder's pid."""
+
+
+class RunConfigError(RunError):
+    """A run's ``config.json`` holds a value of the wrong type or outside its range."""
+
+
 class CheckpointMissingError(RunError):
     """The requested epoch has no complete checkpoint, or that checkpoint lacks the file asked
     for (a model off the save stride, a buffer pruned after a newer checkpoint was written)."""

@@ -8,8 +8,10 @@
         buffer.npz  model.pt  policy.pt  rng.json
         MANIFEST.json                      written last: the checkpoint's commit point
 
-Writes are atomic (:mod:`boundcheck.runs.atomic`), loads verify checksums first and never
-unpickle arbitrary objects (:mod:`boundcheck.runs.checkpoint_io`).
+One process writes a run: every write needs the run's writer lock (:mod:`boundcheck.runs.lock`),
+taken by :meth:`RunDir.create` and ``RunDir.open(path, writer=True)`` before anything is
+touched. Writes are atomic (:mod:`boundcheck.runs.atomic`), loads verify checksums first and
+never unpickle arbitrary objects (:mod:`boundcheck.runs.loaders`).
 """
 
 from __future__ import annotations
@@ -18,41 +20,33 @@ import dataclasses
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
-import numpy as np
-
-from boundcheck.runs import checkpoint_io as cio
+from boundcheck.runs import loaders
 from boundcheck.runs.atomic import (
     append_jsonl,
     atomic_write_json,
     fsync_dir,
     read_jsonl,
-    remove_stale_tmp_files,
-    rewrite_jsonl,
 )
 from boundcheck.runs.errors import (
     CheckpointCorruptError,
-    CheckpointExistsError,
     CheckpointMissingError,
     RunError,
     RunNotFoundError,
 )
-from boundcheck.runs.fsutil import prepare_empty_dir, remove_tree
-from boundcheck.runs.manifest import Manifest, read_manifest, verified_bytes, verify, write_manifest
+from boundcheck.runs.lock import RunLock
+from boundcheck.runs.manifest import Manifest, read_manifest
+from boundcheck.runs.prepare import prepare_new_run, trash_dirs
 from boundcheck.runs.provenance import provenance
 from boundcheck.runs.retention import (
-    BUFFER_FILE,
     MANIFEST_FILE,
     MODEL_FILE,
-    POLICY_FILE,
-    RESUME_FILE,
-    RNG_FILE,
-    Retention,
-    prunable_files,
 )
+from boundcheck.runs.writer import CheckpointWriter
 
 RUN_FORMAT = "boundcheck-run"
 RUN_FORMAT_VERSION = 1
@@ -63,24 +57,30 @@ _EPOCH_DIR = re.compile(r"epoch_(\d+)")
 
 
 @dataclass(frozen=True)
-class RunDir:
-    """A run directory on disk; every method reads or writes files, nothing is cached."""
+class RunDir(loaders.CheckpointLoaders, CheckpointWriter):
+    """A run directory on disk; every method reads or writes files, nothing is cached.
+
+    ``lock`` is the writer lock this handle holds (``None``: a read-only handle). Writing
+    methods refuse without it; :meth:`release` (or leaving a ``with`` block) gives it up.
+    """
 
     path: Path
+    lock: RunLock | None = field(default=None, compare=False, repr=False)
 
     @classmethod
-    def create(
-        cls, path: Path | str, config: Any, *, force: bool = False, source_dir: Path | None = None
-    ) -> RunDir:
-        """Start a new run at ``path`` and write its ``config.json``.
+    def create(cls, path: Path | str, config: Any, *, force: bool = False,
+               source_dir: Path | None = None, lock: RunLock | None = None) -> RunDir:
+        """Start a new run at ``path``, holding its writer lock, and write its ``config.json``.
 
-        ``config`` is a config dataclass or its ``to_dict`` form. A non-empty existing directory
-        raises :class:`RunExistsError` unless ``force``; even with ``force``, only a directory
-        holding a boundcheck ``config.json`` is deleted (never an arbitrary folder).
-        ``source_dir`` is where to look for the git revision (default: the package itself).
+        ``config`` is a config dataclass or its ``to_dict`` form. A non-empty directory raises
+        :class:`RunExistsError` unless ``force``; even with ``force``, only a run is emptied
+        (never an arbitrary folder), and only once its lock is held: a run another process is
+        writing raises :class:`RunLockedError` and is left untouched. ``lock``: a
+        :class:`RunLock` of ``path`` to use (else one is taken). ``source_dir`` is where to look
+        for the git revision (default: the package itself).
         """
         path = Path(path)
-        prepare_empty_dir(path, force=force, is_run=_is_run)
+        held = prepare_new_run(path, force=force, is_run=_is_run, lock=lock)
         if dataclasses.is_dataclass(config) and not isinstance(config, type):
             config = dataclasses.asdict(config)
         atomic_write_json(
@@ -94,14 +94,42 @@ class RunDir:
         )
         (path / CHECKPOINTS_DIR).mkdir(exist_ok=True)
         fsync_dir(path)
-        return cls(path)
+        return cls(path, held)
 
     @classmethod
-    def open(cls, path: Path | str) -> RunDir:
-        """An existing run (:class:`RunNotFoundError` if ``path`` has no run ``config.json``)."""
+    def open(cls, path: Path | str, *, writer: bool = False,
+             lock: RunLock | None = None) -> RunDir:
+        """An existing run (:class:`RunNotFoundError` if ``path`` has no run ``config.json``).
+
+        ``writer=True`` (or a ``lock``) also takes the run's writer lock, after checking that
+        ``path`` is a run (so no lock file is ever left in a folder that is not one);
+        :class:`RunLockedError` if another process holds it.
+        """
         run = cls(Path(path))
         run.read_config()
-        return run
+        if not writer and lock is None:
+            return run
+        taken = lock is None or not lock.held
+        held = (lock or RunLock(run.path)).acquire()
+        try:
+            run.read_config()  # still a run now that it is ours
+        except BaseException:
+            if taken:
+                held.release()
+            raise
+        return cls(run.path, held)
+
+    def release(self) -> None:
+        """Give up the writer lock (a no-op for a read-only handle)."""
+        if self.lock is not None:
+            self.lock.release()
+
+    def __enter__(self) -> RunDir:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.release()
 
     @property
     def config_path(self) -> Path:
@@ -136,8 +164,19 @@ class RunDir:
             raise RunError(f"{self.config_path}: unsupported format_version {version!r}")
         return raw
 
+    def update_config(self, config: Mapping[str, Any], change: Mapping[str, Any]) -> None:
+        """Replace ``config.json``'s ``config`` (atomically) and append ``change`` to its
+        ``"changes"`` list, e.g. a resumed run extended to more steps."""
+        self._require_writer()
+        raw = self.read_config()
+        raw["config"] = dict(config)
+        changes = raw.get("changes")
+        raw["changes"] = [*(changes if isinstance(changes, list) else []), dict(change)]
+        atomic_write_json(self.config_path, raw)
+
     def append_metrics(self, record: Mapping[str, Any]) -> None:
         """Append one epoch's metrics (must hold an integer ``"epoch"``) to ``metrics.jsonl``."""
+        self._require_writer()
         epoch = record.get("epoch")
         if not isinstance(epoch, int) or isinstance(epoch, bool):
             raise RunError(f"metrics record needs an integer 'epoch', got {epoch!r}")
@@ -173,7 +212,7 @@ class RunDir:
 
     def verify(self, epoch: int) -> None:
         """Check every file of ``epoch``'s checkpoint against its manifest."""
-        verify(self.checkpoint_path(epoch), self.manifest(epoch))
+        loaders.verify_checkpoint(self.checkpoint_path(epoch), lambda: self.manifest(epoch))
 
     def latest_complete_epoch(self) -> int | None:
         """Newest epoch whose checkpoint has a manifest and verifies; ``None`` if there is none.
@@ -188,127 +227,10 @@ class RunDir:
         self.verify(epochs[-1])
         return epochs[-1]
 
-    def save_checkpoint(
-        self,
-        epoch: int,
-        *,
-        policy: Mapping[str, Any],
-        rng: Mapping[str, Any],
-        buffer: Mapping[str, np.ndarray],
-        model: Mapping[str, Any] | None = None,
-        metrics: Mapping[str, Any] | None = None,
-        retention: Retention | None = None,
-        resume: Mapping[str, np.ndarray] | None = None,
-    ) -> Path:
-        """Write ``epoch``'s checkpoint, then thin older checkpoints per ``retention``.
-
-        ``retention`` defaults to ``Retention()``: every model kept, only the newest buffer.
-
-        ``policy``/``model``: nested dicts of tensors and plain scalars (checked loadable with
-        ``weights_only=True`` before anything is written). ``buffer``: arrays with a 1-D integer
-        ``"epoch"`` (see :func:`~boundcheck.runs.retention.check_buffer`). ``rng``: JSON-able
-        (:func:`~boundcheck.runs.rng.capture_rng`). ``metrics``, if given, is appended to
-        ``metrics.jsonl`` *before* the checkpoint, so a kill in between is rolled back by
-        :meth:`prepare_resume`, never leaving a checkpoint without its metrics. ``resume``:
-        arrays only an exact resume needs (kept in the newest checkpoint only).
-        """
-        existing = self.epochs()
-        if existing and epoch <= existing[-1]:
-            raise CheckpointExistsError(
-                f"{self.path}: cannot write epoch {epoch}, "
-                f"a checkpoint for epoch {existing[-1]} exists"
-            )
-        payload = cio.encode(policy=policy, model=model, buffer=buffer, rng=rng, resume=resume)
-        if metrics is not None:
-            if metrics.get("epoch", epoch) != epoch:
-                raise RunError(f"metrics say epoch {metrics['epoch']}, checkpoint is epoch {epoch}")
-            self.append_metrics({"epoch": epoch, **metrics})
-        directory = self.checkpoint_path(epoch)
-        if directory.exists():  # a save killed midway (no manifest, else epochs() had it)
-            remove_tree(directory)
-        cio.write(directory, epoch, payload)
-        self.prune(retention or Retention())
-        return directory
-
-    def prune(self, retention: Retention) -> None:
-        """Drop files that older checkpoints no longer need (manifest updated before deleting)."""
-        complete = self.epochs()
-        for epoch in complete[:-1]:
-            directory = self.checkpoint_path(epoch)
-            manifest = self.manifest(epoch)
-            drop = prunable_files(epoch, complete[-1], retention) & set(manifest.files)
-            if drop:
-                write_manifest(directory, manifest.without(drop))
-                for name in drop:
-                    (directory / name).unlink(missing_ok=True)
-
-    def load_policy(self, epoch: int, *, map_location: Any = "cpu") -> dict[str, Any]:
-        """The policy dict saved at ``epoch`` (checksum verified, ``weights_only`` load)."""
-        return cio.load_torch(*self._read(epoch, POLICY_FILE), map_location)
-
-    def load_model(self, epoch: int, *, map_location: Any = "cpu") -> dict[str, Any]:
-        """The model dict saved at ``epoch``; :class:`CheckpointMissingError` if it has none."""
-        if MODEL_FILE not in self.manifest(epoch).files:
-            raise CheckpointMissingError(
-                f"{self.path}: epoch {epoch} has no model checkpoint "
-                f"(epochs with a model: {_fmt(self.model_epochs())})"
-            )
-        return cio.load_torch(*self._read(epoch, MODEL_FILE), map_location)
-
-    def load_buffer(self, epoch: int) -> dict[str, np.ndarray]:
-        """The real buffer saved at ``epoch``; only the newest checkpoint keeps one by default.
-
-        For an older epoch use ``select_by_epoch(run.load_buffer(run.latest_complete_epoch()),
-        range(-1, epoch + 1))`` (see :mod:`boundcheck.runs.retention`).
-        """
-        if BUFFER_FILE not in self.manifest(epoch).files:
-            raise CheckpointMissingError(
-                f"{self.path}: epoch {epoch} keeps no buffer (pruned after a newer checkpoint); "
-                "slice the newest checkpoint's buffer by its 'epoch' column instead"
-            )
-        return cio.load_arrays(*self._read(epoch, BUFFER_FILE))
-
-    def load_resume(self, epoch: int) -> dict[str, np.ndarray] | None:
-        """The exact-resume arrays of ``epoch`` (None if it kept none)."""
-        if RESUME_FILE not in self.manifest(epoch).files:
-            return None
-        return cio.load_arrays(*self._read(epoch, RESUME_FILE))
-
-    def load_rng(self, epoch: int) -> dict[str, Any]:
-        """The RNG states saved at ``epoch`` (for :func:`~boundcheck.runs.rng.restore_rng`)."""
-        path, data = self._read(epoch, RNG_FILE)
-        try:
-            state = json.loads(data)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise CheckpointCorruptError(f"{path}: not valid JSON, refusing to load") from None
-        if not isinstance(state, dict):
-            raise CheckpointCorruptError(f"{path}: not a JSON object, refusing to load")
-        return state
-
-    def prepare_resume(self) -> int | None:
-        """Make the directory consistent with its last complete checkpoint; return that epoch.
-
-        Removes checkpoint directories without a manifest and leftover temporary files, and
-        drops metrics records of later epochs (and a torn last line). ``None``: no complete
-        checkpoint, so the run must start over (metrics are then emptied).
-        """
-        latest = self.latest_complete_epoch()
-        remove_stale_tmp_files(self.path)
-        for trash in self.checkpoints_path.glob(".*.deleting-*"):
-            remove_tree(trash)
-        for directory in self._checkpoint_dirs().values():
-            if not (directory / MANIFEST_FILE).is_file():
-                remove_tree(directory)
-            else:
-                remove_stale_tmp_files(directory)
-        if self.metrics_path.exists():
-            keep = [r for r in self.read_metrics() if latest is not None and _epoch_of(r) <= latest]
-            rewrite_jsonl(self.metrics_path, keep)
-        return latest
-
-    def _read(self, epoch: int, name: str) -> tuple[Path, bytes]:
-        directory = self.checkpoint_path(epoch)
-        return directory / name, verified_bytes(directory, self.manifest(epoch), name)
+    def _require_writer(self) -> None:
+        if self.lock is None or not self.lock.held:
+            raise RunError(f"{self.path}: this handle does not hold the run's writer lock; "
+                           "open it with RunDir.open(path, writer=True) to write")
 
     def _checkpoint_dirs(self) -> dict[int, Path]:
         if not self.checkpoints_path.is_dir():
@@ -322,16 +244,15 @@ class RunDir:
 
 
 def _is_run(path: Path) -> bool:
-    try:
-        RunDir(path).read_config()
-    except RunError:
-        return False
-    return True
-
-
-def _epoch_of(record: Mapping[str, Any]) -> int:
-    epoch = record.get("epoch")
-    return epoch if isinstance(epoch, int) else -(2**62)
+    """A run, or a run that ``force`` was emptying when it was killed (its trash holds the
+    run's ``config.json``)."""
+    for candidate in (path, *trash_dirs(path)):
+        try:
+            RunDir(candidate).read_config()
+        except RunError:
+            continue
+        return True
+    return False
 
 
 def _fmt(epochs: list[int]) -> str:

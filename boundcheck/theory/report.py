@@ -9,6 +9,7 @@ import math
 from typing import Any
 
 from boundcheck.theory.bounds import (
+    TheoryInputError,
     check_gamma,
     check_k,
     check_r_max,
@@ -57,17 +58,23 @@ def _shifted(eps_m: float, eps_pi: float, slope: float | None) -> tuple[float, f
             eps_model_shifted_linear_raw(eps_m, eps_pi, slope))
 
 
+#: Largest k the exhaustive argmin and the table evaluate (one bracket per k; 10,000 take ~0.1 s).
+MAX_TABLE_K = 10_000
+
+
 def optimal_k_report(*, gamma: float, eps_pi: float, eps_m: float, slope: float | None,
                      k_max: int | None) -> dict[str, Any]:
     """k* of the Theorem 4.3 bracket, its closed form, the exhaustive argmin and the term table.
 
-    The table spans k = 0..k_max, with k_max = max(2k*, 10) unless given. ``terms`` totals are
-    the bracket f(k), i.e. the Theorem 4.3 penalty C in units of 2·r_max.
+    The table spans k = 0..k_max, with k_max = min(max(2k*, 10), MAX_TABLE_K) unless given (a
+    given k_max may be at most MAX_TABLE_K). ``closed_form_agrees`` is null when the argmin
+    over the table cannot check the closed form: k* unbounded or beyond k_max. ``terms`` totals
+    are the bracket f(k), the Theorem 4.3 penalty C in units of 2·r_max.
     """
     check_gamma(gamma)
     eps_m_prime, raw = _shifted(eps_m, eps_pi, slope)
     k_star = k_star_closed_form(gamma, eps_pi, eps_m_prime)
-    top = default_table_k_max(k_star) if k_max is None else check_k(k_max, "k_max")
+    top = _table_k_max(k_star, k_max)
     k_exh = k_star_exhaustive(gamma, eps_pi, eps_m_prime, top)
     ratio = eps_m_prime / eps_pi if eps_pi > 0 else None
     return {
@@ -80,11 +87,23 @@ def optimal_k_report(*, gamma: float, eps_pi: float, eps_m: float, slope: float 
         "closed_form": _closed_form_text(gamma, ratio, k_star),
         "k_max": top,
         "k_star_exhaustive": k_exh,
-        "closed_form_agrees": k_star is not None and k_star <= top and k_exh == k_star,
+        "closed_form_agrees": (k_exh == k_star) if k_star is not None and k_star <= top
+        else None,
         "terms_unit": "2*r_max (the Theorem 4.3 penalty C divided by 2*r_max)",
         "terms": [bracket_terms(gamma, eps_pi, eps_m_prime, k).as_dict()
                   for k in range(top + 1)],
     }
+
+
+def _table_k_max(k_star: int | None, k_max: int | None) -> int:
+    """The last k of the table: the default, or a given ``k_max`` (at most MAX_TABLE_K)."""
+    if k_max is None:
+        return min(default_table_k_max(k_star), MAX_TABLE_K)
+    check_k(k_max, "k_max")
+    if k_max > MAX_TABLE_K:
+        raise TheoryInputError("k_max", f"must be at most {MAX_TABLE_K} (the exhaustive argmin "
+                                        f"evaluates every k up to it), got {k_max}")
+    return k_max
 
 
 def _closed_form_text(gamma: float, ratio: float | None, k_star: int | None) -> str:

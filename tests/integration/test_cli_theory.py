@@ -155,6 +155,18 @@ def test_bad_instance_file_names_field(capsys, tmp_path: Path, changes, field: s
     assert code == 2 and f"{field}:" in err and len(err.strip().splitlines()) == 1
 
 
+def test_a_table_shorter_than_k_star_does_not_claim_disagreement(capsys,
+                                                                 tmp_path: Path) -> None:
+    res = tmp_path / "r.json"
+    res.write_text(json.dumps({"optimal_k_inputs": {"eps_pi": 0.1, "eps_m": 0.05,
+                                                    "slope": 0.0}}))
+    doc = run_json(capsys, "optimal-k", "--from", str(res), "--k-max", "0")
+    assert doc["k_star"] == 69 and doc["k_max"] == 0 and len(doc["terms"]) == 1
+    assert doc["closed_form_agrees"] is None  # not checkable over 0..0, so not "false"
+    doc = run_json(capsys, "optimal-k", "--eps-pi", "0.1", "--eps-m", "0")
+    assert doc["k_star_unbounded"] and doc["closed_form_agrees"] is None
+
+
 def test_bad_results_file(capsys, tmp_path: Path) -> None:
     res = tmp_path / "r.json"
     res.write_text(json.dumps({"something": 1}))

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from boundcheck.cli import main
+from boundcheck.runs import RunDir
 
 TINY = ["--set", "epoch_length=100", "--set", "init_exploration_steps=200",
         "--set", "model_train_freq=50", "--set", "updates_per_step=1",
@@ -94,6 +95,12 @@ def test_plot_runs(capsys, tmp_path: Path) -> None:
     _, err = capsys.readouterr()
     assert code == 0, err
     assert fig.read_bytes()[:4] == b"\x89PNG"
+    code = main(["plot-runs", str(out), "--out", str(fig), "--json"])  # JSON without --group
+    stdout, err = capsys.readouterr()
+    assert code == 0, err
+    doc = json.loads(stdout)
+    assert doc["figure"] == str(fig) and doc["runs"][0]["evaluations"] == 2
+    assert doc["runs"][0]["last"]["env_steps"] == 400 and doc["runs"][0]["seed"] == 0
     code = main(["plot-runs", str(tmp_path / "missing"), "--out", str(fig)])
     _, err = capsys.readouterr()
     assert code == 2 and "RUNS" in err
@@ -132,3 +139,30 @@ def test_plot_runs_groups_seeds(capsys, tmp_path: Path) -> None:
     code = main(["plot-runs", runs[0], runs[0], "--group", "--out", str(fig)])
     _, err = capsys.readouterr()
     assert code == 2 and "second run of seed 0" in err
+
+
+def run_files(run: Path) -> dict[str, bytes]:
+    """metrics.jsonl and every checkpoint file (timings.jsonl holds wall times)."""
+    files = {"metrics.jsonl": (run / "metrics.jsonl").read_bytes()}
+    files.update({str(p.relative_to(run)): p.read_bytes()
+                  for p in sorted((run / "checkpoints").rglob("*")) if p.is_file()})
+    return files
+
+
+def test_resume_is_the_same_command_again(capsys, tmp_path: Path) -> None:
+    """The command that made a run, with --resume added, continues it; a larger --steps
+    extends it (recorded in config.json) to what a run of that length would have been."""
+    out, fresh = tmp_path / "run", tmp_path / "fresh"
+    command = ["--seed", "2", "--out", str(out), "--quiet", *TINY]
+    assert train(capsys, "--steps", "300", *command)[0] == 0
+    code, _, err = train(capsys, "--steps", "300", *command, "--resume")
+    assert code == 0, err
+    assert [r["epoch"] for r in RunDir.open(out).read_metrics()] == [0]
+    code, _, err = train(capsys, "--steps", "400", *command, "--resume")
+    assert code == 0, err
+    doc = json.loads((out / "config.json").read_text())
+    assert doc["config"]["total_steps"] == 400
+    assert doc["changes"][0]["total_steps"] == [300, 400] and doc["changes"][0]["after_epoch"] == 0
+    assert train(capsys, "--steps", "400", "--seed", "2", "--out", str(fresh), "--quiet",
+                 *TINY)[0] == 0
+    assert run_files(out) == run_files(fresh)

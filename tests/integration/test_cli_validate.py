@@ -180,5 +180,7 @@ def test_a_tampered_model_is_refused_in_one_line(capsys, tmp_path: Path,
     model.write_bytes(model.read_bytes()[:-10] + b"0123456789")
     code, _, err = validate(capsys, "--run", str(run), "--out", str(tmp_path / "v"), "--quiet",
                             *FAST)
-    assert code == 1 and err.count("\n") == 1
-    assert "model.pt" in err and "unexpected" not in err and "Traceback" not in err
+    assert code == 2 and err.count("\n") == 1  # a damaged file is bad input, as everywhere
+    assert "--run" in err and "model.pt" in err and "checksum" in err
+    assert "unexpected" not in err and "Traceback" not in err
+    assert not (tmp_path / "v").exists()  # nothing written

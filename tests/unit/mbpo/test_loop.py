@@ -19,7 +19,7 @@ from boundcheck.agents import SAC
 from boundcheck.mbpo.loop import resume_run, start_run, train
 from boundcheck.mbpo.setup import resolve_config
 from boundcheck.models.trainer import train_step
-from boundcheck.runs import RunDir
+from boundcheck.runs import RunDir, RunLockedError
 
 TINY = {
     "total_steps": 400, "epoch_length": 100, "init_exploration_steps": 200,
@@ -96,6 +96,9 @@ def test_resume_after_interrupt_is_exact(tiny_run: RunDir, tmp_path: Path) -> No
     with pytest.raises(KeyboardInterrupt):
         train(run, state, progress=die)
     assert RunDir.open(out).epochs() == [0]
+    with pytest.raises(RunLockedError, match="this process"):  # the handle still holds it
+        resume_run(out, device=torch.device("cpu"))
+    run.release()  # what the death of a killed process does
     run, state, _ = resume_run(out, device=torch.device("cpu"))
     assert state.epoch == 1 and state.env_steps == 300
     train(run, state)
@@ -155,6 +158,7 @@ def test_resume_is_exact_when_rollouts_terminate(tmp_path: Path) -> None:
 
     with pytest.raises(KeyboardInterrupt):
         train(run, state, progress=die)
+    run.release()  # what the death of a killed process does
     run, state, _ = resume_run(tmp_path / "cut", device=torch.device("cpu"))
     train(run, state)
     assert run.metrics_path.read_bytes() == full_run.metrics_path.read_bytes()

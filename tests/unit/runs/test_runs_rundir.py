@@ -51,7 +51,8 @@ def test_create_refuses_a_non_empty_directory_without_force(tmp_path: Path) -> N
         RunDir.create(tmp_path / "r", {"a": 2})
     assert json.loads((tmp_path / "r" / "config.json").read_text())["config"] == {"a": 1}
     RunDir.create(tmp_path / "r", {"a": 2}, force=True)
-    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == ["checkpoints", "config.json"]
+    names = sorted(p.name for p in (tmp_path / "r").iterdir())
+    assert names == [".lock", "checkpoints", "config.json"]  # the writer lock file stays
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 

@@ -1,0 +1,72 @@
+"""A train command line as a config: every bad value blamed on its source; --resume checks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from boundcheck.config import BASE, apply_overrides
+from boundcheck.inputs import InputError
+from boundcheck.mbpo.request import RunRequest, fresh_config, resumed_config
+from boundcheck.runs.saved_config import SavedRun
+
+TINY = {"epoch_length": "100", "init_exploration_steps": "200", "total_steps": "500"}
+
+
+def saved_run(**overrides: object) -> SavedRun:
+    config = apply_overrides(BASE, {"env": "Pendulum-v1", **TINY, **overrides})
+    return SavedRun(config=config, seed=3, provenance={}, doc={})
+
+
+def test_fresh_config_applies_preset_file_set_then_options(tmp_path: Path) -> None:
+    f = tmp_path / "c.json"
+    f.write_text(json.dumps({"sac": {"lr": 1e-3}, "total_steps": 9000}))
+    config = fresh_config(RunRequest(env="Hopper-v5", config_file=f,
+                                     settings={"total_steps": "8000"},
+                                     options=(("--steps", "total_steps", 7000),)))
+    assert config.sac.lr == 1e-3 and config.total_steps == 7000 and config.updates_per_step == 20
+
+
+@pytest.mark.parametrize(("request_", "where"), [
+    (RunRequest(env="Nope"), "--env"),
+    (RunRequest(algo="ppo"), "--algo"),
+    (RunRequest(settings={"sac.lr": "inf"}), "--set"),
+    (RunRequest(options=(("--steps", "total_steps", 10),)), "--steps"),
+    (RunRequest(options=(("--reward-noise", "reward_noise", -1.0),)), "--reward-noise"),
+    (RunRequest(config_file=Path("/nonexistent/c.json")), "--config"),
+])
+def test_fresh_config_blames_the_source(request_: RunRequest, where: str) -> None:
+    with pytest.raises(InputError) as info:
+        fresh_config(request_)
+    assert info.value.where == where
+
+
+def test_resume_with_the_same_values_or_more_steps() -> None:
+    saved = saved_run()
+    same = RunRequest(env="Pendulum-v1", seed=3, algo="mbpo", settings=TINY)
+    assert resumed_config(same, saved, 2) == saved.config
+    longer = RunRequest(options=(("--steps", "total_steps", 900),))
+    assert resumed_config(longer, saved, 2).total_steps == 900
+
+
+@pytest.mark.parametrize(("request_", "where", "values"), [
+    (RunRequest(env="Hopper-v5"), "--env", "'Hopper-v5' here but 'Pendulum-v1'"),
+    (RunRequest(seed=4), "--seed", "4 here but 3"),
+    (RunRequest(algo="sac"), "--algo", "'sac' here but 'mbpo'"),
+    (RunRequest(settings={"sac.lr": "1e-3"}), "--set", "0.001 here but 0.0003"),
+    (RunRequest(options=(("--steps", "total_steps", 400),)), "--steps", "400 here but 500"),
+])
+def test_resume_names_what_differs(request_: RunRequest, where: str, values: str) -> None:
+    with pytest.raises(InputError) as info:
+        resumed_config(request_, saved_run(), 2)
+    assert info.value.where == where and values in info.value.detail
+
+
+def test_a_run_that_ended_in_a_partial_epoch_cannot_grow() -> None:
+    saved = saved_run(total_steps="550")  # epochs of 100, 100, 100, 50 steps after exploration
+    longer = RunRequest(options=(("--steps", "total_steps", 900),))
+    with pytest.raises(InputError, match="partial epoch"):
+        resumed_config(longer, saved, 3)
+    assert resumed_config(longer, saved, 2).total_steps == 900  # killed before the short one
