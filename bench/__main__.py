@@ -1,7 +1,7 @@
 """``make bench``: run every benchmark and write one JSON file of results.
 
 ``python -m bench --out bench-results.json [--only tabular,sac,ensemble,loop,validate,
-generalization] [--quick]``.
+generalization,growth,caps,batch,memory] [--quick]``.
 Each benchmark module has ``run(**kwargs) -> dict``; comparisons inside one benchmark run
 interleaved in one process, so their ratios are meaningful even when the machine's speed drifts.
 """
@@ -25,6 +25,12 @@ BENCHMARKS: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
     "loop": ("bench.loop", {}, {"epochs": 1}),
     "validate": ("bench.validate", {}, {"episodes": 10}),
     "generalization": ("bench.generalization", {}, {"sizes": "1k,2k"}),
+    "growth": ("bench.growth", {}, {"sizes": (6000, 12000), "warmup_max_epochs": 20,
+                                    "retrain_max_epochs": 30, "epoch_steps": 250}),
+    "caps": ("bench.caps", {}, {"size": 8000, "retrains": 2, "warmup_max_epochs": 5,
+                                "test_rows": 1000}),
+    "batch": ("bench.batch", {}, {"rounds": 6, "model_rows": 400_000}),
+    "memory": ("bench.memory", {}, {"sizes": "hopper"}),
 }
 
 

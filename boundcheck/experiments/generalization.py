@@ -27,13 +27,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
 import torch
 from torch import Tensor
 
+from boundcheck.config import EnsembleConfig
 from boundcheck.envs import EnvSpec, get_spec, make_env
 from boundcheck.experiments import gen_analysis as ana
 from boundcheck.experiments.gen_collect import Transitions, collect, true_law_std
@@ -54,10 +55,11 @@ RESULTS_FORMAT_VERSION = 1
 class GeneralizationConfig:
     """Settings of one experiment; every default lives here (see the CLI for their meaning).
 
-    ``None`` for ``rollout_length``, ``rollout_batch_size``, ``rollout_every`` and
-    ``model_max_epochs`` means the run's own value: k of the run's schedule at π_D's epoch,
-    its rollout batch, its updates between model retrains (model_train_freq ×
-    updates_per_step), its ensemble epoch cap.
+    ``None`` for ``rollout_length``, ``rollout_batch_size``, ``rollout_every``,
+    ``model_max_epochs`` and ``model_max_t`` means the run's own value: k of the run's schedule
+    at π_D's epoch, its rollout batch, its updates between model retrains (model_train_freq ×
+    updates_per_step), its ensemble's epoch cap and time cap (both off in the paper's
+    settings: the model trains until the paper's stop rule fires).
     """
 
     train_sizes: tuple[int, ...]
@@ -77,6 +79,7 @@ class GeneralizationConfig:
     rollout_batch_size: int | None = None
     rollout_every: int | None = None
     model_max_epochs: int | None = None
+    model_max_t: float | None = None
 
     def __post_init__(self) -> None:
         checks = [
@@ -93,9 +96,21 @@ class GeneralizationConfig:
         for value in (self.rollout_length, self.rollout_batch_size, self.rollout_every,
                       self.model_max_epochs):
             checks.append((value is None or value >= 1, "rollout/model overrides must be >= 1"))
+        checks.append((self.model_max_t is None or 0 < self.model_max_t < float("inf"),
+                       "model_max_t must be a finite number of seconds > 0"))
         for ok, message in checks:
             if not ok:
                 raise ValueError(message)
+
+
+def model_config(run_ensemble: EnsembleConfig, cfg: GeneralizationConfig) -> EnsembleConfig:
+    """The run's ensemble config with the experiment's caps, where given, in place of its own."""
+    caps: dict[str, Any] = {}
+    if cfg.model_max_epochs is not None:
+        caps["max_epochs"] = cfg.model_max_epochs
+    if cfg.model_max_t is not None:
+        caps["max_model_t"] = cfg.model_max_t
+    return replace(run_ensemble, **caps)
 
 
 @dataclass(frozen=True)
@@ -220,9 +235,13 @@ def _one_size(ctx: _Context, data: Transitions,
     model = GaussianEnsemble(ctx.spec.obs_dim, ctx.spec.act_dim, run_cfg.ensemble,
                              generator=streams.torch_model, device=device)
     obs, act, targets = data.model_targets()
-    fit = train_ensemble(model, torch.cat([obs, act], dim=-1), targets, run_cfg.ensemble,
-                         streams.torch_model, max_epochs=cfg.model_max_epochs,
-                         step=ctx.model_steps[n])
+    label = f"seed {i}, N={n}: training the model"
+    fit = train_ensemble(
+        model, torch.cat([obs, act], dim=-1), targets, model_config(run_cfg.ensemble, cfg),
+        streams.torch_model, step=ctx.model_steps[n],
+        on_epoch=lambda e: tracker.report(
+            f"{label}, epoch {e['epoch']} ({e['improved']} of {model.num_members} members "
+            f"improved; stops after {run_cfg.ensemble.patience + 1} epochs with none)"))
     tracker.step(f"seed {i}, N={n}: model trained ({fit['epochs']} epochs)")
     rng = np.random.default_rng(w[1])
     rows = rng.choice(n, size=min(n, cfg.kl_states), replace=False)
@@ -256,7 +275,7 @@ def _one_size(ctx: _Context, data: Transitions,
     record = {
         "seed": i, "seed_key": [cfg.seed, i, n],
         "model": {k: fit[k] for k in ("epochs", "grad_steps", "num_train", "num_holdout",
-                                      "elites", "val_loss", "holdout_nll_elites")},
+                                      "elites", "val_loss", "holdout_nll_elites", "stop")},
         "continuation": {"updates": cont.updates, "stop_reason": cont.stop_reason,
                          "snapshots": len(cont.snapshots), "kl_at_interval": cont.kl_at_interval,
                          "kl_trace": [list(p) for p in cont.kl_trace],
@@ -280,7 +299,8 @@ def _settings(cfg: GeneralizationConfig, source: PolicySource, sizes: list[int],
         "rollout_length": cfg.rollout_length or run_cfg.rollout.length(source.epoch),
         "rollout_batch_size": cfg.rollout_batch_size or run_cfg.rollout_batch_size,
         "rollout_every": cfg.rollout_every or interval,
-        "model_max_epochs": cfg.model_max_epochs or run_cfg.ensemble.max_epochs,
+        "model_max_epochs": model_config(run_cfg.ensemble, cfg).max_epochs,
+        "model_max_t": model_config(run_cfg.ensemble, cfg).max_model_t,
         "real_ratio": run_cfg.real_ratio, "eps_pi_updates": interval,
         "kl_grid": kl_grid(cfg.kl_min, cfg.kl_max, cfg.snapshots),
     })

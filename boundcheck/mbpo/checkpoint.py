@@ -26,9 +26,14 @@ _ENV = "env."
 
 
 def real_buffer_arrays(buffer: ReplayBuffer) -> dict[str, np.ndarray]:
-    """The real buffer as the run directory stores it (``epoch`` column, 0-d metadata)."""
+    """The real buffer as the run directory stores it (``epoch`` column, 0-d metadata).
+
+    Oldest first, as the analyses read it (:func:`~boundcheck.runs.retention.select_by_epoch`);
+    views of the buffer, not copies, unless its ring has wrapped (``replay_size`` below the
+    steps taken).
+    """
     out: dict[str, np.ndarray] = {}
-    for key, value in buffer.state_dict().items():
+    for key, value in buffer.state_dict(time_order=True).items():
         out[key.removeprefix(_EXTRA)] = np.asarray(value)
     return out
 
@@ -61,7 +66,12 @@ def rng_payload(state: TrainState) -> dict[str, Any]:
 
 
 def resume_payload(state: TrainState) -> dict[str, np.ndarray]:
-    """Arrays an exact continuation needs beyond the policy, model and real buffer."""
+    """Arrays an exact continuation needs beyond the policy, model and real buffer.
+
+    The model buffer (gigabytes at long rollouts) comes as views of its ring, as stored
+    (:meth:`~boundcheck.buffers.ReplayBuffer.state_dict`): writing the payload copies nothing
+    beyond the writer's chunks. Write it before the buffer changes.
+    """
     ep = state.episode
     out: dict[str, np.ndarray] = {
         "env_steps": np.asarray(state.env_steps), "epoch": np.asarray(state.epoch),

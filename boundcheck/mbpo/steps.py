@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from boundcheck.agents import METRIC_KEYS
-from boundcheck.buffers import mixed_batch, to_torch
+from boundcheck.buffers import mixed_parts, sample_batches
 from boundcheck.mbpo.state import EXPLORATION_EPOCH, TrainState
 from boundcheck.models import make_dataset, train_ensemble
 
@@ -106,19 +106,21 @@ def policy_updates(state: TrainState, count: int) -> torch.Tensor | None:
     """``count`` SAC updates; returns the summed metrics tensor (no host sync), or None.
 
     MBPO batches mix ``real_ratio`` real rows with model rows (12 + 244 of 256 by default);
-    the SAC ablation (no model) samples only real data.
+    the SAC ablation (no model) samples only real data. The buffers do not change during the
+    updates, so the batches are drawn up to 64 at a time, with the very draws of one
+    ``ReplayBuffer.sample`` per buffer per update (:func:`~boundcheck.buffers.sample_batches`).
     """
     cfg = state.config
+    if state.model_buffer is not None and len(state.model_buffer) > 0:
+        parts = mixed_parts(state.real, state.model_buffer, cfg.sac.batch_size, cfg.real_ratio)
+    else:
+        parts = [(state.real, cfg.sac.batch_size)]
     total: torch.Tensor | None = None
-    for _ in range(count):
-        if state.model_buffer is not None and len(state.model_buffer) > 0:
-            batch = mixed_batch(state.real, state.model_buffer, cfg.sac.batch_size,
-                                cfg.real_ratio, state.streams.rng_batches)
-        else:
-            batch = state.real.sample(cfg.sac.batch_size, state.streams.rng_batches,
-                                      ("obs", "act", "reward", "next_obs", "terminated"))
-        metrics = state.agent.step(to_torch(batch, state.device))
-        total = metrics if total is None else total + metrics
+    for done in range(0, count, 64):
+        for batch in sample_batches(parts, min(64, count - done), state.streams.rng_batches,
+                                    state.device):
+            metrics = state.agent.step(batch)
+            total = metrics if total is None else total + metrics
     return total
 
 

@@ -19,7 +19,10 @@ One call of :func:`train_ensemble` (PAPER.md, "Model (code)"; jannerm/mbpo ``mbp
    slices of the fused weights. Bests start at 1e10 on every call, as in the original.
 6. Stop once the count of consecutive epochs without any snapshot exceeds ``patience``: this is
    the original ``_epochs_since_update > max_epochs_since_update`` test, so ``patience + 1``
-   epochs without improvement are run before stopping.
+   epochs without improvement are run before stopping. Two optional caps, both off by default
+   as in the paper's runs, are the original ``BNN.train``'s own levers: ``max_epochs`` and a
+   wall-clock ``max_model_t`` (seconds since the call began, checked after each epoch, so a
+   capped call overruns its limit by less than one epoch, as in the original).
 7. Restore each member's best snapshot (weights and biases of that member only; the shared
    log-variance bounds keep their final values, as in the original), recompute the holdout MSE
    and take the ``num_elites`` lowest as elites.
@@ -31,7 +34,9 @@ is reset. The original also keeps its Adam moments across calls: pass the same `
 
 from __future__ import annotations
 
+import enum
 import math
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -49,9 +54,28 @@ StepFn = Callable[[GaussianEnsemble, torch.optim.Optimizer, Tensor, Tensor, Ense
 INITIAL_BEST = 1e10
 
 
+class StopReason(str, enum.Enum):
+    """Why one :func:`train_ensemble` call stopped."""
+
+    #: ``patience + 1`` epochs in a row without a member improving (the paper's rule).
+    NO_IMPROVEMENT = "no_improvement"
+    #: ``max_epochs`` epochs were run.
+    EPOCH_CAP = "epoch_cap"
+    #: ``max_model_t`` seconds had passed after an epoch.
+    TIME_CAP = "time_cap"
+
+
 def make_optimizer(model: GaussianEnsemble, config: EnsembleConfig) -> torch.optim.Adam:
-    """Adam over all trainable parameters (weights, biases and the two log-variance bounds)."""
-    return torch.optim.Adam(model.parameters(), lr=config.lr)
+    """Adam over all trainable parameters (weights, biases and the two log-variance bounds).
+
+    torch's fused Adam: the same update as the per-tensor loop, in one kernel over all
+    parameters (on 2 CPU cores the per-tensor loop was about a seventh of a compiled training
+    step; docs/results/benchmarks.md). It agrees with the loop to float round-off (~3e-8 after
+    50 steps), not bit for bit. An optimizer state saved by a per-tensor Adam keeps its
+    setting when loaded (``load_state_dict`` restores the saved group options), so a run
+    written before this change resumes exactly as it was trained.
+    """
+    return torch.optim.Adam(model.parameters(), lr=config.lr, fused=True)
 
 
 def ensemble_loss_terms(mean: Tensor, logvar: Tensor, y: Tensor, weights: Sequence[Tensor],
@@ -159,6 +183,8 @@ def train_ensemble(
     generator: torch.Generator, *, max_epochs: int | None = None,
     optimizer: torch.optim.Optimizer | None = None,
     step: StepFn | None = None,
+    clock: Callable[[], float] = time.perf_counter,
+    on_epoch: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     """Fit ``model`` on ``inputs`` ``[s, a]`` [N, in] and ``targets`` ``[r, s'-s]`` [N, D].
 
@@ -173,14 +199,19 @@ def train_ensemble(
         step: the Adam step to use, e.g. a compiled
             :class:`~boundcheck.models.fast_step.FunctionalTrainStep` built once per model;
             ``None`` uses :func:`train_step` (eager autograd).
+        clock: seconds, for ``config.max_model_t`` (a fake clock in tests).
+        on_epoch: called after each epoch with ``{"epoch": epochs done, "improved": members
+            that snapshot, "since_update": epochs in a row without one, "holdout_mse": per
+            member}`` (progress display, traces).
 
     Returns:
         Metrics: ``epochs``, ``grad_steps``, ``num_train``, ``num_holdout``, ``train_loss``
         (mean per-step loss of the last epoch), ``holdout_mse`` (per member, after restore),
         ``holdout_mse_history`` (per epoch, per member, before restore), ``best_epoch`` (per
         member, 0-based epoch of its restored snapshot, -1 if none), ``elites`` (best first),
-        ``holdout_nll_elites`` (per elite, nats per row) and ``val_loss`` (mean elite holdout
-        MSE, the original's reported metric).
+        ``holdout_nll_elites`` (per elite, nats per row), ``val_loss`` (mean elite holdout
+        MSE, the original's reported metric), ``stop`` (a :class:`StopReason` value) and
+        ``seconds`` (wall time of the epochs).
     """
     _check_inputs(model, inputs, targets, config)
     device, dtype = model.device, model.dtype
@@ -204,6 +235,8 @@ def train_ensemble(
     history: list[list[float]] = []
     epochs_since_update, grad_steps = 0, 0
     train_loss = float("nan")
+    started = clock()
+    stop = StopReason.EPOCH_CAP
     while cap <= 0 or len(history) < cap:
         loss_sum = torch.zeros((), device=device, dtype=dtype)
         for start in range(0, n_train, config.batch_size):
@@ -214,13 +247,23 @@ def train_ensemble(
         shuffle = torch.rand(idxs.shape, generator=generator, device=generator.device)
         idxs = idxs.gather(1, torch.argsort(shuffle, dim=1).to(device))
         mse = holdout_mse(model, hold_x, hold_y)
+        best_before = snaps.best.clone()
         if snaps.update(model, mse, len(history), config.improvement_threshold):
             epochs_since_update = 0
         else:
             epochs_since_update += 1
         history.append(mse.tolist())
+        if on_epoch is not None:
+            on_epoch({"epoch": len(history), "since_update": epochs_since_update,
+                      "improved": int((snaps.best != best_before).sum()),
+                      "holdout_mse": history[-1]})
         if epochs_since_update > config.patience:
+            stop = StopReason.NO_IMPROVEMENT
             break
+        if config.max_model_t > 0 and clock() - started > config.max_model_t:
+            stop = StopReason.TIME_CAP
+            break
+    seconds = clock() - started
 
     snaps.restore(model)
     mse = holdout_mse(model, hold_x, hold_y)
@@ -239,4 +282,6 @@ def train_ensemble(
         "elites": elites.tolist(),
         "holdout_nll_elites": nll.tolist(),
         "val_loss": float(mse[elites].mean()),
+        "stop": stop.value,
+        "seconds": seconds,
     }

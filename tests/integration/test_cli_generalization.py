@@ -96,6 +96,19 @@ def test_end_to_end(capsys, tmp_path: Path, pendulum_run: Path, monkeypatch) -> 
     assert (tmp_path / "again" / "points.csv").read_text() == (out / "points.csv").read_text()
 
 
+def test_model_fit_caps_are_applied_and_recorded(capsys, tmp_path: Path,
+                                                 pendulum_run: Path) -> None:
+    out = tmp_path / "capped"
+    code, _, err = measure(capsys, "--run", str(pendulum_run), "--out", str(out), "--quiet",
+                           "--model-max-epochs", "1", "--model-max-t", "1000", *TINY_MEASURE)
+    assert code == 0, err
+    saved = json.loads((out / "results.json").read_text())
+    assert (saved["settings"]["model_max_epochs"], saved["settings"]["model_max_t"]) == (1, 1000)
+    for size in saved["sizes"]:
+        assert size["seeds"][0]["model"]["epochs"] == 1
+        assert size["seeds"][0]["model"]["stop"] == "epoch_cap"
+
+
 def test_known_noise_gives_tv(capsys, tmp_path: Path) -> None:
     run = _train(tmp_path, "ip", "InvertedPendulum-v5", "--transition-noise", "0.05",
                  "--reward-noise", "0.05")
