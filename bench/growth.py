@@ -175,8 +175,9 @@ def _one_size(data: Transitions, carry: Carry | None, source: Any, warmup_max_ep
         record, timer = run_epoch(state, eval_env, None, {})
         save_epoch(run_dir, state, record, timer, Retention())
         eval_env.close()
-    scale = 1000 / epoch_steps
-    phases = {p: timer.seconds.get(p, 0.0) * scale for p in PHASES}
+    # Per-step phases scale with the steps timed; evaluation and checkpoint happen once an epoch.
+    scale = {p: 1.0 if p in ("eval", "checkpoint") else 1000 / epoch_steps for p in PHASES}
+    phases = {p: timer.seconds.get(p, 0.0) * scale[p] for p in PHASES}
     model_epochs = sum(f["epochs"] for f in timer.model_fits)
     row = {
         "real_transitions": n, "epoch": state.epoch, "k": state.rollout_length,
