@@ -68,9 +68,6 @@ def start_run(config: TrainConfig, out: Path, *, seed: int, device: torch.device
     """
     doc = run_config_doc(config, seed, device)
     state = build_state(config, seed=seed, device=device)
-    # The unused observation-space generator is seeded too, so that rng.json (and with it the
-    # whole checkpoint) is byte-identical between runs of the same seed.
-    state.env.observation_space.seed(state.streams.env_seed)
     return RunDir.create(out, doc, force=force), state
 
 

@@ -119,6 +119,8 @@ def build_state(config: TrainConfig, *, seed: int, device: torch.device) -> Trai
                    reward_noise=config.reward_noise, unit_actions=True)
     obs, _ = env.reset(seed=streams.env_seed)
     env.action_space.seed(streams.env_seed)
+    # Never sampled, but its state is saved in rng.json: seeded so equal seeds give equal files.
+    env.observation_space.seed(streams.env_seed)
     backend = config.sac_backend(device.type)
     agent = SAC(spec.obs_dim, spec.act_dim, config.sac, device=device,
                 generator=streams.torch_sac, compile=backend == "compile",
