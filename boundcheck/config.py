@@ -1,10 +1,10 @@
 """Frozen configuration dataclasses for the MBPO trainer.
 
-Every default lives here, once. Values follow ../shared/PAPER.md (the paper's Appendix C and the
-authors' code, jannerm/mbpo). Per-environment presets are *deltas* from ``BASE``: flat mappings of
-dotted keys (``"sac.target_entropy"``) applied with :func:`apply_overrides`, the same mechanism
-that ``boundcheck train --set key=value`` uses. The presets themselves live on the environment
-spec objects in :mod:`boundcheck.envs`.
+Every default lives here, once. Values follow the paper's Appendix C and the authors' code,
+jannerm/mbpo (docs/trainer.md lists them and every deviation). Per-environment presets are
+*deltas* from ``BASE``: flat mappings of dotted keys (``"sac.target_entropy"``) applied with
+:func:`apply_overrides`, the same mechanism that ``boundcheck train --set key=value`` uses.
+The presets themselves live on the environment spec objects in :mod:`boundcheck.envs`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The MBPO return bounds: Theorems 4.1, 4.2 and 4.3 of Janner et al. (NeurIPS 2019).
 
-Symbols (../shared/PAPER.md, "Notation"):
+Symbols (paper Section 4 and Appendix A; docs/theory.md):
 
 - ``gamma``: discount factor γ ∈ (0, 1).
 - ``r_max``: max |r(s, a)| ≥ 0.
@@ -172,8 +172,8 @@ def theorem_4_3(
     C = 2 r_max [ γ^{k+1} ε_π/(1−γ)² + γ^k ε_π/(1−γ) + k ε_m′/(1−γ) ].
 
     The γ^k (not γ^k + 2) follows the paper's text after the theorem and its appendix proof
-    (../shared/PAPER.md). Model-error part: 2 r_max k ε_m′/(1−γ). Policy-shift part: the rest,
-    which simplifies to 2 r_max ε_π γ^k/(1−γ)².
+    (Appendix B; docs/theory.md). Model-error part: 2 r_max k ε_m′/(1−γ). Policy-shift part:
+    the rest, which simplifies to 2 r_max ε_π γ^k/(1−γ)².
     """
     g, r, kk = check_gamma(gamma), check_r_max(r_max), check_k(k)
     emp = check_tv(eps_model_shifted, "eps_model_shifted")

@@ -5,7 +5,8 @@ P[S, A, S], model transitions P_model[S, A, S], rewards r[S, A] (known exactly t
 model error is the transition error alone), the data-collecting policy π_D = ``pi_data[S, A]``,
 the new policy π = ``pi[S, A]``, the discount γ and a rollout length k.
 
-Definitions (../shared/PAPER.md): with d_t(π, P) the state marginal at time t from μ0,
+Definitions (paper Section 4 and Appendix B; docs/theory.md): with d_t(π, P) the state
+marginal at time t from μ0,
 
 - η[π] = μ0ᵀ (I − γ P_π)⁻¹ r_π, P_π[s, s′] = Σ_a π(a|s) P(s′|s, a), r_π[s] = Σ_a π(a|s) r(s, a);
 - ε_π = max_s D_TV(π(·|s) ‖ π_D(·|s));
