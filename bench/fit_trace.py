@@ -26,12 +26,9 @@ from boundcheck.envs import get_spec, make_env
 from boundcheck.experiments.gen_collect import collect
 from boundcheck.experiments.gen_measure import make_generator
 from boundcheck.experiments.gen_source import reference_dir, resolve_source
+from boundcheck.experiments.generalization import seed_words
 from boundcheck.mbpo.state import Streams
 from boundcheck.models import GaussianEnsemble, make_train_step, train_ensemble
-
-
-def _words(*key: int) -> list[int]:
-    return [int(w) for w in np.random.SeedSequence(list(key)).generate_state(6)]
 
 
 def run(run_dir: str | None = None, size: int = 60_000, max_epochs: int = 60,
@@ -43,12 +40,12 @@ def run(run_dir: str | None = None, size: int = 60_000, max_epochs: int = 60,
     spec = get_spec(source.config.env)
     env = make_env(spec, transition_noise=source.config.transition_noise,
                    reward_noise=source.config.reward_noise, unit_actions=True)
-    w = _words(seed, 0)
+    w = seed_words(seed, 0)
     data = collect(env, [p.to(dev) for p in source.policy_state["actor"]], size,
                    env_seed=w[0], generator=make_generator(dev, w[1]))
     env.close()
     obs, act, y = data.model_targets()
-    streams = Streams.from_seed(_words(seed, 0, size)[0], dev)
+    streams = Streams.from_seed(seed_words(seed, 0, size)[0], dev)
     config = dataclasses.replace(source.config.ensemble, max_epochs=max_epochs)
     model = GaussianEnsemble(spec.obs_dim, spec.act_dim, config,
                              generator=streams.torch_model, device=dev)

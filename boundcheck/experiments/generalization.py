@@ -138,7 +138,9 @@ class _Progress:
         self.report(description)
 
 
-def _words(*key: int) -> list[int]:
+def seed_words(*key: int) -> list[int]:
+    """Six 32-bit seeds from ``SeedSequence(key)``: (seed, i) for repetition i's data and
+    evaluation, (seed, i, N) for size N's model, SAC, rollouts and Monte Carlo TV."""
     return [int(w) for w in np.random.SeedSequence(list(key)).generate_state(6)]
 
 
@@ -164,7 +166,7 @@ def measure_generalization(cfg: GeneralizationConfig, source: PolicySource, *,
                    for n in sizes}
     snapshots: dict[str, list[dict[str, Any]]] = {}
     for i in range(cfg.seeds):
-        w = _words(cfg.seed, i)
+        w = seed_words(cfg.seed, i)
         tracker.report(f"seed {i}: collecting {sizes[-1]} transitions with pi_D")
         full = collect(env, actor_d, sizes[-1], env_seed=w[0],
                        generator=make_generator(device, w[1]))
@@ -229,7 +231,7 @@ def _one_size(ctx: _Context, data: Transitions,
     """Steps 2-5 for training-set size ``len(data)`` in repetition ``i``."""
     cfg, run_cfg, tracker, device = ctx.cfg, ctx.source.config, ctx.tracker, ctx.device
     n, settings, actor_d, evaluate = len(data), ctx.settings, ctx.actor_d, ctx.evaluate
-    w = _words(cfg.seed, i, n)
+    w = seed_words(cfg.seed, i, n)
     tracker.report(f"seed {i}, N={n}: training the model")
     streams = Streams.from_seed(w[0], device)
     model = GaussianEnsemble(ctx.spec.obs_dim, ctx.spec.act_dim, run_cfg.ensemble,
@@ -293,14 +295,14 @@ def _one_size(ctx: _Context, data: Transitions,
 def _settings(cfg: GeneralizationConfig, source: PolicySource, sizes: list[int],
               interval: int) -> dict[str, Any]:
     run_cfg = source.config
+    fit_config = model_config(run_cfg.ensemble, cfg)
     out = asdict(cfg)
     out.update({
         "train_sizes": sizes,
         "rollout_length": cfg.rollout_length or run_cfg.rollout.length(source.epoch),
         "rollout_batch_size": cfg.rollout_batch_size or run_cfg.rollout_batch_size,
         "rollout_every": cfg.rollout_every or interval,
-        "model_max_epochs": model_config(run_cfg.ensemble, cfg).max_epochs,
-        "model_max_t": model_config(run_cfg.ensemble, cfg).max_model_t,
+        "model_max_epochs": fit_config.max_epochs, "model_max_t": fit_config.max_model_t,
         "real_ratio": run_cfg.real_ratio, "eps_pi_updates": interval,
         "kl_grid": kl_grid(cfg.kl_min, cfg.kl_max, cfg.snapshots),
     })

@@ -147,16 +147,18 @@ class _Snapshots:
                                dtype=model.dtype)
         self.best_epoch = [-1] * model.num_members
 
-    def update(self, model: GaussianEnsemble, mse: Tensor, epoch: int, threshold: float) -> bool:
+    def update(self, model: GaussianEnsemble, mse: Tensor, epoch: int, threshold: float) -> int:
+        """Snapshot the members that improved; returns how many did."""
         improved = improved_members(self.best, mse, threshold)
-        if not bool(improved.any()):
-            return False
+        count = int(improved.sum())
+        if count == 0:
+            return 0
         for snap, p in zip(self.params, (*model.weights, *model.biases), strict=True):
             snap[improved] = p.detach()[improved]
         self.best = torch.where(improved, mse, self.best)
         for i in improved.nonzero().flatten().tolist():
             self.best_epoch[i] = epoch
-        return True
+        return count
 
     @torch.no_grad()
     def restore(self, model: GaussianEnsemble) -> None:
@@ -247,16 +249,12 @@ def train_ensemble(
         shuffle = torch.rand(idxs.shape, generator=generator, device=generator.device)
         idxs = idxs.gather(1, torch.argsort(shuffle, dim=1).to(device))
         mse = holdout_mse(model, hold_x, hold_y)
-        best_before = snaps.best.clone()
-        if snaps.update(model, mse, len(history), config.improvement_threshold):
-            epochs_since_update = 0
-        else:
-            epochs_since_update += 1
+        improved = snaps.update(model, mse, len(history), config.improvement_threshold)
+        epochs_since_update = 0 if improved else epochs_since_update + 1
         history.append(mse.tolist())
         if on_epoch is not None:
             on_epoch({"epoch": len(history), "since_update": epochs_since_update,
-                      "improved": int((snaps.best != best_before).sum()),
-                      "holdout_mse": history[-1]})
+                      "improved": improved, "holdout_mse": history[-1]})
         if epochs_since_update > config.patience:
             stop = StopReason.NO_IMPROVEMENT
             break
