@@ -31,9 +31,9 @@ import torch
 
 from bench.growth import warmup_stages
 from boundcheck.envs import get_spec, make_env
-from boundcheck.experiments.gen_collect import collect
-from boundcheck.experiments.gen_measure import make_generator
-from boundcheck.experiments.gen_source import reference_dir, resolve_source
+from boundcheck.experiments.common.collect import collect
+from boundcheck.experiments.common.measure import make_generator
+from boundcheck.experiments.generalization.source import reference_dir, resolve_source
 from boundcheck.models import GaussianEnsemble, make_optimizer, make_train_step, train_ensemble
 from boundcheck.models.trainer import holdout_mse, holdout_nll
 

@@ -23,10 +23,10 @@ import numpy as np
 import torch
 
 from boundcheck.envs import get_spec, make_env
-from boundcheck.experiments.gen_collect import collect
-from boundcheck.experiments.gen_measure import make_generator
-from boundcheck.experiments.gen_source import reference_dir, resolve_source
-from boundcheck.experiments.generalization import seed_words
+from boundcheck.experiments.common.collect import collect
+from boundcheck.experiments.common.measure import make_generator
+from boundcheck.experiments.generalization.experiment import seed_words
+from boundcheck.experiments.generalization.source import reference_dir, resolve_source
 from boundcheck.mbpo.state import Streams
 from boundcheck.models import GaussianEnsemble, make_train_step, train_ensemble
 

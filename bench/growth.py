@@ -44,9 +44,9 @@ import torch
 from boundcheck.buffers import ReplayBuffer
 from boundcheck.config import TrainConfig
 from boundcheck.envs import get_spec, make_env
-from boundcheck.experiments.gen_collect import Transitions, collect
-from boundcheck.experiments.gen_measure import make_generator
-from boundcheck.experiments.gen_source import reference_dir, resolve_source
+from boundcheck.experiments.common.collect import Transitions, collect
+from boundcheck.experiments.common.measure import make_generator
+from boundcheck.experiments.generalization.source import reference_dir, resolve_source
 from boundcheck.mbpo import steps
 from boundcheck.mbpo.loop import run_config_doc, run_epoch, save_epoch
 from boundcheck.mbpo.setup import resolve_config

@@ -9,7 +9,7 @@ import json
 import time
 from typing import Any
 
-from boundcheck.experiments.verify_tabular import sweep
+from boundcheck.experiments.tabular.sweep import sweep
 
 
 def run(instances: int = 10_000, seed: int = 0) -> dict[str, Any]:

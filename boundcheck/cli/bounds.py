@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from boundcheck.cli.common import JsonOption, bad_input, emit_json, stdout_console
-from boundcheck.render import render_bounds
+from boundcheck.render.theory import render_bounds
 from boundcheck.theory.report import bounds_report
 
 

@@ -1,8 +1,8 @@
 """``boundcheck measure-generalization``: the paper's model-generalization experiment (Sec. 4.3).
 
 See docs/measure-generalization.md. Validates the options, resolves π_D, runs
-:func:`boundcheck.experiments.generalization.measure_generalization` under a progress bar and
-writes the outputs (:mod:`boundcheck.experiments.gen_io`).
+:func:`boundcheck.experiments.generalization.experiment.measure_generalization` under a
+progress bar and writes the outputs (:mod:`boundcheck.experiments.generalization.outputs`).
 """
 
 from __future__ import annotations
@@ -73,13 +73,13 @@ def command(
     as_json: JsonOption = False,
 ) -> int:
     """Model error against policy shift for models trained on N transitions of pi_D."""
-    from boundcheck.experiments.gen_io import RESULTS_FILE, write_outputs
-    from boundcheck.experiments.gen_source import reference_dir, resolve_source
-    from boundcheck.experiments.generalization import (
+    from boundcheck.experiments.generalization.experiment import (
         GeneralizationConfig,
         measure_generalization,
     )
-    from boundcheck.experiments.sizes import parse_sizes
+    from boundcheck.experiments.generalization.outputs import RESULTS_FILE, write_outputs
+    from boundcheck.experiments.generalization.sizes import parse_sizes
+    from boundcheck.experiments.generalization.source import reference_dir, resolve_source
 
     try:
         sizes = parse_sizes(train_size)

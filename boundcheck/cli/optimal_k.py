@@ -15,8 +15,8 @@ from boundcheck.cli.common import (
     stdout_console,
 )
 from boundcheck.cli.errors import naming
-from boundcheck.experiments.results_io import read_theory_inputs
-from boundcheck.render import render_k_by_ratio, render_optimal_k
+from boundcheck.experiments.generalization.theory_inputs import read_theory_inputs
+from boundcheck.render.theory import render_k_by_ratio, render_optimal_k
 from boundcheck.theory.bounds import check_tv
 from boundcheck.theory.report import MAX_TABLE_K, k_star_by_ratio_report, optimal_k_report
 

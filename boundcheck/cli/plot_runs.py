@@ -150,7 +150,7 @@ def command(
         else:
             stdout_console().print(f"wrote {out}")
         return 0
-    from boundcheck.experiments.learning_summary import last_common_step, summarize_groups
+    from boundcheck.experiments.learning.summary import last_common_step, summarize_groups
 
     groups = _group(loaded)
     try:

@@ -1,7 +1,7 @@
 """``boundcheck validate``: do Theorems 4.1–4.3 hold on my run, how loose are they?
 
 See docs/validate.md. Validates the options, resolves the run and epochs, runs
-:func:`boundcheck.experiments.validate.run_validation` under a progress bar, writes
+:func:`boundcheck.experiments.validate.experiment.run_validation` under a progress bar, writes
 ``validation.json`` and ``validation.png``, and renders a table. Exit 1 when a bound is
 violated with confidence.
 """
@@ -76,10 +76,10 @@ def command(
     as_json: JsonOption = False,
 ) -> int:
     """Check Theorems 4.1-4.3 on a run's checkpoints (exit 1 if one is violated)."""
-    from boundcheck.experiments.val_measure import MeasureSettings
-    from boundcheck.experiments.val_report import BoundInputs
-    from boundcheck.experiments.val_source import resolve_validation
-    from boundcheck.experiments.validate import run_validation
+    from boundcheck.experiments.validate.experiment import run_validation
+    from boundcheck.experiments.validate.measure import MeasureSettings
+    from boundcheck.experiments.validate.report import BoundInputs
+    from boundcheck.experiments.validate.source import resolve_validation
     from boundcheck.theory.bounds import TheoryInputError, check_gamma, check_r_max, check_tv
 
     check_numbers({"--data-epoch": (data_epoch, NON_NEGATIVE_INT),

@@ -19,10 +19,10 @@ from boundcheck.cli.common import (
     stdout_console,
 )
 from boundcheck.cli.errors import EXIT_FAILURE
-from boundcheck.experiments.tight_search import search_tight
-from boundcheck.experiments.verify_tabular import check_instance, counterexample_docs, sweep
+from boundcheck.experiments.tabular.search import search_tight
+from boundcheck.experiments.tabular.sweep import check_instance, counterexample_docs, sweep
 from boundcheck.inputs import PROBABILITY_OPEN, SEED, NumberRule
-from boundcheck.render import render_search, render_sweep, render_tabular_instance
+from boundcheck.render.theory import render_search, render_sweep, render_tabular_instance
 from boundcheck.runs.atomic import atomic_write_json
 from boundcheck.theory.instances import InstanceError, instance_to_dict, load_instance
 

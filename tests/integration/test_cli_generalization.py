@@ -152,16 +152,16 @@ def test_bad_input_exit_2(capsys, pendulum_run: Path, args: list[str], needle: s
 
 
 def test_no_run_anywhere(capsys, tmp_path: Path, monkeypatch) -> None:
-    from boundcheck.experiments import gen_source
+    from boundcheck.experiments.generalization import source
 
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(gen_source, "reference_dir", lambda: tmp_path / "data" / "reference")
+    monkeypatch.setattr(source, "reference_dir", lambda: tmp_path / "data" / "reference")
     code, _, err = measure(capsys, "--train-size", "5k")
     assert code == 2 and "--run" in err and "pass --run" in err
 
 
 def test_reference_policy_is_the_fallback(tmp_path: Path, pendulum_run: Path) -> None:
-    from boundcheck.experiments.gen_source import resolve_source
+    from boundcheck.experiments.generalization.source import resolve_source
 
     source = resolve_source(None, None, runs_root=tmp_path / "runs", reference_dir=pendulum_run)
     assert source.kind == "reference" and source.epoch == 1
@@ -169,7 +169,7 @@ def test_reference_policy_is_the_fallback(tmp_path: Path, pendulum_run: Path) ->
 
 
 def test_the_shipped_reference_is_found_from_any_directory(tmp_path: Path, monkeypatch) -> None:
-    from boundcheck.experiments.gen_source import reference_dir
+    from boundcheck.experiments.generalization.source import reference_dir
 
     shipped = Path(__file__).resolve().parents[2] / "data" / "reference"
     monkeypatch.chdir(tmp_path)
@@ -179,7 +179,7 @@ def test_the_shipped_reference_is_found_from_any_directory(tmp_path: Path, monke
 def test_the_shipped_reference_policy() -> None:
     """data/reference: a Hopper-v5 policy of >= 30k real steps, small, loadable without
     unpickling code, with its command, seed, git revision and evaluation return beside it."""
-    from boundcheck.experiments.gen_source import resolve_source
+    from boundcheck.experiments.generalization.source import resolve_source
 
     ref = Path(__file__).resolve().parents[2] / "data" / "reference"
     source = resolve_source(None, None, runs_root=ref / "no-runs-here", reference_dir=ref)

@@ -95,7 +95,7 @@ def test_user_inputs_and_all_epochs(capsys, tmp_path: Path, runs: dict[str, Path
 
 
 def test_a_violation_exits_1(capsys, tmp_path: Path, runs: dict[str, Path], monkeypatch) -> None:
-    import boundcheck.experiments.validate as validate_module
+    import boundcheck.experiments.validate.experiment as validate_module
 
     real = validate_module.run_validation
 

@@ -34,8 +34,8 @@ from boundcheck.agents import SAC
 from boundcheck.buffers import REAL_EXTRA, ReplayBuffer
 from boundcheck.config import RolloutSchedule, TrainConfig
 from boundcheck.envs import EnvSpec
-from boundcheck.experiments.gen_collect import Transitions
-from boundcheck.experiments.gen_measure import mean_kl
+from boundcheck.experiments.common.collect import Transitions
+from boundcheck.experiments.common.measure import mean_kl
 from boundcheck.mbpo import steps
 from boundcheck.mbpo.state import EpisodeState, Streams, TrainState
 from boundcheck.models import GaussianEnsemble

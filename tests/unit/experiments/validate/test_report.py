@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from boundcheck.experiments.val_report import model_error_value
+from boundcheck.experiments.validate.report import model_error_value
 
 
 def test_a_given_value_wins() -> None:

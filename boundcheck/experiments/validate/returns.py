@@ -31,7 +31,7 @@ from torch import Tensor
 
 from boundcheck.agents.networks import actor_forward
 from boundcheck.envs import set_env_state
-from boundcheck.experiments.gen_collect import collect_episodes, stochastic_action
+from boundcheck.experiments.common.collect import collect_episodes, stochastic_action
 
 
 class StepModel(Protocol):
@@ -118,7 +118,7 @@ def model_episodes(model: StepModel, termination: Any, actor: list[Tensor], init
 def real_episodes(env: gymnasium.Env, actor: list[Tensor], seeds: list[int],
                   generator: torch.Generator) -> RewardPaths:
     """One real episode of ``actor`` per seed (``env.reset(seed=s)``) until termination or the
-    time limit; see :func:`boundcheck.experiments.gen_collect.collect_episodes` for the
+    time limit; see :func:`boundcheck.experiments.common.collect.collect_episodes` for the
     transitions themselves."""
     return RewardPaths.from_lists(collect_episodes(env, actor, seeds, generator=generator)[1])
 

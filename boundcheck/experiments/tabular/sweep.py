@@ -2,7 +2,7 @@
 
 Three modes: one instance from a file (:func:`check_instance`), a sweep over random instances
 (:func:`sweep`), and a search for the tightest instance per theorem (:func:`search_tight` in
-:mod:`boundcheck.experiments.tight_search`). All numbers are exact up to floating point.
+:mod:`boundcheck.experiments.tabular.search`). All numbers are exact up to floating point.
 """
 
 from __future__ import annotations

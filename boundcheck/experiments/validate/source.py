@@ -2,12 +2,12 @@
 
 π_D and the model come from checkpoint E_D (the model was trained on the data collected up to
 then), π from checkpoint E (default E_D + 1). Defaults: the newest run under ``./runs``
-(:func:`boundcheck.experiments.gen_source.newest_run`) and its last two epochs (with a
+(:func:`boundcheck.experiments.common.source.newest_run`) and its last two epochs (with a
 model checkpoint stride > 1: the newest epoch with a model that another checkpoint follows).
 The real buffer comes from the newest checkpoint that keeps one; its per-transition ``epoch``
 labels select the data D_env that existed at E_D (labels ≤ E_D; exploration is −1).
 
-Bad choices raise :class:`~boundcheck.experiments.gen_source.OptionError` naming the option.
+Bad choices raise :class:`~boundcheck.experiments.common.source.OptionError` naming the option.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from boundcheck.config import TrainConfig
-from boundcheck.experiments.gen_source import OptionError, newest_run, run_config
+from boundcheck.experiments.common.source import OptionError, newest_run, run_config
 from boundcheck.runs import CheckpointMissingError, RunDir, RunError
 from boundcheck.runs.retention import BUFFER_FILE
 

@@ -1,10 +1,10 @@
-"""Grouped learning-curve summaries (boundcheck.experiments.learning_summary)."""
+"""Grouped learning-curve summaries (boundcheck.experiments.learning.summary)."""
 
 from __future__ import annotations
 
 import pytest
 
-from boundcheck.experiments.learning_summary import last_common_step, summarize_groups
+from boundcheck.experiments.learning.summary import last_common_step, summarize_groups
 
 STEPS = (1000, 2000, 3000)
 

@@ -15,7 +15,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from boundcheck.experiments.generalization import GeneralizationResult
+from boundcheck.experiments.generalization.experiment import GeneralizationResult
 from boundcheck.runs.atomic import atomic_torch_save, atomic_write_text, strict_json
 
 RESULTS_FILE = "results.json"

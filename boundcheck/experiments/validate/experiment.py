@@ -1,8 +1,8 @@
 """``boundcheck validate``: Theorems 4.1–4.3 checked on a trained run's checkpoints.
 
-For each epoch pair (E_D, E) (:mod:`~boundcheck.experiments.val_source`): measure the returns
-and the theory's inputs (:mod:`~boundcheck.experiments.val_measure`), then check every theorem
-at the run's γ and at smaller γ side by side (:mod:`~boundcheck.experiments.val_report`).
+For each epoch pair (E_D, E) (:mod:`~boundcheck.experiments.validate.source`): measure the returns
+and the theory's inputs (:mod:`~boundcheck.experiments.validate.measure`), then check every theorem
+at the run's γ and at smaller γ side by side (:mod:`~boundcheck.experiments.validate.report`).
 The result is one JSON-ready document (schema: docs/validate.md).
 """
 
@@ -14,10 +14,10 @@ from typing import Any
 import torch
 
 from boundcheck.envs import get_spec, make_env
-from boundcheck.experiments.gen_collect import true_law_std
-from boundcheck.experiments.val_measure import MeasureSettings, measure_pair
-from boundcheck.experiments.val_report import BoundInputs, pair_doc
-from boundcheck.experiments.val_source import ValidationSource
+from boundcheck.experiments.common.collect import true_law_std
+from boundcheck.experiments.validate.measure import MeasureSettings, measure_pair
+from boundcheck.experiments.validate.report import BoundInputs, pair_doc
+from boundcheck.experiments.validate.source import ValidationSource
 from boundcheck.runs.provenance import provenance
 from boundcheck.theory.verdict import VIOLATED
 

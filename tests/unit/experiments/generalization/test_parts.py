@@ -11,10 +11,10 @@ import pytest
 
 from boundcheck.config import BASE
 from boundcheck.envs import get_spec, make_env
-from boundcheck.experiments import gen_analysis as ana
-from boundcheck.experiments.gen_collect import true_law_std
-from boundcheck.experiments.gen_continue import kl_grid
-from boundcheck.experiments.gen_io import points_csv
+from boundcheck.experiments.common.collect import true_law_std
+from boundcheck.experiments.generalization import analysis as ana
+from boundcheck.experiments.generalization.continuation import kl_grid
+from boundcheck.experiments.generalization.outputs import points_csv
 from boundcheck.runs.atomic import strict_json
 
 

@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from boundcheck.experiments.val_measure import PairMeasurements
-from boundcheck.experiments.val_returns import RewardPaths
+from boundcheck.experiments.validate.measure import PairMeasurements
+from boundcheck.experiments.validate.returns import RewardPaths
 from boundcheck.theory.bounds import theorem_4_1, theorem_4_2, theorem_4_3
 from boundcheck.theory.verdict import (
     BoundResult,

@@ -8,8 +8,8 @@ import torch
 
 from boundcheck.agents.networks import init_actor
 from boundcheck.envs import get_spec, make_env
-from boundcheck.experiments.gen_collect import stochastic_action
-from boundcheck.experiments.val_returns import (
+from boundcheck.experiments.common.collect import stochastic_action
+from boundcheck.experiments.validate.returns import (
     RewardPaths,
     branched_episodes,
     discounted_returns,

@@ -23,14 +23,14 @@ from torch import Tensor
 from boundcheck.agents.networks import actor_forward
 from boundcheck.envs import EnvSpec
 from boundcheck.estimators import policy_shift_report
-from boundcheck.experiments.gen_collect import Transitions, collect_episodes
-from boundcheck.experiments.gen_measure import make_generator, model_error
-from boundcheck.experiments.val_returns import (
+from boundcheck.experiments.common.collect import Transitions, collect_episodes
+from boundcheck.experiments.common.measure import make_generator, model_error
+from boundcheck.experiments.validate.returns import (
     RewardPaths,
     branched_episodes,
     model_episodes,
 )
-from boundcheck.experiments.val_source import (
+from boundcheck.experiments.validate.source import (
     EpochPair,
     ValidationSource,
     buffer_r_max,

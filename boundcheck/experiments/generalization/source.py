@@ -16,14 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from boundcheck.config import TrainConfig
-from boundcheck.inputs import InputError
+from boundcheck.experiments.common.source import OptionError, newest_run, run_config
 from boundcheck.runs import RunDir, RunError
-from boundcheck.runs.retention import MANIFEST_FILE
-from boundcheck.runs.saved_config import read_saved_run
-
-
-class OptionError(InputError):
-    """Bad input for an analysis command, naming the CLI option it came from (``option``)."""
 
 
 @dataclass(frozen=True)
@@ -39,39 +33,12 @@ class PolicySource:
     run_provenance: dict[str, Any]
 
 
-def run_config(run: RunDir) -> tuple[TrainConfig, int, dict[str, Any]]:
-    """The run's TrainConfig, its seed and its provenance, validated like any user input
-    (:func:`boundcheck.runs.saved_config.read_saved_run`; raises a ``RunError`` naming the
-    file)."""
-    saved = read_saved_run(run)
-    return saved.config, saved.seed, saved.provenance
-
-
-def newest_run(runs_root: Path) -> RunDir | None:
-    """The run under ``runs_root`` whose newest complete checkpoint was written last."""
-    if not runs_root.is_dir():
-        return None
-    best: tuple[float, str, RunDir] | None = None
-    for path in sorted(runs_root.iterdir()):
-        try:
-            run = RunDir.open(path)
-            epochs = run.epochs()
-        except (RunError, OSError):
-            continue
-        if not epochs:
-            continue
-        stamp = (run.checkpoint_path(epochs[-1]) / MANIFEST_FILE).stat().st_mtime
-        if best is None or (stamp, path.name) > best[:2]:
-            best = (stamp, path.name, run)
-    return None if best is None else best[2]
-
-
 def reference_dir() -> Path:
     """Where the shipped reference policy is: ``data/reference`` under the working directory if
     it is there (a clone's root), else beside the package (an editable install run from
     elsewhere). The path returned may not exist (a wheel install does not ship ``data/``)."""
     local = Path("data") / "reference"
-    beside = Path(__file__).resolve().parents[2] / "data" / "reference"
+    beside = Path(__file__).resolve().parents[3] / "data" / "reference"
     return local if local.is_dir() or not beside.is_dir() else beside
 
 

@@ -17,7 +17,7 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import expit, softmax
 
-from boundcheck.experiments.verify_tabular import THEOREMS
+from boundcheck.experiments.tabular.sweep import THEOREMS
 from boundcheck.theory import checks as ch
 from boundcheck.theory.tabular import FiniteMDP
 

@@ -4,18 +4,18 @@ from the data-collecting policy π_D, and does more data make it grow more slowl
 
 For each repetition (seed) and training-set size N (docs/measure-generalization.md):
 
-1. π_D is a run's policy (:mod:`boundcheck.experiments.gen_source`).
+1. π_D is a run's policy (:mod:`boundcheck.experiments.common.source`).
 2. π_D (stochastic actions) collects the largest N transitions in the run's environment, with
    its known noise if any; size N uses the first N of them (the same π_D stream, so the sizes
    are nested). A fresh ensemble with the run's ensemble config is trained on them.
 3. SAC continues from π_D's full state on branched rollouts of that model, which is never
    retrained; S policy snapshots are taken by the KL rule of
-   :mod:`boundcheck.experiments.gen_continue`.
+   :mod:`boundcheck.experiments.generalization.continuation`.
 4. π_D and every snapshot collect M real transitions (common random numbers: the same env seed
    and action-noise seed for every policy); on them, model error (NLL, MSE proxies; TV where the
    true law is known) and policy shift (KL(π ‖ π_D), its Pinsker TV) are measured
-   (:mod:`boundcheck.experiments.gen_measure`).
-5. Fits of model error against policy shift (:mod:`boundcheck.experiments.gen_analysis`).
+   (:mod:`boundcheck.experiments.common.measure`).
+5. Fits of model error against policy shift (:mod:`boundcheck.experiments.generalization.analysis`).
 
 Pure orchestration: returns the result document and the snapshot actors; no printing, no
 files. Randomness: every generator is derived from ``np.random.SeedSequence([seed, i])`` (data
@@ -36,11 +36,15 @@ from torch import Tensor
 
 from boundcheck.config import EnsembleConfig
 from boundcheck.envs import EnvSpec, get_spec, make_env
-from boundcheck.experiments import gen_analysis as ana
-from boundcheck.experiments.gen_collect import Transitions, collect, true_law_std
-from boundcheck.experiments.gen_continue import continuation_state, continue_sac, kl_grid
-from boundcheck.experiments.gen_measure import Evaluator, make_generator
-from boundcheck.experiments.gen_source import PolicySource
+from boundcheck.experiments.common.collect import Transitions, collect, true_law_std
+from boundcheck.experiments.common.measure import Evaluator, make_generator
+from boundcheck.experiments.generalization import analysis as ana
+from boundcheck.experiments.generalization.continuation import (
+    continuation_state,
+    continue_sac,
+    kl_grid,
+)
+from boundcheck.experiments.generalization.source import PolicySource
 from boundcheck.mbpo.state import Streams
 from boundcheck.models import GaussianEnsemble, make_train_step, train_ensemble
 from boundcheck.models.trainer import StepFn

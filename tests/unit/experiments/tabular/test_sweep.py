@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from boundcheck.experiments.tight_search import decode, dimension, search_tight
-from boundcheck.experiments.verify_tabular import check_instance, sweep
+from boundcheck.experiments.tabular.search import decode, dimension, search_tight
+from boundcheck.experiments.tabular.sweep import check_instance, sweep
 from boundcheck.theory.instances import instance_to_dict, parse_instance
 
 

@@ -33,7 +33,7 @@ from boundcheck.estimators import (
     pinsker_tv,
     tv_known_gaussian,
 )
-from boundcheck.experiments.gen_collect import Transitions, collect
+from boundcheck.experiments.common.collect import Transitions, collect
 from boundcheck.models import GaussianEnsemble
 
 
