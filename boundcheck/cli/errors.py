@@ -21,13 +21,25 @@ from contextlib import contextmanager
 
 from boundcheck.inputs import InputError
 
-EXIT_OK = 0
 EXIT_FAILURE = 1  # a runtime failure, or a checked bound that is violated
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
 
-#: Theory parameter name -> the option a user typed.
-OPTION_OF_PARAM = {
+#: A field the library names in its input errors -> the option a user typed. The library
+#: speaks of its own fields (``InputError("data_epoch", ...)``, ``TheoryInputError`` with
+#: ``param="eps_model"``); only here do they become options. A ``where`` not listed (a config
+#: key such as ``sac.lr``, a file path, an option a request carried) is shown as it is.
+OPTION_OF_FIELD = {
+    "run": "--run",
+    "epoch": "--epoch",
+    "data_epoch": "--data-epoch",
+    "all_epochs": "--all-epochs",
+    "env": "--env",
+    "algo": "--algo",
+    "seed": "--seed",
+    "device": "--device",
+    "config_file": "--config",
+    "settings": "--set",
     "gamma": "--gamma",
     "r_max": "--r-max",
     "eps_model": "--eps-m",
@@ -89,13 +101,20 @@ def naming(option: str) -> Iterator[None]:
         raise error from None
 
 
+def option_of(where: str) -> str:
+    """The option a user typed for the library's field ``where`` (``where`` itself if none)."""
+    return OPTION_OF_FIELD.get(where, where)
+
+
 def exit_status(exc: BaseException) -> tuple[int, str]:
     """The exit code and the one line for stderr of an exception that ended a command."""
     if _is_bad_input(exc):
         from boundcheck.theory.bounds import TheoryInputError
 
-        if isinstance(exc, TheoryInputError):  # named by the option of its parameter
-            exc = InputError(OPTION_OF_PARAM.get(exc.param, exc.param), exc.detail)
+        if isinstance(exc, TheoryInputError):  # named by its parameter
+            exc = InputError(option_of(exc.param), exc.detail)
+        elif isinstance(exc, InputError):  # named by a field, an option or a file
+            exc = InputError(option_of(exc.where), exc.detail)
         return EXIT_BAD_INPUT, one_line(str(exc))
     if isinstance(exc, CommandFailed):
         return EXIT_FAILURE, one_line(str(exc))

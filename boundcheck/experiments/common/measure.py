@@ -15,7 +15,7 @@ continues. Here, on M transitions collected with π:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -50,71 +50,115 @@ def mean_kl(actor: list[Tensor], actor_d: list[Tensor], obs: Tensor) -> Tensor:
         return kl_diag_gaussians(mean_pi, log_std_pi, mean_d, log_std_d)
 
 
-def policy_shift(actor: list[Tensor], actor_d: list[Tensor], data: Transitions) -> dict[str, Any]:
-    """ε_π of π against π_D over π's visited states ``data.obs``.
+@dataclass(frozen=True)
+class PolicyShiftEstimate:
+    """ε_π of π against π_D over π's visited states (KL in nats, over states).
 
-    Keys: ``kl_mean``, ``kl_stderr`` (over states), ``kl_max``, ``kl_p95``, ``pinsker_tv``
-    (= min(1, √(kl_mean / 2)), the x-axis Theorem 4.3 consumes), ``pinsker_max`` (max over
-    states of the per-state Pinsker bound, an upper bound on max_s TV over these states).
+    ``pinsker_tv`` = min(1, √(kl_mean / 2)), the x-axis Theorem 4.3 consumes; ``pinsker_max``
+    is the max over states of the per-state Pinsker bound (an upper bound on max_s TV over
+    these states).
     """
+
+    kl_mean: float
+    kl_stderr: float
+    kl_max: float
+    kl_p95: float
+    pinsker_tv: float
+    pinsker_max: float
+
+
+@dataclass(frozen=True)
+class SupOverTime:
+    """The paper's ε_m: the max over time buckets of ``bucket_width`` steps of the mean
+    per-transition error (``measure``: ``"tv"`` when the true law is known, else ``"nll"``)."""
+
+    measure: str
+    bucket_width: int
+    sup_mean: float
+    sup_stderr: float
+    sup_t_start: int
+    overall_mean: float
+    buckets: int
+
+
+@dataclass(frozen=True)
+class ModelErrorEstimate:
+    """Model error of the elites' mixture on one data set.
+
+    ``nll_*``: nats per transition, joint over the 1 + obs_dim target dims; ``mse_*``: of the
+    mixture mean, averaged over dims; ``tv_*`` (None unless the true law is known): expected TV,
+    its standard error over rows and the mean per-row Monte Carlo standard error;
+    ``sup_over_time``: None when no time bucket has 2 transitions.
+    """
+
+    n: int
+    nll_mean: float
+    nll_stderr: float
+    mse_mean: float
+    mse_stderr: float
+    tv_mean: float | None
+    tv_stderr: float | None
+    tv_mc_stderr: float | None
+    sup_over_time: SupOverTime | None
+
+    def value(self, measure: str) -> float | None:
+        """The mean of ``measure`` (``"nll"``, ``"mse"`` or ``"tv"``)."""
+        return {"nll": self.nll_mean, "mse": self.mse_mean, "tv": self.tv_mean}[measure]
+
+
+def policy_shift(actor: list[Tensor], actor_d: list[Tensor],
+                 data: Transitions) -> PolicyShiftEstimate:
+    """ε_π of π against π_D over π's visited states ``data.obs``."""
     obs = torch.as_tensor(data.obs, device=actor[0].device)
     kl = mean_kl(actor, actor_d, obs).double().cpu().numpy()
     kl = np.maximum(kl, 0.0)  # rounding can give -1e-9 at identical policies
     stats = mean_std(kl)
-    return {
-        "kl_mean": stats.mean, "kl_stderr": stats.stderr, "kl_max": float(kl.max()),
-        "kl_p95": float(np.quantile(kl, 0.95)), "pinsker_tv": pinsker_tv(stats.mean),
-        "pinsker_max": pinsker_tv(float(kl.max())),
-    }
+    return PolicyShiftEstimate(
+        kl_mean=stats.mean, kl_stderr=stats.stderr, kl_max=float(kl.max()),
+        kl_p95=float(np.quantile(kl, 0.95)), pinsker_tv=pinsker_tv(stats.mean),
+        pinsker_max=pinsker_tv(float(kl.max())))
 
 
 def model_error(model: GaussianEnsemble, data: Transitions, true_std: np.ndarray | None,
                 generator: torch.Generator, *, tv_samples: int,
-                bucket_width: int) -> dict[str, Any]:
-    """Model error of the elites' mixture on ``data`` (NLL, MSE proxies; TV when known).
-
-    Keys: ``n``; ``nll_mean``, ``nll_stderr`` (nats per transition, joint over the 1 + obs_dim
-    target dims); ``mse_mean``, ``mse_stderr`` (mixture mean, averaged over dims);
-    ``tv_mean``, ``tv_stderr``, ``tv_mc_stderr`` (mean per-row Monte Carlo standard error) when
-    ``true_std`` is given, else None; ``sup_over_time``: the paper's ε_m = max over time buckets
-    of ``bucket_width`` steps of the mean per-transition error (TV if known, else NLL;
-    :func:`eps_model_sup_over_time`), or None when no bucket has 2 transitions.
-    """
+                bucket_width: int) -> ModelErrorEstimate:
+    """Model error of the elites' mixture on ``data`` (NLL, MSE proxies; TV when ``true_std``,
+    the known noise of the true law, is given); ``sup_over_time`` uses the TV if known, else
+    the NLL (:func:`eps_model_sup_over_time`)."""
     obs, act, targets = data.model_targets()
     device = model.device
     means, variances = model.mean_and_var(obs.to(device), act.to(device), elites_only=True)
     means, variances = means.double(), variances.double()
     report = model_error_report(means, variances, targets.to(device).double())
-    out: dict[str, Any] = {
-        "n": report["n"], "nll_mean": report["nll_mean"], "nll_stderr": report["nll_stderr"],
-        "mse_mean": report["mse_mean"], "mse_stderr": report["mse_stderr"],
-        "tv_mean": None, "tv_stderr": None, "tv_mc_stderr": None,
-    }
+    tv_mean = tv_stderr = tv_mc_stderr = None
     if true_std is not None:
         std = torch.as_tensor(true_std, dtype=torch.float64, device=device)
         tv, tv_se = tv_known_gaussian(data.true_mean().to(device), std, means, variances,
                                       generator, n_samples=tv_samples)
-        out["tv_mean"], out["tv_stderr"] = expected_tv(tv)
-        out["tv_mc_stderr"] = float(tv_se.mean())
+        tv_mean, tv_stderr = expected_tv(tv)
+        tv_mc_stderr = float(tv_se.mean())
         per_row = tv.double().cpu().numpy()
         which = "tv"
     else:
         with torch.no_grad():
             per_row = mixture_nll(means, variances, targets.to(device).double()).cpu().numpy()
         which = "nll"
-    out["sup_over_time"] = _sup_over_time(per_row, data.timestep, bucket_width, which)
-    return out
+    return ModelErrorEstimate(
+        n=report["n"], nll_mean=report["nll_mean"], nll_stderr=report["nll_stderr"],
+        mse_mean=report["mse_mean"], mse_stderr=report["mse_stderr"], tv_mean=tv_mean,
+        tv_stderr=tv_stderr, tv_mc_stderr=tv_mc_stderr,
+        sup_over_time=_sup_over_time(per_row, data.timestep, bucket_width, which))
 
 
 def _sup_over_time(values: np.ndarray, timesteps: np.ndarray, bucket_width: int,
-                   which: str) -> dict[str, Any] | None:
+                   which: str) -> SupOverTime | None:
     try:
         sup = eps_model_sup_over_time(values, timesteps, bucket_width)
     except ValueError:
         return None
-    return {"measure": which, "bucket_width": bucket_width, "sup_mean": sup["sup_mean"],
-            "sup_stderr": sup["sup_stderr"], "sup_t_start": sup["sup_t_start"],
-            "overall_mean": sup["overall_mean"], "buckets": len(sup["buckets"])}
+    return SupOverTime(measure=which, bucket_width=bucket_width, sup_mean=sup["sup_mean"],
+                       sup_stderr=sup["sup_stderr"], sup_t_start=sup["sup_t_start"],
+                       overall_mean=sup["overall_mean"], buckets=len(sup["buckets"]))
 
 
 def episode_return_mean(data: Transitions) -> float | None:
@@ -147,6 +191,6 @@ class Evaluator:
         """One curve point: ``meta``, policy shift, model error and the episodes' return."""
         err = model_error(model, data, self.true_std, make_generator(self.device, tv_seed),
                           tv_samples=self.tv_samples, bucket_width=self.bucket_width)
-        return {**meta, **policy_shift(actor, actor_d, data), **err,
+        return {**meta, **asdict(policy_shift(actor, actor_d, data)), **asdict(err),
                 "episode_return_mean": episode_return_mean(data),
                 "episodes": len(data.episode_returns)}

@@ -10,14 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from boundcheck.config import TrainConfig
-from boundcheck.inputs import InputError
 from boundcheck.runs import RunDir, RunError
 from boundcheck.runs.retention import MANIFEST_FILE
 from boundcheck.runs.saved_config import read_saved_run
-
-
-class OptionError(InputError):
-    """Bad input for an analysis command, naming the CLI option it came from (``option``)."""
 
 
 def run_config(run: RunDir) -> tuple[TrainConfig, int, dict[str, Any]]:

@@ -24,7 +24,11 @@ from boundcheck.agents.networks import actor_forward
 from boundcheck.envs import EnvSpec
 from boundcheck.estimators import policy_shift_report
 from boundcheck.experiments.common.collect import Transitions, collect_episodes
-from boundcheck.experiments.common.measure import make_generator, model_error
+from boundcheck.experiments.common.measure import (
+    ModelErrorEstimate,
+    make_generator,
+    model_error,
+)
 from boundcheck.experiments.validate.returns import (
     RewardPaths,
     branched_episodes,
@@ -70,8 +74,8 @@ class PairMeasurements:
     branch: RewardPaths
     model_k_step: RewardPaths
     policy_shift: dict[str, Any]
-    model_error_pi_d: dict[str, Any]
-    model_error_pi: dict[str, Any]
+    model_error_pi_d: ModelErrorEstimate
+    model_error_pi: ModelErrorEstimate
 
 
 def _actor(source: ValidationSource, epoch: int, device: torch.device) -> list[Tensor]:

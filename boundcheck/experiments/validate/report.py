@@ -16,11 +16,12 @@ model return MBPO optimises and π_D's own return are reported without a theorem
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 
+from boundcheck.experiments.common.measure import ModelErrorEstimate
 from boundcheck.experiments.validate.measure import PairMeasurements
 from boundcheck.experiments.validate.returns import RewardPaths
 from boundcheck.theory.bounds import theorem_4_1, theorem_4_2, theorem_4_3
@@ -43,15 +44,15 @@ class BoundInputs:
     confidence: float = 0.95
 
 
-def model_error_value(error: dict[str, Any], given: float | None) -> tuple[float, str]:
-    """(ε, where it came from) for ε_m or ε_m′ from a ``model_error`` record."""
+def model_error_value(error: ModelErrorEstimate, given: float | None) -> tuple[float, str]:
+    """(ε, where it came from) for ε_m or ε_m′ from a model-error estimate."""
     if given is not None:
         return given, "given"
-    sup = error.get("sup_over_time")
-    if sup is not None and sup["measure"] == "tv":
-        return float(min(1.0, max(0.0, sup["sup_mean"]))), "tv_sup_over_time"
-    if error.get("tv_mean") is not None:
-        return float(min(1.0, max(0.0, error["tv_mean"]))), "tv_mean"
+    sup = error.sup_over_time
+    if sup is not None and sup.measure == "tv":
+        return float(min(1.0, max(0.0, sup.sup_mean))), "tv_sup_over_time"
+    if error.tv_mean is not None:
+        return float(min(1.0, max(0.0, error.tv_mean))), "tv_mean"
     return 1.0, "deterministic_simulator"
 
 
@@ -161,7 +162,7 @@ def pair_doc(m: PairMeasurements, gammas: list[float], inputs: BoundInputs,
                            "k_step": int(m.model_k_step.diverged.sum())},
         "policy_shift": {"n_states": shift["n_states"], "n_mc": shift["n_mc"],
                          "stats": shift["stats"]},
-        "model_error": {"pi_d": m.model_error_pi_d, "pi": m.model_error_pi},
+        "model_error": {"pi_d": asdict(m.model_error_pi_d), "pi": asdict(m.model_error_pi)},
         "by_gamma": [gamma_block(m, g, values, inputs.confidence) for g in gammas],
         "warnings": reward_range_warnings(m, values["r_max"]),
     }

@@ -7,7 +7,8 @@ model checkpoint stride > 1: the newest epoch with a model that another checkpoi
 The real buffer comes from the newest checkpoint that keeps one; its per-transition ``epoch``
 labels select the data D_env that existed at E_D (labels ≤ E_D; exploration is −1).
 
-Bad choices raise :class:`~boundcheck.experiments.common.source.OptionError` naming the option.
+Bad choices raise :class:`~boundcheck.inputs.InputError` naming the field (``run``, ``epoch``,
+``data_epoch``, ``all_epochs``); the CLI names the option.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from typing import Any
 import numpy as np
 
 from boundcheck.config import TrainConfig
-from boundcheck.experiments.common.source import OptionError, newest_run, run_config
+from boundcheck.experiments.common.source import newest_run, run_config
+from boundcheck.inputs import InputError
 from boundcheck.runs import CheckpointMissingError, RunDir, RunError
 from boundcheck.runs.retention import BUFFER_FILE
 
@@ -50,10 +52,10 @@ def _open(run_path: Path | None, runs_root: Path) -> RunDir:
         try:
             return RunDir.open(run_path)
         except RunError as exc:
-            raise OptionError("--run", str(exc)) from None
+            raise InputError("run", str(exc)) from None
     found = newest_run(runs_root)
     if found is None:
-        raise OptionError("--run", f"no run with a checkpoint under {runs_root}/; train one "
+        raise InputError("run", f"no run with a checkpoint under {runs_root}/; train one "
                                    "(boundcheck train) or pass --run RUN")
     return found
 
@@ -63,41 +65,41 @@ def _pairs(run: RunDir, epochs: list[int], model_epochs: list[int], data_epoch: 
     span = f"complete epochs: {epochs[0]}..{epochs[-1]}"
     if all_epochs:
         if data_epoch is not None or epoch is not None:
-            raise OptionError("--all-epochs", "checks every consecutive pair; drop --data-epoch "
+            raise InputError("all_epochs", "checks every consecutive pair; drop --data-epoch "
                                               "and --epoch")
         pairs = tuple(EpochPair(e, e + 1) for e in model_epochs if e + 1 in epochs)
         if not pairs:
-            raise OptionError("--all-epochs", f"{run.path} has no epoch with a model checkpoint "
+            raise InputError("all_epochs", f"{run.path} has no epoch with a model checkpoint "
                                               f"followed by a policy checkpoint ({span})")
         return pairs
     if epoch is not None and data_epoch is not None and epoch <= data_epoch:
-        raise OptionError("--epoch", f"must come after --data-epoch {data_epoch} (pi is the "
+        raise InputError("epoch", f"must come after --data-epoch {data_epoch} (pi is the "
                                      f"newer policy, pi_D the older one), got {epoch}")
     if epoch is not None and epoch not in epochs:
-        raise OptionError("--epoch", f"{run.path} has no checkpoint for epoch {epoch} ({span})")
+        raise InputError("epoch", f"{run.path} has no checkpoint for epoch {epoch} ({span})")
     if data_epoch is None:
         if epoch is not None:
             data_epoch = epoch - 1
             if data_epoch not in model_epochs:
-                raise OptionError("--epoch", f"{run.path}: epoch {data_epoch} (before --epoch) "
+                raise InputError("epoch", f"{run.path}: epoch {data_epoch} (before --epoch) "
                                              "has no model checkpoint; pass --data-epoch")
         else:
             followed = [e for e in model_epochs if e + 1 in epochs]
             if not followed:
-                raise OptionError("--run", f"{run.path} has no epoch with a model checkpoint "
+                raise InputError("run", f"{run.path} has no epoch with a model checkpoint "
                                            f"followed by another checkpoint ({span})")
             data_epoch = followed[-1]
     if data_epoch not in epochs:
-        raise OptionError("--data-epoch", f"{run.path} has no checkpoint for epoch "
+        raise InputError("data_epoch", f"{run.path} has no checkpoint for epoch "
                                           f"{data_epoch} ({span})")
     if data_epoch not in model_epochs:
         shown = ", ".join(map(str, model_epochs[-10:])) or "none"
-        raise OptionError("--data-epoch", f"{run.path}: epoch {data_epoch} has no model "
+        raise InputError("data_epoch", f"{run.path}: epoch {data_epoch} has no model "
                                           f"checkpoint (epochs with a model: {shown})")
     if epoch is None:
         epoch = data_epoch + 1
     if epoch not in epochs:
-        raise OptionError("--epoch", f"{run.path} has no checkpoint for epoch {epoch} after "
+        raise InputError("epoch", f"{run.path} has no checkpoint for epoch {epoch} after "
                                      f"--data-epoch {data_epoch} ({span})")
     return (EpochPair(data_epoch, epoch),)
 
@@ -115,7 +117,7 @@ def _buffer(run: RunDir, epochs: list[int]) -> tuple[dict[str, np.ndarray], int]
         else:
             break
         epochs = run.epochs()
-    raise OptionError("--run", f"{run.path} keeps no real replay buffer in any checkpoint")
+    raise InputError("run", f"{run.path} keeps no real replay buffer in any checkpoint")
 
 
 def resolve_validation(run_path: Path | None, data_epoch: int | None, epoch: int | None, *,
@@ -127,17 +129,17 @@ def resolve_validation(run_path: Path | None, data_epoch: int | None, epoch: int
         epochs = run.epochs()
         model_epochs = run.model_epochs()
     except RunError as exc:
-        raise OptionError("--run", str(exc)) from None
+        raise InputError("run", str(exc)) from None
     if config.algo != "mbpo":
-        raise OptionError("--run", f"{run.path} is a '{config.algo}' run: it has no model to "
+        raise InputError("run", f"{run.path} is a '{config.algo}' run: it has no model to "
                                    "validate (train with --algo mbpo)")
     if not epochs:
-        raise OptionError("--run", f"{run.path} has no complete checkpoint yet")
+        raise InputError("run", f"{run.path} has no complete checkpoint yet")
     pairs = _pairs(run, epochs, model_epochs, data_epoch, epoch, all_epochs)
     try:
         buffer, buffer_epoch = _buffer(run, epochs)
     except RunError as exc:
-        raise OptionError("--run", str(exc)) from None
+        raise InputError("run", str(exc)) from None
     return ValidationSource(run, config, seed, prov, pairs, buffer, buffer_epoch)
 
 

@@ -1,31 +1,39 @@
-"""Which ε the bounds of ``boundcheck validate`` consume (experiments/val_report.py)."""
+"""Which ε_m validate uses: a given value, the TV's sup over time, the mean TV, or 1."""
 
 from __future__ import annotations
 
 import pytest
 
+from boundcheck.experiments.common.measure import ModelErrorEstimate, SupOverTime
 from boundcheck.experiments.validate.report import model_error_value
 
 
+def _error(tv_mean: float | None, sup: tuple[str, float] | None) -> ModelErrorEstimate:
+    over_time = None if sup is None else SupOverTime(
+        measure=sup[0], bucket_width=10, sup_mean=sup[1], sup_stderr=0.0, sup_t_start=0,
+        overall_mean=sup[1], buckets=3)
+    return ModelErrorEstimate(n=30, nll_mean=0.0, nll_stderr=0.0, mse_mean=0.0, mse_stderr=0.0,
+                              tv_mean=tv_mean, tv_stderr=None, tv_mc_stderr=None,
+                              sup_over_time=over_time)
+
+
 def test_a_given_value_wins() -> None:
-    assert model_error_value({"tv_mean": 0.3, "sup_over_time": None}, 0.05) == (0.05, "given")
+    assert model_error_value(_error(0.3, None), 0.05) == (0.05, "given")
 
 
 def test_tv_sup_over_time_is_the_papers_definition() -> None:
-    err = {"tv_mean": 0.2, "sup_over_time": {"measure": "tv", "sup_mean": 0.35}}
-    assert model_error_value(err, None) == (pytest.approx(0.35), "tv_sup_over_time")
+    assert model_error_value(_error(0.2, ("tv", 0.35)), None) == (
+        pytest.approx(0.35), "tv_sup_over_time")
 
 
 def test_mean_tv_when_no_bucket_has_two_transitions() -> None:
-    assert model_error_value({"tv_mean": 0.2, "sup_over_time": None}, None) == (
-        pytest.approx(0.2), "tv_mean")
+    assert model_error_value(_error(0.2, None), None) == (pytest.approx(0.2), "tv_mean")
 
 
 def test_without_known_noise_the_tv_is_one() -> None:
-    err = {"tv_mean": None, "sup_over_time": {"measure": "nll", "sup_mean": -17.0}}
-    assert model_error_value(err, None) == (1.0, "deterministic_simulator")
+    assert model_error_value(_error(None, ("nll", -17.0)), None) == (
+        1.0, "deterministic_simulator")
 
 
 def test_monte_carlo_overshoot_is_clipped_to_a_tv() -> None:
-    err = {"tv_mean": None, "sup_over_time": {"measure": "tv", "sup_mean": 1.02}}
-    assert model_error_value(err, None)[0] == 1.0
+    assert model_error_value(_error(None, ("tv", 1.02)), None)[0] == 1.0
