@@ -42,3 +42,12 @@ def newest_run(runs_root: Path) -> RunDir | None:
     return None if best is None else best[2]
 
 
+
+
+def recorded_k(run: RunDir, config: TrainConfig, epoch: int) -> int:
+    """The rollout length k the run used in ``epoch``: its ``rollout/k`` metric (what the loop
+    recorded), else, for runs that lack it, k of the config's schedule at that epoch."""
+    for record in reversed(run.read_metrics()):
+        if record.get("epoch") == epoch and isinstance(record.get("rollout/k"), (int, float)):
+            return int(record["rollout/k"])
+    return config.rollout.length(epoch)
