@@ -46,9 +46,12 @@ test: install
 test-all: install
 	$(PY) -m pytest -q -m ""
 
+# lint-imports checks the layer contract of docs/architecture.md ([tool.importlinter] in
+# pyproject.toml; tests/test_architecture.py runs it in `make test` too).
 lint: install
-	$(VENV)/bin/ruff check boundcheck tests bench cli.py
-	$(VENV)/bin/mypy boundcheck/theory boundcheck/estimators boundcheck/config.py
+	$(VENV)/bin/ruff check boundcheck tests bench tools cli.py
+	$(VENV)/bin/mypy boundcheck/theory boundcheck/estimators boundcheck/config
+	$(VENV)/bin/lint-imports --no-cache
 
 bench: install
 	$(PY) -m pip install --quiet -e ".[bench]"

@@ -78,7 +78,7 @@ def run(size: int = 50_000, retrains: int = 4, warmup_max_epochs: int = 100,
         warmup.append({"rows": rows, "seconds": time.perf_counter() - start,
                        "epochs": warm["epochs"], "stop": warm["stop"]})
 
-    arms = {}
+    arms: dict[str, dict[str, Any]] = {}
     for name, fields in variants.items():
         m = copy.deepcopy(model)
         o = make_optimizer(m, base)
@@ -113,7 +113,7 @@ def _report(arm: dict[str, Any], t_x: torch.Tensor, t_y: torch.Tensor) -> dict[s
         "model_train_seconds_per_1000_steps": seconds * 1000 / (250 * len(fits)),
         "epochs_per_retrain": [f["epochs"] for f in fits],
         "stops": [f["stop"] for f in fits],
-        "last_holdout_mse_elites": fits[-1]["val_loss"],
+        "last_holdout_mse_elites": fits[-1]["holdout_mse"],
         "test_mse_elites": float(test_mse.mean()),
         "test_nll_elites": float(test_nll.mean()),
         "test_mse_per_elite": [float(v) for v in np.asarray(test_mse)],

@@ -197,7 +197,7 @@ def run(repeats: int = 15, *, steps_per_round: int = 5, rollout_repeats: int = 5
         variants["train_fused_compiled"]()
     compile_s = time.perf_counter() - start
     ms = _time(variants, repeats, steps_per_round, sync)
-    # Chunks bound CPU allocation (PERF.md); a GPU is launch-bound, so it takes the batch whole.
+    # Chunks bound CPU allocation (models.ensemble.DEFAULT_CHUNK_SIZE); a GPU takes one chunk.
     chunk = CHUNK if gen.device.type == "cpu" else rollout_samples
     ms |= _time(_rollout_steps(config, gen, rollout_samples, chunk), rollout_repeats, 1, sync)
     return {

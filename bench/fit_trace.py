@@ -59,7 +59,7 @@ def run(run_dir: str | None = None, size: int = 60_000, max_epochs: int = 60,
     return {"run": str(ref), "epoch": source.epoch, "size": size, "max_epochs": max_epochs,
             "episodes": len(returns), "episode_return_mean": float(np.mean(returns)),
             "stop": fit["stop"], "epochs_run": fit["epochs"], "best_epoch": fit["best_epoch"],
-            "val_loss": fit["val_loss"], "trace": epochs}
+            "holdout_mse": fit["holdout_mse"], "trace": epochs}
 
 
 def main() -> None:

@@ -4,7 +4,8 @@ A short run: the 5,000 exploration steps, then ``epochs`` epochs of 1,000 steps 
 paper setting (model retrained every 250 steps with the 5-epoch early stop, 100k-sample
 branched rollouts, 20 SAC updates per step). Reports each epoch's wall time per phase (from
 ``timings.jsonl``) and a projection for 125k steps. The projection is a lower bound: model
-training grows with the real buffer (PERF.md), the SAC, env and rollout phases do not.
+training grows with the real buffer (docs/results/benchmarks.md, "How a Hopper run's cost
+grows with the real buffer"), the SAC, env and rollout phases do not.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Replay buffers for real (D_env) and model (D_model) transitions (PAPER.md, Algorithm 2).
+"""Replay buffers for real (D_env) and model (D_model) transitions (paper Algorithm 2;
+docs/paper.md §7).
 
 A :class:`ReplayBuffer` is a FIFO ring of transitions: ``obs``, ``act``, ``reward``,
 ``next_obs``, ``terminated`` (float32; 1.0 only for a true termination, never for a time-limit
@@ -281,14 +282,6 @@ def mixed_parts(real: ReplayBuffer, model: ReplayBuffer, batch_size: int,
     ``_get_batch`` (256 at 5%: 12 real + 244 model)."""
     n_real = int(batch_size * real_ratio)
     return [(real, n_real), (model, batch_size - n_real)]
-
-
-def mixed_batch(real: ReplayBuffer, model: ReplayBuffer, batch_size: int, real_ratio: float,
-                rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """One of :func:`sample_batches` of :func:`mixed_parts`, as numpy arrays (only the
-    :data:`CORE_FIELDS`: the buffers' extras differ)."""
-    batch = sample_batches(mixed_parts(real, model, batch_size, real_ratio), 1, rng, "cpu")[0]
-    return {k: v.numpy() for k, v in batch.items()}
 
 
 def to_torch(batch: Mapping[str, np.ndarray],

@@ -24,9 +24,6 @@ METRIC_KEYS: tuple[str, ...] = (
     "sac/q_mean",
 )
 
-#: Keys of a SAC training batch (``reward`` and ``terminated`` are ``[B]``).
-BATCH_KEYS: tuple[str, ...] = ("obs", "act", "reward", "next_obs", "terminated")
-
 
 def soft_td_target(
     reward: Tensor,

@@ -1,8 +1,9 @@
-"""Soft actor-critic as used by MBPO (softlearning's SAC; PAPER.md, "The MBPO algorithm").
+"""Soft actor-critic as used by MBPO (softlearning's SAC; paper Appendix C, docs/paper.md §7).
 
 Twin Q critics (batched), a tanh-squashed Gaussian actor, Polyak targets (``tau`` every update),
 Adam, automatic entropy tuning on ``log_alpha``. Actions live in ``[-1, 1]^act_dim``; mapping
-them to an environment's bounds is the caller's job (see :class:`ActionScaler`).
+them to an environment's bounds is the caller's job (``boundcheck.envs.make_env`` rescales the
+action space with ``unit_actions``).
 
 An update is one pure function of tensors (:func:`boundcheck.agents.losses.sac_loss`, its
 gradient, :func:`boundcheck.agents.adam.adam_step_` and the Polyak step) so it can run eagerly,
@@ -13,7 +14,6 @@ or captured as a CUDA graph.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -23,27 +23,12 @@ from torch import Tensor
 
 from boundcheck.agents.adam import AdamState, adam_step_
 from boundcheck.agents.cuda_graph import GraphedUpdate
-from boundcheck.agents.losses import BATCH_KEYS, METRIC_KEYS, sac_loss
+from boundcheck.agents.losses import METRIC_KEYS, sac_loss
 from boundcheck.agents.networks import actor_forward, init_actor, init_twin_critic
+from boundcheck.buffers import CORE_FIELDS
 from boundcheck.config import SACConfig
 
 Batch = tuple[Tensor, Tensor, Tensor, Tensor, Tensor]
-
-
-@dataclass(frozen=True)
-class ActionScaler:
-    """Affine map between the agent's ``[-1, 1]`` actions and an env's box ``[low, high]``."""
-
-    low: np.ndarray
-    high: np.ndarray
-
-    def to_env(self, action: np.ndarray) -> np.ndarray:
-        """``low + (a + 1) / 2 * (high - low)``."""
-        return self.low + (np.asarray(action) + 1.0) * 0.5 * (self.high - self.low)
-
-    def from_env(self, action: np.ndarray) -> np.ndarray:
-        """Inverse of :meth:`to_env`."""
-        return 2.0 * (np.asarray(action) - self.low) / (self.high - self.low) - 1.0
 
 
 def _grad_autograd(loss_fn: Callable[..., tuple[Tensor, Tensor]], params: list[Tensor],
@@ -167,7 +152,8 @@ class SAC:
         return metrics
 
     def step(self, batch: Mapping[str, Tensor | np.ndarray]) -> Tensor:
-        """One SAC update on ``batch`` (keys :data:`BATCH_KEYS`); returns the metrics tensor.
+        """One SAC update on ``batch`` (keys :data:`~boundcheck.buffers.CORE_FIELDS`); returns the
+        metrics tensor.
 
         The result is detached, ordered as :data:`METRIC_KEYS`, and still on the device, so a
         caller can skip the host sync that converting it costs.
@@ -187,7 +173,7 @@ class SAC:
         def get(key: str) -> Tensor:
             return torch.as_tensor(batch[key], device=self.device).to(torch.float32)
 
-        obs, act, reward, next_obs, terminated = (get(k) for k in BATCH_KEYS)
+        obs, act, reward, next_obs, terminated = (get(k) for k in CORE_FIELDS)
         return obs, act, reward.reshape(-1), next_obs, terminated.reshape(-1)
 
     def state_dict(self) -> dict[str, Any]:

@@ -23,6 +23,7 @@ def build_app() -> typer.Typer:
         measure_generalization,
         optimal_k,
         plot_runs,
+        sweep,
         train,
         validate,
         verify_tabular,
@@ -43,6 +44,7 @@ def build_app() -> typer.Typer:
     app.command("plot-runs")(plot_runs.command)
     app.command("measure-generalization")(measure_generalization.command)
     app.command("validate")(validate.command)
+    app.add_typer(sweep.build(), name="sweep")
     return app
 
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import math
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -26,23 +25,13 @@ def command(
     as_json: JsonOption = False,
 ) -> int:
     """Show the penalties C of Theorems 4.1, 4.2 and 4.3, their parts, and if they inform."""
-    doc = bounds_report(gamma=gamma, r_max=r_max, eps_m=eps_m, eps_pi=eps_pi, k=k, slope=slope)
-    if not _all_finite(doc):
+    report = bounds_report(gamma=gamma, r_max=r_max, eps_m=eps_m, eps_pi=eps_pi, k=k,
+                           slope=slope)
+    if not report.finite:
         bad_input("--r-max", f"{r_max:g} is too large for --gamma {gamma:g}: the penalties "
                              "overflow a double (express rewards in larger units)")
     if as_json:
-        emit_json(doc)
+        emit_json(report.to_json())
     else:
-        render_bounds(stdout_console(), doc)
+        render_bounds(stdout_console(), report)
     return 0
-
-
-def _all_finite(value: Any) -> bool:
-    """Whether every number in a report is finite (an overflow shows as inf or nan)."""
-    if isinstance(value, float):
-        return math.isfinite(value)
-    if isinstance(value, dict):
-        return all(_all_finite(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return all(_all_finite(v) for v in value)
-    return True

@@ -40,14 +40,20 @@ OPTION_OF_FIELD = {
     "device": "--device",
     "config_file": "--config",
     "settings": "--set",
+    "seeds": "--seeds",
+    "address": "--address",
+    "out": "--out",
     "gamma": "--gamma",
     "r_max": "--r-max",
     "eps_model": "--eps-m",
     "eps_policy": "--eps-pi",
-    "eps_model_shifted": "--slope",
+    "eps_model_shifted": "--eps-m-shifted",
     "k": "--k",
     "k_max": "--k-max",
     "slope": "--slope",
+    "instance": "--instance",
+    "runs": "RUNS",
+    "at": "--at",
 }
 
 

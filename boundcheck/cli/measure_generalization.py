@@ -2,13 +2,14 @@
 
 See docs/measure-generalization.md. Validates the options, resolves π_D, runs
 :func:`boundcheck.experiments.generalization.experiment.measure_generalization` under a
-progress bar and writes the outputs (:mod:`boundcheck.experiments.generalization.outputs`).
+progress bar, writes the outputs (:mod:`boundcheck.experiments.generalization.outputs`) and
+renders a table (:mod:`boundcheck.render.generalization`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 from boundcheck.cli.common import (
     DeviceOption,
@@ -27,6 +28,9 @@ from boundcheck.cli.common import (
 )
 from boundcheck.cli.errors import naming
 from boundcheck.inputs import COUNT, SEED, NumberRule
+
+if TYPE_CHECKING:
+    from boundcheck.experiments.generalization.settings import GeneralizationConfig
 
 #: Caps on the sizes that set how much is simulated and held in memory.
 MAX_SEEDS = 1_000
@@ -73,13 +77,41 @@ def command(
     as_json: JsonOption = False,
 ) -> int:
     """Model error against policy shift for models trained on N transitions of pi_D."""
-    from boundcheck.experiments.generalization.experiment import (
-        GeneralizationConfig,
-        measure_generalization,
-    )
+    from boundcheck.experiments.generalization.experiment import measure_generalization
     from boundcheck.experiments.generalization.outputs import RESULTS_FILE, write_outputs
-    from boundcheck.experiments.generalization.sizes import parse_sizes
+    from boundcheck.experiments.generalization.results import results_json
     from boundcheck.experiments.generalization.source import reference_dir, resolve_source
+    from boundcheck.render.generalization import render_generalization
+
+    cfg = _config(train_size, seeds=seeds, seed=seed, epoch=epoch, snapshots=snapshots,
+                  eval_steps=eval_steps, kl_min=kl_min, kl_max=kl_max, max_updates=max_updates,
+                  check_every=check_every, local_points=local_points, tv_samples=tv_samples,
+                  rollout_length=rollout_length, rollout_batch=rollout_batch,
+                  model_max_epochs=model_max_epochs, model_max_t=model_max_t)
+    dev = torch_device(device, threads)
+    source = resolve_source(run, epoch, runs_root=Path("runs"), reference_dir=reference_dir())
+    out_dir = out or Path("generalization") / f"{source.run.path.name}-epoch{source.epoch}"
+    prepare_out(out_dir, RESULTS_FILE, force)
+    # A checkpoint damaged after the run was opened is bad input too (naming the file).
+    with phase_progress("{task.percentage:>3.0f}%", disabled=quiet or as_json) as report:
+        with naming("--run"):
+            result = measure_generalization(cfg, source, device=dev, progress=report)
+        paths = write_outputs(result, out_dir)
+    if as_json:
+        emit_json({**results_json(result.results), "files": paths})
+    elif not quiet:
+        render_generalization(stdout_console(), result.results, paths)
+    return 0
+
+
+def _config(train_size: str, *, seeds: int, seed: int, epoch: int | None, snapshots: int,
+            eval_steps: int, kl_min: float, kl_max: float, max_updates: int, check_every: int,
+            local_points: int, tv_samples: int, rollout_length: int | None,
+            rollout_batch: int | None, model_max_epochs: int | None,
+            model_max_t: float | None) -> GeneralizationConfig:
+    """The experiment's settings from the options, each checked (bad input: exit 2)."""
+    from boundcheck.experiments.generalization.settings import GeneralizationConfig
+    from boundcheck.experiments.generalization.sizes import parse_sizes
 
     try:
         sizes = parse_sizes(train_size)
@@ -103,52 +135,9 @@ def command(
                    "--kl-min": (kl_min, NumberRule(gt=0)), "--kl-max": (kl_max, NumberRule(gt=0))})
     if kl_min > kl_max:
         bad_input("--kl-min", f"need --kl-min <= --kl-max, got {kl_min} and {kl_max}")
-    dev = torch_device(device, threads)
-    source = resolve_source(run, epoch, runs_root=Path("runs"), reference_dir=reference_dir())
-    out_dir = out or Path("generalization") / f"{source.run.path.name}-epoch{source.epoch}"
-    prepare_out(out_dir, RESULTS_FILE, force)
-    cfg = GeneralizationConfig(
+    return GeneralizationConfig(
         train_sizes=tuple(sizes), seeds=seeds, seed=seed, snapshots=snapshots,
         eval_steps=eval_steps, kl_min=kl_min, kl_max=kl_max, max_updates=max_updates,
         check_every=check_every, local_points=local_points, tv_samples=tv_samples,
         rollout_length=rollout_length, rollout_batch_size=rollout_batch,
         model_max_epochs=model_max_epochs, model_max_t=model_max_t)
-    # A checkpoint damaged after the run was opened is bad input too (naming the file).
-    with phase_progress("{task.percentage:>3.0f}%", disabled=quiet or as_json) as report:
-        with naming("--run"):
-            result = measure_generalization(cfg, source, device=dev, progress=report)
-        paths = write_outputs(result, out_dir)
-    if as_json:
-        emit_json({**result.doc, "files": paths})
-    elif not quiet:
-        _render(result.doc, paths)
-    return 0
-
-
-def _fmt(summary: dict[str, Any] | None) -> str:
-    if summary is None:
-        return "-"
-    std = summary.get("std")
-    return f"{summary['mean']:.4g}" + ("" if std is None or std != std else f" ± {std:.2g}")
-
-
-def _render(doc: dict[str, Any], paths: dict[str, str]) -> None:
-    from rich.table import Table
-
-    console = stdout_console()
-    y = doc["model_error"]["primary"]
-    src = doc["source"]
-    table = Table(title=f"{src['env']}, pi_D = {src['run']} epoch {src['epoch']}: "
-                        f"d({y})/d(Pinsker TV)")
-    for col in ("N", "local slope", "all-points slope", f"{y} at pi_D", "eps_pi (MBPO interval)"):
-        table.add_column(col, justify="right")
-    for size in doc["sizes"]:
-        slopes = size["slopes"][y]["pinsker_tv"]
-        table.add_row(f"{size['train_size']:,}", _fmt(slopes["local"]), _fmt(slopes["linear"]),
-                      _fmt(size["eps_m_at_pi_d"][y]), _fmt(size["eps_pi_interval"]))
-    console.print(table)
-    if not doc["model_error"]["tv_available"]:
-        console.print(f"TV unavailable: {doc['model_error']['tv_unavailable_reason']}")
-    for warning in doc["warnings"]:
-        console.print(f"note: {warning}")
-    console.print("wrote " + ", ".join(paths.values()))

@@ -18,7 +18,12 @@ from boundcheck.cli.errors import naming
 from boundcheck.experiments.generalization.theory_inputs import read_theory_inputs
 from boundcheck.render.theory import render_k_by_ratio, render_optimal_k
 from boundcheck.theory.bounds import check_tv
-from boundcheck.theory.report import MAX_TABLE_K, k_star_by_ratio_report, optimal_k_report
+from boundcheck.theory.report import (
+    MAX_TABLE_K,
+    OptimalKReport,
+    k_star_by_ratio_report,
+    optimal_k_report,
+)
 
 
 def command(
@@ -42,15 +47,9 @@ def command(
     as_json: JsonOption = False,
 ) -> int:
     """k* for given errors, or k* over a grid of rho = eps_m'/eps_pi when none are given."""
+    source = None
     if from_file is not None:
-        for name, value in (("--eps-pi", eps_pi), ("--eps-m", eps_m), ("--slope", slope)):
-            if value is not None:
-                bad_input(name, "cannot be combined with --from (the file provides it)")
-        with naming("--from"):
-            inputs = read_theory_inputs(from_file)
-            check_tv(inputs.eps_pi, f"{from_file}: optimal_k_inputs.eps_pi")
-            check_tv(inputs.eps_m, f"{from_file}: optimal_k_inputs.eps_m")
-        eps_pi, eps_m, slope = inputs.eps_pi, inputs.eps_m, inputs.slope
+        eps_pi, eps_m, slope, source = _from_results(from_file, eps_pi, eps_m, slope)
     if (eps_pi is None) != (eps_m is None):
         bad_input("--eps-pi" if eps_pi is None else "--eps-m",
                   "is required when the other error is given (give both or neither)")
@@ -59,23 +58,30 @@ def command(
     if plot is not None:
         check_figure_path("--plot", plot)  # before any work, not after it
     by_ratio = k_star_by_ratio_report(gamma)
-    if eps_pi is None or eps_m is None:
-        doc = by_ratio
-    else:
-        doc = optimal_k_report(gamma=gamma, eps_pi=eps_pi, eps_m=eps_m, slope=slope,
-                               k_max=k_max)
-        if from_file is not None:
-            doc["from"] = inputs.source
+    report = by_ratio if eps_pi is None or eps_m is None else optimal_k_report(
+        gamma=gamma, eps_pi=eps_pi, eps_m=eps_m, slope=slope, k_max=k_max, source=source)
     if plot is not None:
         from boundcheck.plots.kstar import plot_k_star
 
-        marker = None if "k_star" not in doc else (doc["ratio"], doc["k_star"])
+        marker = (report.ratio, report.k_star) if isinstance(report, OptimalKReport) else None
         plot_k_star(by_ratio, plot, marker=marker)
-        doc["plot"] = str(plot)
     if as_json:
-        emit_json(doc)
-    elif "k_star" in doc:
-        render_optimal_k(stdout_console(), doc)
+        emit_json({**report.to_json(), **({"plot": str(plot)} if plot is not None else {})})
+    elif isinstance(report, OptimalKReport):
+        render_optimal_k(stdout_console(), report)
     else:
-        render_k_by_ratio(stdout_console(), doc)
+        render_k_by_ratio(stdout_console(), report)
     return 0
+
+
+def _from_results(from_file: Path, *given: float | None) -> tuple[float, float, float, str]:
+    """ε_π, ε_m, slope and source from a measure-generalization results file (bad input if an
+    error is also given as an option, or the file's values are not TV distances)."""
+    for name, value in zip(("--eps-pi", "--eps-m", "--slope"), given, strict=True):
+        if value is not None:
+            bad_input(name, "cannot be combined with --from (the file provides it)")
+    with naming("--from"):
+        inputs = read_theory_inputs(from_file)
+        check_tv(inputs.eps_pi, f"{from_file}: optimal_k_inputs.eps_pi")
+        check_tv(inputs.eps_m, f"{from_file}: optimal_k_inputs.eps_m")
+    return inputs.eps_pi, inputs.eps_m, inputs.slope, inputs.source

@@ -1,16 +1,17 @@
 """``boundcheck validate``: do Theorems 4.1–4.3 hold on my run, how loose are they?
 
-See docs/validate.md. Validates the options, resolves the run and epochs, runs
+See docs/validate.md. Checks the options, resolves the run and epochs
+(:func:`boundcheck.experiments.validate.source.resolve_validation`), runs
 :func:`boundcheck.experiments.validate.experiment.run_validation` under a progress bar, writes
-``validation.json`` and ``validation.png``, and renders a table. Exit 1 when a bound is
-violated with confidence.
+``validation.json`` and ``validation.png`` (:mod:`boundcheck.experiments.validate.outputs`) and
+renders a table (:mod:`boundcheck.render.validate`). Exit 1 when a bound is violated with
+confidence.
 """
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 from boundcheck.cli.common import (
     DeviceOption,
@@ -31,14 +32,14 @@ from boundcheck.cli.common import (
 from boundcheck.cli.errors import EXIT_FAILURE, naming
 from boundcheck.inputs import NON_NEGATIVE_INT, PROBABILITY_OPEN, SEED, NumberRule
 
-RESULTS_FILE = "validation.json"
-FIGURE_FILE = "validation.png"
-EPS_PI_STATS = ("max", "p99", "p95", "mean")
+if TYPE_CHECKING:
+    from boundcheck.experiments.validate.results import ValidationResult
+    from boundcheck.experiments.validate.settings import BoundInputs, MeasureSettings
+
 #: Caps on the sizes that set how much is simulated and held in memory.
 MAX_EPISODES = 1_000_000
 MAX_MODEL_STARTS = 10_000_000
 MAX_K = 10_000
-
 
 
 def command(
@@ -56,9 +57,9 @@ def command(
                                         "buffer).")] = None,
     eps_m: Annotated[float | None, opt("--eps-m", "Model error eps_m (TV) to use instead of "
                                         "the measured one.")] = None,
-    eps_m_shifted: Annotated[float | None, opt("--eps-m-shifted", "eps_m' for Theorem 4.3 "
-                                                "(default: --eps-m if given, else measured).")]
-    = None,
+    eps_model_shifted: Annotated[float | None, opt("--eps-m-shifted", "eps_m' for Theorem "
+                                                    "4.3 (default: --eps-m if given, else "
+                                                    "measured).")] = None,
     eps_pi_stat: Annotated[str, opt("--eps-pi", "Statistic over states used as eps_pi: max "
                                      "(the theorem's), p99, p95 or mean.")] = "max",
     all_epochs: Annotated[bool, opt("--all-epochs", "Check every consecutive pair of "
@@ -77,10 +78,37 @@ def command(
 ) -> int:
     """Check Theorems 4.1-4.3 on a run's checkpoints (exit 1 if one is violated)."""
     from boundcheck.experiments.validate.experiment import run_validation
-    from boundcheck.experiments.validate.measure import MeasureSettings
-    from boundcheck.experiments.validate.report import BoundInputs
+    from boundcheck.experiments.validate.outputs import RESULTS_FILE, write_outputs
     from boundcheck.experiments.validate.source import resolve_validation
-    from boundcheck.theory.bounds import TheoryInputError, check_gamma, check_r_max, check_tv
+
+    settings, inputs = _choices(data_epoch, epoch, k, episodes, model_starts, confidence, seed,
+                                eps_pi_stat, gamma, r_max, eps_m, eps_model_shifted)
+    dev = torch_device(device, threads)
+    source = resolve_validation(run, data_epoch, epoch, all_epochs=all_epochs,
+                                runs_root=Path("runs"))
+    first = source.pairs[0]
+    name = "all-epochs" if all_epochs else f"e{first.data_epoch}-e{first.epoch}"
+    out_dir = out or Path("validation") / f"{source.run.path.name}-{name}"
+    prepare_out(out_dir, RESULTS_FILE, force)
+    # A checkpoint damaged after the run was opened is bad input too (naming the file).
+    with phase_progress("{task.completed}/{task.total} phases",
+                        disabled=quiet or as_json) as report, naming("--run"):
+        result = run_validation(source, settings, inputs, gamma or source.config.sac.gamma,
+                                dev, report)
+    return _report(result, write_outputs(result, out_dir), quiet=quiet, as_json=as_json)
+
+
+def _choices(data_epoch: int | None, epoch: int | None, k: int | None, episodes: int,
+             model_starts: int, confidence: float, seed: int, eps_pi_stat: str,
+             gamma: float | None, r_max: float | None, eps_m: float | None,
+             eps_model_shifted: float | None) -> tuple[MeasureSettings, BoundInputs]:
+    """The options checked (in the order a user reads them), as the library's settings."""
+    from boundcheck.experiments.validate.settings import (
+        BoundInputs,
+        EpsPiStat,
+        MeasureSettings,
+        check_bound_inputs,
+    )
 
     check_numbers({"--data-epoch": (data_epoch, NON_NEGATIVE_INT),
                    "--epoch": (epoch, NON_NEGATIVE_INT),
@@ -89,117 +117,29 @@ def command(
                    "--model-starts": (model_starts, NumberRule(integer=True, ge=1,
                                                                le=MAX_MODEL_STARTS)),
                    "--confidence": (confidence, PROBABILITY_OPEN), "--seed": (seed, SEED)})
-    if eps_pi_stat not in EPS_PI_STATS:
-        bad_input("--eps-pi", f"must be one of {', '.join(EPS_PI_STATS)}, got {eps_pi_stat!r}")
-    checks = (("--gamma", gamma, check_gamma), ("--r-max", r_max, check_r_max),
-              ("--eps-m", eps_m, lambda v: check_tv(v, "eps_m")),
-              ("--eps-m-shifted", eps_m_shifted, lambda v: check_tv(v, "eps_m_shifted")))
-    for option, value, check in checks:
-        try:
-            if value is not None:
-                check(value)
-        except TheoryInputError as exc:
-            bad_input(option, exc.detail)
-    dev = torch_device(device, threads)
-    source = resolve_validation(run, data_epoch, epoch, all_epochs=all_epochs,
-                                runs_root=Path("runs"))
-    pairs = source.pairs
-    name = "all-epochs" if all_epochs else f"e{pairs[0].data_epoch}-e{pairs[0].epoch}"
-    out_dir = out or Path("validation") / f"{source.run.path.name}-{name}"
-    prepare_out(out_dir, RESULTS_FILE, force)
-    settings = MeasureSettings(episodes=episodes, k=k, model_starts=model_starts, seed=seed,
-                               confidence=confidence)
-    inputs = BoundInputs(r_max=r_max, eps_m=eps_m, eps_m_shifted=eps_m_shifted,
-                         eps_pi_stat=eps_pi_stat, confidence=confidence)
-    # A checkpoint damaged after the run was opened is bad input too (naming the file).
-    with phase_progress("{task.completed}/{task.total} phases",
-                        disabled=quiet or as_json) as report, naming("--run"):
-        doc = run_validation(source, settings, inputs, gamma or source.config.sac.gamma, dev,
-                             report)
-    paths = _write(doc, out_dir)
+    stats = [s.value for s in EpsPiStat]
+    if eps_pi_stat not in stats:
+        bad_input("--eps-pi", f"must be one of {', '.join(stats)}, got {eps_pi_stat!r}")
+    inputs = BoundInputs(r_max=r_max, eps_m=eps_m, eps_model_shifted=eps_model_shifted,
+                         eps_pi_stat=EpsPiStat(eps_pi_stat), confidence=confidence)
+    check_bound_inputs(gamma, inputs)
+    return MeasureSettings(episodes=episodes, k=k, model_starts=model_starts, seed=seed,
+                           confidence=confidence), inputs
+
+
+def _report(result: ValidationResult, paths: dict[str, str], *, quiet: bool,
+            as_json: bool) -> int:
+    """Print the result (JSON or tables); the exit code (1: a bound violated with confidence)."""
+    from boundcheck.experiments.validate.document import validation_json
+    from boundcheck.experiments.validate.results import any_violated
+    from boundcheck.render.validate import render_validation
+
     if as_json:
-        emit_json({**doc, "files": paths})
+        emit_json({**validation_json(result), "files": paths})
     elif not quiet:
-        _render(doc, paths)
-    if doc["any_violated"]:
-        if not (quiet or as_json):
-            stderr_console().print("a bound is VIOLATED with confidence (exit 1)")
-        return EXIT_FAILURE
-    return 0
-
-
-def _write(doc: dict[str, Any], out_dir: Path) -> dict[str, str]:
-    from boundcheck.plots.validate import plot_validation
-    from boundcheck.runs.atomic import atomic_write_json
-
-    figure = plot_validation(doc, out_dir / FIGURE_FILE)
-    paths = {"results": str(out_dir / RESULTS_FILE), "figure": str(figure)}
-    atomic_write_json(out_dir / RESULTS_FILE, {**doc, "files": paths})
-    return paths
-
-
-def _num(x: Any, fmt: str = ".4g") -> str:
-    return "-" if x is None or (isinstance(x, float) and not math.isfinite(x)) else format(x, fmt)
-
-
-def _pm(e: dict[str, Any], fmt: str = ".4g") -> str:
-    low, high = e["ci_low"], e["ci_high"]
-    if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):
-        return _num(e["mean"], fmt)
-    return f"{_num(e['mean'], fmt)} ± {_num((high - low) / 2.0, '.1g')}"
-
-
-def _header(doc: dict[str, Any], pair: dict[str, Any]) -> list[str]:
-    inputs, block = pair["inputs"], pair["by_gamma"][0]
-    ret = block["returns"]
-    shift = pair["policy_shift"]["stats"]["pinsker_min"]
-    quantiles = ", ".join(f"{q} {_num(shift[q]['value'], '.3g')}" for q in EPS_PI_STATS)
-    err_d, err_pi = pair["model_error"]["pi_d"], pair["model_error"]["pi"]
-    return [
-        f"{doc['source']['env']}: pi_D and model from epoch {pair['data_epoch']}, pi from epoch "
-        f"{pair['epoch']}; k = {pair['k']}, gamma = {block['gamma']:g}, r_max = "
-        f"{_num(inputs['r_max'])} ({inputs['r_max_source']})",
-        f"  returns (mean ± CI half-width): eta {_pm(ret['eta'])}, eta_model "
-        f"{_pm(ret['eta_model'])}, eta_branch {_pm(ret['eta_branch'])}; eta of pi_D "
-        f"{_pm(ret['eta_pi_d'])}; k-step model return, MBPO's objective (no theorem) "
-        f"{_pm(ret['model_k_step'])}",
-        f"  eps_pi = {_num(inputs['eps_pi'], '.3g')} ({inputs['eps_pi_stat']} over states of "
-        f"the Pinsker bound; {quantiles}; MC TV {_num(inputs['eps_pi_mc'], '.3g')})",
-        f"  eps_m = {_num(inputs['eps_m'], '.3g')} ({inputs['eps_m_source']}), eps_m' = "
-        f"{_num(inputs['eps_m_shifted'], '.3g')} ({inputs['eps_m_shifted_source']}); proxies: "
-        f"NLL {_num(err_d['nll_mean'])} / {_num(err_pi['nll_mean'])} nats, MSE "
-        f"{_num(err_d['mse_mean'])} / {_num(err_pi['mse_mean'])} (under pi_D / pi)",
-    ]
-
-
-def _render(doc: dict[str, Any], paths: dict[str, str]) -> None:
-    from rich import box
-    from rich.table import Table
-
-    console = stdout_console()
-    for pair in doc["pairs"]:
-        for line in _header(doc, pair):
-            console.print(line, markup=False, highlight=False)
-        table = Table(box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1, 0, 0),
-                      caption="slack = eta - bound (paired CI); inf. = informative: C < "
-                              "2 r_max/(1-gamma); below: eps_pi,eps_m (measured ratio) where "
-                              "it would be")
-        for col in ("γ", "thm", "C", "bound", "slack", "verdict", "inf.", "below"):
-            table.add_column(col, justify="right", no_wrap=col != "below")
-        for blk in pair["by_gamma"]:
-            for name, t in blk["theorems"].items():
-                below = t["informative_below"]
-                eps_model = below.get("eps_m", below.get("eps_m_shifted"))
-                table.add_row(f"{blk['gamma']:g}", name, _num(t["C"], ".3g"),
-                              _num(t["lower_bound"]["mean"], ".3g"), _pm(t["slack"], ".3g"),
-                              t["verdict"], "yes" if t["informative"] else "no",
-                              f"{_num(below['eps_pi'], '.2g')},{_num(eps_model, '.2g')}")
-                if t["unreliable"]:
-                    table.add_row("", "", "", "", "", f"({t['unreliable']})", "", "")
-        console.print(table)
-    if not doc["tv_available"]:
-        console.print(f"eps_m: {doc['tv_unavailable_reason']} (pass --eps-m to supply a value)",
-                      markup=False)
-    for warning in doc["warnings"]:
-        console.print(f"note: {warning}", markup=False)
-    console.print("wrote " + ", ".join(paths.values()), markup=False)
+        render_validation(stdout_console(), result, paths)
+    if not any_violated(result):
+        return 0
+    if not (quiet or as_json):
+        stderr_console().print("a bound is VIOLATED with confidence (exit 1)")
+    return EXIT_FAILURE

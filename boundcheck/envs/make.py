@@ -1,8 +1,8 @@
 """Building environments, optionally with known Gaussian transition and reward noise.
 
 The MuJoCo simulators are deterministic, so the total-variation distance between a Gaussian
-model and the true transition ``p(s', r | s, a)`` (a Dirac) is always 1 (PAPER.md, "Known
-looseness"). :class:`KnownNoiseWrapper` makes the true transition a *known* Gaussian instead:
+model and the true transition ``p(s', r | s, a)`` (a Dirac) is always 1 (docs/paper.md
+§2). :class:`KnownNoiseWrapper` makes the true transition a *known* Gaussian instead:
 
     s' = F(s, a) + sigma * xi,    r = R(s, a) + sigma_r * zeta,    xi, zeta ~ N(0, I),
 

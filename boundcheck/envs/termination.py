@@ -1,7 +1,7 @@
 """Pure, batched termination functions, one per task.
 
 MBPO does not learn termination: each task has a hand-written rule ``done(s, a, s')`` that is
-applied to model rollouts (PAPER.md, "Termination is a hand-written function per task"). Every
+applied to model rollouts (the authors' code; docs/paper.md §7). Every
 function here has the signature ``(obs, act, next_obs) -> BoolTensor`` where ``obs`` and
 ``next_obs`` have shape ``[..., obs_dim]`` and ``act`` ``[..., act_dim]``, and returns
 ``[...]``. The rules reproduce gymnasium 1.x's v5 ``terminated`` flag for the default healthy

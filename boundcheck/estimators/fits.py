@@ -1,6 +1,7 @@
 """Line fits and seed aggregation for the model-generalization experiment (paper Section 4.3).
 
-The paper approximates the model error under a shifted policy linearly (PAPER.md, "Notation"):
+The paper approximates the model error under a shifted policy linearly (Section 4.3;
+docs/paper.md §2):
 
     ε̂_m′(ε_π) ≈ ε_m + ε_π · dε_m′/dε_π,
 
@@ -45,11 +46,6 @@ class LinearFit:
     confidence: float
     slope_ci_low: float
     slope_ci_high: float
-
-    @property
-    def slope_ci(self) -> tuple[float, float]:
-        """``(slope_ci_low, slope_ci_high)``."""
-        return self.slope_ci_low, self.slope_ci_high
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Model error ε_m (and ε_m′): TV estimates against a known noisy truth, and NLL/MSE proxies.
 
-Paper definition (PAPER.md, "Notation"): ε_m = max_t E_{s~π_D,t, a~π_D}[D_TV(p(s′,r|s,a) ‖
+Paper definition (Section 4.1; docs/paper.md §2): ε_m = max_t E_{s~π_D,t, a~π_D}[D_TV(p(s′,r|s,a) ‖
 p_θ(s′,r|s,a))]; ε_m′ is the same under the new policy π. Here p is the true transition law
 and p_θ = q the learned model.
 

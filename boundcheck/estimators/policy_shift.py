@@ -1,8 +1,8 @@
 """Policy shift ε_π = max_s D_TV(π(·|s) ‖ π_D(·|s)) for SAC's tanh-squashed Gaussian policies.
 
-Symbols (PAPER.md, "Notation"): π the new policy, π_D the data-collecting policy. SAC's action
-is a = tanh(u), u ~ N(mean, diag(exp(log_std)²)) (``SAC.policy_distribution`` gives the
-pre-tanh ``(mean, log_std)``, each [B, act_dim]).
+Symbols (paper Section 4; docs/paper.md §2): π the new policy, π_D the data-collecting policy.
+SAC's action is a = tanh(u), u ~ N(mean, diag(exp(log_std)²)) (``SAC.policy_distribution``
+gives the pre-tanh ``(mean, log_std)``, each [B, act_dim]).
 
 Invariance under the squash. tanh is a smooth bijection from ℝ^A onto (−1, 1)^A. For any
 bijection T, D_KL(T#p ‖ T#q) = D_KL(p‖q) (the Jacobian factors of the two densities cancel in

@@ -185,9 +185,10 @@ def _model_record(record: dict[str, Any], metrics: dict[str, Any]) -> None:
         "model/epochs": metrics["epochs"], "model/grad_steps": metrics["grad_steps"],
         "model/num_train": metrics["num_train"], "model/num_holdout": metrics["num_holdout"],
         "model/train_loss": metrics["train_loss"], "model/elites": metrics["elites"],
-        "model/holdout_mse_elites": [metrics["holdout_mse"][e] for e in metrics["elites"]],
+        "model/holdout_mse_elites": [metrics["holdout_mse_members"][e]
+                                     for e in metrics["elites"]],
         "model/holdout_nll_elites": metrics["holdout_nll_elites"],
-        "model/holdout_mse": metrics["val_loss"],
+        "model/holdout_mse": metrics["holdout_mse"],
         "model/holdout_nll": float(np.mean(metrics["holdout_nll_elites"])),
     })
     if metrics["stop"] != StopReason.NO_IMPROVEMENT.value:  # only when a cap (off by default) fired
@@ -214,4 +215,4 @@ def _report(progress: ProgressFn | None, state: TrainState, last: dict[str, Any]
     progress({"phase": phase, "env_steps": state.env_steps, "epoch": state.epoch,
               "total_steps": state.config.total_steps, "k": state.rollout_length,
               "eval_return": last.get("eval/return_mean"),
-              "model_loss": state.last_model_metrics.get("val_loss")})
+              "holdout_mse": state.last_model_metrics.get("holdout_mse")})

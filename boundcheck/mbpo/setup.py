@@ -1,8 +1,8 @@
-"""Resolve a run's configuration and build its components.
+"""Resolve a run's configuration, and the pieces of a ``train`` command line.
 
-The resolved config is ``BASE`` + the environment's preset (deltas, :mod:`boundcheck.envs`) +
-an optional JSON config file + ``--set key=value`` overrides, applied in that order with
-:func:`boundcheck.config.apply_overrides`.
+The resolved config is ``BASE`` + the task's preset (typed deltas,
+:mod:`boundcheck.config.presets`) + an optional JSON config file + ``--set key=value``
+overrides, applied in that order (:func:`boundcheck.config.apply_overrides`).
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from typing import Any
 
 import torch
 
-from boundcheck.config import BASE, ConfigError, TrainConfig, apply_overrides
+from boundcheck.config import ConfigError, TrainConfig, apply_overrides, task_config
 from boundcheck.envs import get_spec
+from boundcheck.inputs import InputError
 from boundcheck.runs.atomic import JsonFileError, read_json_object
 
 #: Keys that :func:`boundcheck.mbpo.loop.run_config_doc` adds to a run's saved config beyond the
@@ -28,12 +29,15 @@ def config_fields(saved: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def parse_set_options(items: Sequence[str]) -> dict[str, str]:
-    """``["sac.lr=1e-3", "total_steps=5000"]`` -> ``{"sac.lr": "1e-3", ...}``."""
+    """``["sac.lr=1e-3", "total_steps=5000"]`` -> ``{"sac.lr": "1e-3", ...}``.
+
+    An item without ``=`` or without a key is :class:`InputError` for the field ``settings``.
+    """
     out: dict[str, str] = {}
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise ConfigError(f"--set expects key=value, got {item!r}")
+            raise InputError("settings", f"expects key=value, got {item!r}")
         out[key.strip()] = value.strip()
     return out
 
@@ -53,7 +57,7 @@ def resolve_config(env: str, *, algo: str = "mbpo", config_file: Path | None = N
                    overrides: Mapping[str, Any] | None = None) -> TrainConfig:
     """BASE + preset(env) + file + overrides; raises ConfigError / UnknownEnvError."""
     spec = get_spec(env)
-    config = apply_overrides(BASE, {**spec.preset, "env": spec.name, "algo": algo})
+    config = task_config(spec.name, algo)
     if config_file is not None:
         config = apply_overrides(config, read_config_file(config_file))
     if overrides:

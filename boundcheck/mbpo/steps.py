@@ -1,9 +1,15 @@
-"""The named steps of MBPO (paper Algorithm 2), each a function of the :class:`TrainState`.
+"""The named steps of MBPO (paper Algorithm 2; docs/paper.md, "MBPO's algorithm").
 
-Every step mutates only the state it is given and returns a metrics dict; nothing here logs.
-The order in which :mod:`boundcheck.mbpo.loop` calls them follows the authors' code: at every
-``model_train_freq``-th step of an epoch, train the model, set k from the schedule and roll
-out; then take one real step and do G SAC updates.
+Two steps are plain functions of explicit arguments, so that code other than the training
+loop can run them on its own objects (the model-generalization experiment of paper Section 4.3
+continues SAC on a fixed model with them): :func:`branched_rollout` (k model steps from real
+start states into a model buffer) and :func:`sac_updates` (SAC updates on batches drawn from
+a list of buffer parts, :func:`batch_parts`). The loop calls every step through its
+:class:`TrainState` (:func:`env_step`, :func:`train_model`, :func:`rollout`,
+:func:`policy_updates`, :func:`evaluate`); each mutates only what it is given and returns a
+metrics dict; nothing here logs. The order in which :mod:`boundcheck.mbpo.loop` calls them
+follows the authors' code: at every ``model_train_freq``-th step of an epoch, train the model,
+set k from the schedule and roll out; then take one real step and do G SAC updates.
 """
 
 from __future__ import annotations
@@ -13,10 +19,14 @@ from typing import Any
 import numpy as np
 import torch
 
-from boundcheck.agents import METRIC_KEYS
-from boundcheck.buffers import mixed_parts, sample_batches
+from boundcheck.agents import METRIC_KEYS, SAC
+from boundcheck.buffers import CORE_FIELDS, ReplayBuffer, mixed_parts, sample_batches
+from boundcheck.envs import TerminationFn
 from boundcheck.mbpo.state import EXPLORATION_EPOCH, TrainState
-from boundcheck.models import make_dataset, train_ensemble
+from boundcheck.models import GaussianEnsemble, make_dataset, train_ensemble
+
+#: SAC batches drawn at once by :func:`sac_updates` (the buffers do not change meanwhile).
+BATCH_CHUNK = 64
 
 
 def env_step(state: TrainState) -> dict[str, float]:
@@ -53,7 +63,7 @@ def train_model(state: TrainState) -> dict[str, Any]:
     """Fit the ensemble on all real data (warm start, Adam state kept across calls)."""
     assert state.model is not None and state.model_optimizer is not None
     data = state.real.ordered()
-    tensors = {k: torch.from_numpy(data[k]) for k in ("obs", "act", "reward", "next_obs")}
+    tensors = {k: torch.from_numpy(data[k]) for k in CORE_FIELDS}
     inputs, targets = make_dataset(tensors["obs"], tensors["act"], tensors["reward"],
                                    tensors["next_obs"])
     metrics = train_ensemble(state.model, inputs, targets, state.config.ensemble,
@@ -64,13 +74,43 @@ def train_model(state: TrainState) -> dict[str, Any]:
     return metrics
 
 
-def rollout(state: TrainState) -> dict[str, float]:
-    """Branched rollouts: ``rollout_batch_size`` starts from the real buffer, k model steps.
+def branched_rollout(agent: SAC, model: GaussianEnsemble, starts: ReplayBuffer,
+                     into: ReplayBuffer, *, k: int, batch_size: int,
+                     termination: TerminationFn, rng_starts: np.random.Generator,
+                     generator: torch.Generator, device: torch.device) -> dict[str, float]:
+    """Branched rollouts (docs/paper.md, "The branched rollout"): ``batch_size`` start states
+    drawn uniformly from ``starts`` with ``rng_starts``, then k model steps added to ``into``.
 
-    k comes from the schedule at the current epoch; the model buffer is resized to
-    retain_epochs × k × rollout_batch × (epoch_length / model_train_freq), keeping the newest
-    samples. Each step: a stochastic action from π, one uniformly drawn elite per sample, a
-    sample from its Gaussian; terminated samples stop (the task's termination function).
+    Each step: a stochastic action from ``agent``'s policy, one uniformly drawn elite per
+    sample, a sample from its Gaussian (all noise from ``generator``); samples that
+    ``termination`` ends stop there. Returns the ``rollout/*`` metrics.
+    """
+    obs = torch.as_tensor(starts.sample_obs(batch_size, rng_starts), device=device)
+    added, steps_done = 0, 0
+    for _ in range(k):
+        act = agent.act_tensor(obs, generator=generator)
+        next_obs, reward = model.sample_step(obs, act, generator)
+        terminated = termination(obs, act, next_obs)
+        into.add_batch(obs.cpu().numpy(), act.cpu().numpy(), reward.cpu().numpy(),
+                       next_obs.cpu().numpy(), terminated.cpu().numpy().astype(np.float32))
+        added += obs.shape[0]
+        steps_done += 1
+        keep = ~terminated
+        if not bool(keep.any()):
+            break
+        obs = next_obs[keep]
+    return {"rollout/k": float(k), "rollout/samples": float(added),
+            "rollout/mean_length": added / batch_size,
+            "rollout/steps": float(steps_done),
+            "rollout/model_buffer_size": float(len(into))}
+
+
+def rollout(state: TrainState) -> dict[str, float]:
+    """The loop's rollout step: :func:`branched_rollout` from the real buffer into the model
+    buffer, with k from the schedule at the current epoch.
+
+    The model buffer is first resized to retain_epochs × k × rollout_batch ×
+    (epoch_length / model_train_freq), keeping the newest samples (Appendix C).
     """
     assert state.model is not None and state.model_buffer is not None
     cfg = state.config
@@ -79,49 +119,46 @@ def rollout(state: TrainState) -> dict[str, float]:
     capacity = cfg.model_buffer_size(k)
     if state.model_buffer.capacity != capacity:
         state.model_buffer = state.model_buffer.resized(capacity)
-    gen = state.streams.torch_rollout
-    obs = torch.as_tensor(state.real.sample_obs(cfg.rollout_batch_size, state.streams.rng_starts),
-                          device=state.device)
-    added, steps_done = 0, 0
-    for _ in range(k):
-        act = state.agent.act_tensor(obs, generator=gen)
-        next_obs, reward = state.model.sample_step(obs, act, gen)
-        terminated = state.spec.termination(obs, act, next_obs)
-        state.model_buffer.add_batch(obs.cpu().numpy(), act.cpu().numpy(),
-                                     reward.cpu().numpy(), next_obs.cpu().numpy(),
-                                     terminated.cpu().numpy().astype(np.float32))
-        added += obs.shape[0]
-        steps_done += 1
-        keep = ~terminated
-        if not bool(keep.any()):
-            break
-        obs = next_obs[keep]
-    return {"rollout/k": float(k), "rollout/samples": float(added),
-            "rollout/mean_length": added / cfg.rollout_batch_size,
-            "rollout/steps": float(steps_done),
-            "rollout/model_buffer_size": float(len(state.model_buffer))}
+    return branched_rollout(state.agent, state.model, state.real, state.model_buffer, k=k,
+                            batch_size=cfg.rollout_batch_size, termination=state.spec.termination,
+                            rng_starts=state.streams.rng_starts,
+                            generator=state.streams.torch_rollout, device=state.device)
+
+
+def batch_parts(real: ReplayBuffer, model_buffer: ReplayBuffer | None, batch_size: int,
+                real_ratio: float) -> list[tuple[ReplayBuffer, int]]:
+    """The ``(buffer, rows)`` parts of one SAC batch: MBPO mixes ``real_ratio`` real rows with
+    model rows (12 + 244 of 256 by default, :func:`~boundcheck.buffers.mixed_parts`); without
+    model data (the SAC ablation) all rows are real."""
+    if model_buffer is not None and len(model_buffer) > 0:
+        return mixed_parts(real, model_buffer, batch_size, real_ratio)
+    return [(real, batch_size)]
+
+
+def sac_updates(agent: SAC, parts: list[tuple[ReplayBuffer, int]], count: int,
+                rng_batches: np.random.Generator,
+                device: torch.device) -> torch.Tensor | None:
+    """``count`` SAC updates on batches of ``parts``; returns the summed metrics tensor (no
+    host sync), or None when ``count`` is 0.
+
+    The buffers do not change during the updates, so the batches are drawn up to
+    :data:`BATCH_CHUNK` at a time, with the very draws of one ``ReplayBuffer.sample`` per buffer
+    per update (:func:`~boundcheck.buffers.sample_batches`).
+    """
+    total: torch.Tensor | None = None
+    for done in range(0, count, BATCH_CHUNK):
+        for batch in sample_batches(parts, min(BATCH_CHUNK, count - done), rng_batches, device):
+            metrics = agent.step(batch)
+            total = metrics if total is None else total + metrics
+    return total
 
 
 def policy_updates(state: TrainState, count: int) -> torch.Tensor | None:
-    """``count`` SAC updates; returns the summed metrics tensor (no host sync), or None.
-
-    MBPO batches mix ``real_ratio`` real rows with model rows (12 + 244 of 256 by default);
-    the SAC ablation (no model) samples only real data. The buffers do not change during the
-    updates, so the batches are drawn up to 64 at a time, with the very draws of one
-    ``ReplayBuffer.sample`` per buffer per update (:func:`~boundcheck.buffers.sample_batches`).
-    """
+    """The loop's ``count`` SAC updates (:func:`sac_updates` on :func:`batch_parts` of the
+    state's buffers and batch stream)."""
     cfg = state.config
-    if state.model_buffer is not None and len(state.model_buffer) > 0:
-        parts = mixed_parts(state.real, state.model_buffer, cfg.sac.batch_size, cfg.real_ratio)
-    else:
-        parts = [(state.real, cfg.sac.batch_size)]
-    total: torch.Tensor | None = None
-    for done in range(0, count, 64):
-        for batch in sample_batches(parts, min(64, count - done), state.streams.rng_batches,
-                                    state.device):
-            metrics = state.agent.step(batch)
-            total = metrics if total is None else total + metrics
-    return total
+    parts = batch_parts(state.real, state.model_buffer, cfg.sac.batch_size, cfg.real_ratio)
+    return sac_updates(state.agent, parts, count, state.streams.rng_batches, state.device)
 
 
 def mean_metrics(total: torch.Tensor | None, count: int) -> dict[str, float]:

@@ -1,4 +1,4 @@
-"""Dynamics model: the fused probabilistic ensemble and its trainer (PAPER.md, "Model (code)")."""
+"""Dynamics model: the fused probabilistic ensemble and its trainer (docs/paper.md §7)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Fused probabilistic dynamics ensemble (PAPER.md, "Model (code)").
+"""Fused probabilistic dynamics ensemble (paper Appendix C and the authors' code; docs/paper.md §7).
 
 E Gaussian MLPs predict the targets ``y = [r, s' - s]`` (dimension ``D = 1 + obs_dim``) from the
 standardized input ``x = [s, a]``. All members are evaluated at once: layer ``l`` holds one weight
@@ -27,9 +27,10 @@ from boundcheck.config import EnsembleConfig
 from boundcheck.models.normalizer import Normalizer
 
 #: Rows per forward pass on the CPU in :meth:`GaussianEnsemble.sample_step` / ``mean_and_var``:
-#: bounds the activation memory of a 100k-sample rollout step (PERF.md: allocation dominates
-#: unchunked). On a GPU the default is one chunk: 100k rows took 2.2 ms whole vs 19 ms in
-#: chunks of 4096 on an H100 (launch-bound).
+#: bounds the activation memory of a 100k-sample rollout step: on a 2-core CPU allocation
+#: dominates unchunked (all 7 members on 100k rows: 3.5 s whole, 1.6 s in chunks of 4096 with
+#: in-place activations). On a GPU the default is one chunk: 100k rows took 2.2 ms whole vs
+#: 19 ms in chunks of 4096 on an H100 (launch-bound).
 DEFAULT_CHUNK_SIZE = 4096
 
 
@@ -165,7 +166,7 @@ class GaussianEnsemble(nn.Module):
     def _mlp(self, weights: Sequence[Tensor], biases: Sequence[Tensor],
              x: Tensor) -> tuple[Tensor, Tensor]:
         """Run the members given by ``weights``/``biases`` ([M, ...]) on ``x`` [M, B, in]."""
-        # In-place activations halve allocation when no graph is recorded (PERF.md).
+        # In-place activations halve allocation when no graph is recorded (see DEFAULT_CHUNK_SIZE).
         return ensemble_mlp(weights, biases, self.max_logvar, self.min_logvar, x,
                             inplace=not torch.is_grad_enabled())
 

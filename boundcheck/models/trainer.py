@@ -1,6 +1,7 @@
 """Training procedure of the original code's ``BNN.train`` for :class:`GaussianEnsemble`.
 
-One call of :func:`train_ensemble` (PAPER.md, "Model (code)"; jannerm/mbpo ``mbpo/models/bnn.py``):
+One call of :func:`train_ensemble` (Appendix C; docs/paper.md, "MBPO's algorithm";
+jannerm/mbpo ``mbpo/models/bnn.py``):
 
 1. Split off a holdout set: ``min(int(N * holdout_ratio), max_holdout)`` rows of a random
    permutation (at least one row here; the original would produce NaN losses with zero).
@@ -203,17 +204,18 @@ def train_ensemble(
             ``None`` uses :func:`train_step` (eager autograd).
         clock: seconds, for ``config.max_model_t`` (a fake clock in tests).
         on_epoch: called after each epoch with ``{"epoch": epochs done, "improved": members
-            that snapshot, "since_update": epochs in a row without one, "holdout_mse": per
-            member}`` (progress display, traces).
+            that snapshot, "since_update": epochs in a row without one,
+            "holdout_mse_members": per member}`` (progress display, traces).
 
     Returns:
         Metrics: ``epochs``, ``grad_steps``, ``num_train``, ``num_holdout``, ``train_loss``
-        (mean per-step loss of the last epoch), ``holdout_mse`` (per member, after restore),
+        (mean per-step loss of the last epoch), ``holdout_mse_members`` (per member, after
+        restore),
         ``holdout_mse_history`` (per epoch, per member, before restore), ``best_epoch`` (per
         member, 0-based epoch of its restored snapshot, -1 if none), ``elites`` (best first),
-        ``holdout_nll_elites`` (per elite, nats per row), ``val_loss`` (mean elite holdout
-        MSE, the original's reported metric), ``stop`` (a :class:`StopReason` value) and
-        ``seconds`` (wall time of the epochs).
+        ``holdout_nll_elites`` (per elite, nats per row), ``holdout_mse`` (mean elite holdout
+        MSE: the model's holdout loss, the original's reported ``val_loss``), ``stop`` (a
+        :class:`StopReason` value) and ``seconds`` (wall time of the epochs).
     """
     _check_inputs(model, inputs, targets, config)
     device, dtype = model.device, model.dtype
@@ -254,7 +256,7 @@ def train_ensemble(
         history.append(mse.tolist())
         if on_epoch is not None:
             on_epoch({"epoch": len(history), "since_update": epochs_since_update,
-                      "improved": improved, "holdout_mse": history[-1]})
+                      "improved": improved, "holdout_mse_members": history[-1]})
         if epochs_since_update > config.patience:
             stop = StopReason.NO_IMPROVEMENT
             break
@@ -274,12 +276,12 @@ def train_ensemble(
         "num_train": n_train,
         "num_holdout": num_holdout,
         "train_loss": train_loss,
-        "holdout_mse": mse.tolist(),
+        "holdout_mse_members": mse.tolist(),
         "holdout_mse_history": history,
         "best_epoch": list(snaps.best_epoch),
         "elites": elites.tolist(),
         "holdout_nll_elites": nll.tolist(),
-        "val_loss": float(mse[elites].mean()),
+        "holdout_mse": float(mse[elites].mean()),
         "stop": stop.value,
         "seconds": seconds,
     }

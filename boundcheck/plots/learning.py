@@ -1,27 +1,41 @@
-"""Figures: evaluation return against real env steps, per run or per group of seeds."""
+"""Figures: evaluation return against real env steps, per run or per group of seeds (the axes
+of the paper's Section 6.1 learning curves; what ``boundcheck plot-runs`` draws)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
 from boundcheck.plots.style import new_figure, save_figure
 
 
-def plot_learning_curves(runs: Mapping[str, Sequence[Mapping[str, Any]]], path: Path, *,
+class EvaluationPoint(Protocol):
+    """One evaluation of a run: real env steps, mean return and (if recorded) its std."""
+
+    @property
+    def env_steps(self) -> int: ...
+
+    @property
+    def return_mean(self) -> float: ...
+
+    @property
+    def return_std(self) -> float | None: ...
+
+
+def plot_learning_curves(runs: Mapping[str, Sequence[EvaluationPoint]], path: Path, *,
                          title: str = "") -> Path:
-    """One line per run label: ``eval/return_mean`` against ``env_steps`` (± std if recorded)."""
+    """One line per run label: the mean return against env steps (± std where every
+    evaluation of the run recorded one)."""
     fig, ax = new_figure(5.0, 3.4)
-    for i, (label, records) in enumerate(runs.items()):
-        rows = [r for r in records if r.get("eval/return_mean") is not None]
-        steps = [r["env_steps"] for r in rows]
-        mean = [r["eval/return_mean"] for r in rows]
+    for i, (label, rows) in enumerate(runs.items()):
+        steps = [r.env_steps for r in rows]
+        mean = [r.return_mean for r in rows]
         ax.plot(steps, mean, color=f"C{i}", label=label, marker="o", markersize=2.5)
-        std = [r.get("eval/return_std") for r in rows]
+        std = [r.return_std for r in rows]
         if rows and all(s is not None for s in std):
-            lo = [m - s for m, s in zip(mean, std, strict=True)]
-            hi = [m + s for m, s in zip(mean, std, strict=True)]
+            lo = [m - s for m, s in zip(mean, std, strict=True) if s is not None]
+            hi = [m + s for m, s in zip(mean, std, strict=True) if s is not None]
             ax.fill_between(steps, lo, hi, color=f"C{i}", alpha=0.2, linewidth=0)
     ax.set_xlabel("real environment steps (exploration included)")
     ax.set_ylabel("evaluation return")

@@ -9,50 +9,60 @@ trivial range ±r_max/(1−γ) is shaded so a vacuous bound is visible as one be
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from boundcheck.plots.style import new_figure, save_figure
+from boundcheck.theory.verdict import Estimate
 
-_RETURNS = (("eta", r"$\eta[\pi]$ (real)"), ("eta_model", r"$\hat\eta[\pi]$ (model)"),
-            ("eta_branch", r"$\eta^{branch}[\pi]$"))
-_BOUNDS = (("4.1", r"Thm 4.1 bound $\hat\eta - C$"), ("4.2", r"Thm 4.2 bound $\eta^{b} - C$"),
-           ("4.3", r"Thm 4.3 bound $\eta^{b} - C$"))
+_RETURNS = (r"$\eta[\pi]$ (real)", r"$\hat\eta[\pi]$ (model)", r"$\eta^{branch}[\pi]$")
+_BOUNDS = (r"Thm 4.1 bound $\hat\eta - C$", r"Thm 4.2 bound $\eta^{b} - C$",
+           r"Thm 4.3 bound $\eta^{b} - C$")
 
 
-def _err(est: dict[str, Any]) -> tuple[float, float]:
-    low, high, mean = est["ci_low"], est["ci_high"], est["mean"]
-    if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):
+@dataclass(frozen=True)
+class PairPoint:
+    """One epoch pair at the figure's γ: η, η̂, η^branch and the lower bounds of Theorems
+    4.1, 4.2, 4.3 (η̂ − C, η^branch − C, η^branch − C), each with its interval."""
+
+    data_epoch: int
+    epoch: int
+    returns: tuple[Estimate, Estimate, Estimate]
+    lower_bounds: tuple[Estimate, Estimate, Estimate]
+
+
+@dataclass(frozen=True)
+class ValidationFigure:
+    """What the figure shows: the task, γ, the trivial range 2·r_max/(1−γ), the sample size
+    and confidence of the intervals, and one point per pair."""
+
+    env: str
+    gamma: float
+    trivial_range: float
+    episodes: int
+    confidence: float
+    pairs: tuple[PairPoint, ...]
+
+
+def _err(est: Estimate) -> tuple[float, float]:
+    if not (math.isfinite(est.low) and math.isfinite(est.high)):
         return 0.0, 0.0
-    return mean - low, high - mean
+    return est.mean - est.low, est.high - est.mean
 
 
-def _series(doc: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    out: dict[str, list[dict[str, Any]]] = {}
-    for pair in doc["pairs"]:
-        block = pair["by_gamma"][0]
-        for key, _ in _RETURNS:
-            out.setdefault(key, []).append(block["returns"][key])
-        for key, _ in _BOUNDS:
-            out.setdefault(key, []).append(block["theorems"][key]["lower_bound"])
-    return out
-
-
-def plot_validation(doc: dict[str, Any], path: Path) -> Path:
+def plot_validation(figure: ValidationFigure, path: Path) -> Path:
     """The validation figure (see the module docstring)."""
-    pairs = doc["pairs"]
-    first = pairs[0]["by_gamma"][0]
-    gamma = first["gamma"]
-    half_range = first["theorems"]["4.1"]["trivial_range"] / 2.0
-    series = _series(doc)
+    pairs = figure.pairs
+    gamma = figure.gamma
+    half_range = figure.trivial_range / 2.0
     fig, ax = new_figure(5.6, 3.6)
     many = len(pairs) > 1
-    xs = [p["epoch"] for p in pairs] if many else [0]
-    for c, (key, label) in enumerate((*_RETURNS, *_BOUNDS)):
-        ests = series[key]
+    xs = [p.epoch for p in pairs] if many else [0]
+    for c, label in enumerate((*_RETURNS, *_BOUNDS)):
+        ests = [(*p.returns, *p.lower_bounds)[c] for p in pairs]
         errs = list(zip(*(_err(e) for e in ests), strict=True))
         offset = 0.0 if many else (c - 2.5) * 0.12
-        ax.errorbar([x + offset for x in xs], [e["mean"] for e in ests], yerr=errs,
+        ax.errorbar([x + offset for x in xs], [e.mean for e in ests], yerr=errs,
                     color=f"C{c}", marker="o" if c < 3 else "v", markersize=4, capsize=3,
                     linewidth=1 if many else 0, linestyle="-" if c < 3 else "--", label=label)
     ax.axhspan(-half_range, half_range, color="0.85", alpha=0.4, zorder=0,
@@ -73,12 +83,11 @@ def plot_validation(doc: dict[str, Any], path: Path) -> Path:
     else:
         ax.set_xticks([])
         first_pair = pairs[0]
-        ax.set_xlabel(f"epochs {first_pair['data_epoch']} ($\\pi_D$, model) -> "
-                      f"{first_pair['epoch']} ($\\pi$)")
+        ax.set_xlabel(f"epochs {first_pair.data_epoch} ($\\pi_D$, model) -> "
+                      f"{first_pair.epoch} ($\\pi$)")
     ax.set_ylabel(f"discounted return ($\\gamma$ = {gamma:g})")
-    settings = doc["settings"]
-    ax.set_title(f"{doc['source']['env']}: MBPO lower bounds vs measured returns "
-                 f"({settings['episodes']} episodes, {settings['confidence']:.0%} CI)",
+    ax.set_title(f"{figure.env}: MBPO lower bounds vs measured returns "
+                 f"({figure.episodes} episodes, {figure.confidence:.0%} CI)",
                  fontsize=8)
     ax.legend(frameon=False, fontsize=6, loc="best", ncol=2)
     return save_figure(fig, path)

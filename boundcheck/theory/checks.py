@@ -1,8 +1,10 @@
 """Exact checks of Theorems 4.1–4.3 and Lemmas B.1–B.3 on one finite MDP.
 
-Every quantity comes from :mod:`boundcheck.theory.tabular` (linear algebra, no sampling). A check
-*holds* when the inequality is satisfied up to a round-off tolerance of 1e-9 times the return
-scale max(1, r_max/(1−γ)). The *tightness* of a theorem is (reference − η)/C, reference being η̂
+Paper Section 4 (theorems) and Appendix B (lemmas and proofs); docs/theory.md and
+docs/verify-tabular.md describe the checks. Every quantity comes from
+:mod:`boundcheck.theory.tabular` (linear algebra, no sampling). A check *holds* when the
+inequality is satisfied up to a round-off tolerance of 1e-9 times the return scale
+max(1, r_max/(1−γ)). The *tightness* of a theorem is (reference − η)/C, reference being η̂
 (4.1) or η^branch (4.2, 4.3): a bound is violated exactly when tightness > 1, and a tightness
 near 1 means the instance nearly attains the bound.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
@@ -25,11 +28,28 @@ MIN_C_FACTOR = 1e3
 B1_STEPS = 20
 
 
+class Theorem(StrEnum):
+    """The three bounds of the paper's Section 4; the value is the name the JSON carries."""
+
+    THEOREM_4_1 = "theorem_4_1"
+    THEOREM_4_2 = "theorem_4_2"
+    THEOREM_4_3 = "theorem_4_3"
+
+
+class Lemma(StrEnum):
+    """The lemmas of the paper's Appendix B checked here (B.3 twice, see :func:`lemma_checks`)."""
+
+    B1 = "lemma_b1"
+    B2 = "lemma_b2"
+    B3 = "lemma_b3"
+    B3_POLICY = "lemma_b3_policy"
+
+
 @dataclass(frozen=True)
 class BoundCheck:
     """One theorem evaluated on one instance: η ≥ reference − C?"""
 
-    name: str
+    name: Theorem
     k: int | None
     C: float
     reference: float
@@ -63,7 +83,7 @@ class BoundCheck:
             return gap / self.C
         return 0.0 if gap <= self.tol else math.inf
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         """JSON-ready: C, lower_bound, holds, slack, tightness (and k for branched bounds)."""
         out: dict[str, Any] = {"C": self.C, "lower_bound": self.lower_bound,
                                "holds": self.holds, "slack": self.slack,
@@ -77,7 +97,7 @@ class BoundCheck:
 class LemmaCheck:
     """One lemma inequality lhs ≤ rhs, at its worst point over the checked cases."""
 
-    name: str
+    name: Lemma
     lhs: float
     rhs: float
     tol: float
@@ -88,34 +108,62 @@ class LemmaCheck:
         """lhs ≤ rhs up to tolerance."""
         return self.lhs <= self.rhs + self.tol
 
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready form: lhs, rhs, holds, detail."""
         return {"lhs": self.lhs, "rhs": self.rhs, "holds": self.holds, "detail": self.detail}
 
 
 @dataclass(frozen=True)
 class TabularEvaluation:
-    """All exact quantities and checks of one instance."""
+    """All exact quantities and checks of one instance.
+
+    ``eta_branch`` holds η^branch for every k evaluated; the checks are at rollout length ``k``.
+    ``theorems_worst`` are the theorems with the worst-case model error max_{s,a} D_TV in place
+    of ε_m and ε_m′.
+    """
 
     eta: float
     eta_model: float
     eta_branch: dict[int, float]
     eps_pi: float
     eps_m: float
-    eps_m_prime: float
+    eps_model_shifted: float
     eps_m_worst: float
     r_max: float
     k: int
-    theorems: dict[str, BoundCheck]
-    theorems_worst: dict[str, BoundCheck]
-    lemmas: dict[str, LemmaCheck] = field(default_factory=dict)
+    theorems: dict[Theorem, BoundCheck]
+    theorems_worst: dict[Theorem, BoundCheck]
+    lemmas: dict[Lemma, LemmaCheck] = field(default_factory=dict)
 
     def all_checks(self) -> dict[str, BoundCheck | LemmaCheck]:
         """Every check by name (worst-case theorem variants suffixed ``_worst``)."""
-        out: dict[str, BoundCheck | LemmaCheck] = dict(self.theorems)
+        out: dict[str, BoundCheck | LemmaCheck] = {str(n): c for n, c in self.theorems.items()}
         out.update({f"{n}_worst": c for n, c in self.theorems_worst.items()})
-        out.update(self.lemmas)
+        out.update({str(n): c for n, c in self.lemmas.items()})
         return out
+
+    @property
+    def holds(self) -> bool:
+        """Whether every check (theorems, worst-case theorems, lemmas) holds."""
+        return all(c.holds for c in self.all_checks().values())
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON document of the evaluation (docs/verify-tabular.md, "The JSON")."""
+        doc: dict[str, Any] = {
+            "eta": self.eta, "eta_model": self.eta_model, "eta_branch": self.eta_branch[self.k],
+            "eps_pi": self.eps_pi, "eps_m": self.eps_m,
+            "eps_model_shifted": self.eps_model_shifted, "eps_m_worst": self.eps_m_worst,
+            "r_max": self.r_max, "k": self.k,
+        }
+        for name, check in self.theorems.items():
+            doc[name] = check.to_json()
+        doc["worst_case"] = {
+            "eps_m": self.eps_m_worst, "eps_model_shifted": self.eps_m_worst,
+            **{name: c.to_json() for name, c in self.theorems_worst.items()},
+        }
+        doc["lemmas"] = {name: c.to_json() for name, c in self.lemmas.items()}
+        doc["holds"] = self.holds
+        return doc
 
 
 def _finite_or_none(x: float) -> float | None:
@@ -123,22 +171,21 @@ def _finite_or_none(x: float) -> float | None:
 
 
 def theorem_checks(mdp: tb.FiniteMDP, eta: float, eta_model: float, eta_branch: float, k: int,
-                   eps_m: float, eps_m_prime: float, eps_pi: float) -> dict[str, BoundCheck]:
+                   eps_m: float, eps_model_shifted: float,
+                   eps_pi: float) -> dict[Theorem, BoundCheck]:
     """The three theorems at rollout length k with the given ε values."""
     g, r = mdp.gamma, mdp.r_max
     tol = REL_TOL * max(1.0, r / (1.0 - g))
+    t41, t42, t43 = Theorem.THEOREM_4_1, Theorem.THEOREM_4_2, Theorem.THEOREM_4_3
     return {
-        "theorem_4_1": BoundCheck("theorem_4_1", None, theorem_4_1(g, r, eps_m, eps_pi).total,
-                                  eta_model, eta, tol),
-        "theorem_4_2": BoundCheck("theorem_4_2", k, theorem_4_2(g, r, eps_m, eps_pi, k).total,
-                                  eta_branch, eta, tol),
-        "theorem_4_3": BoundCheck("theorem_4_3", k,
-                                  theorem_4_3(g, r, eps_m_prime, eps_pi, k).total,
-                                  eta_branch, eta, tol),
+        t41: BoundCheck(t41, None, theorem_4_1(g, r, eps_m, eps_pi).total, eta_model, eta, tol),
+        t42: BoundCheck(t42, k, theorem_4_2(g, r, eps_m, eps_pi, k).total, eta_branch, eta, tol),
+        t43: BoundCheck(t43, k, theorem_4_3(g, r, eps_model_shifted, eps_pi, k).total,
+                        eta_branch, eta, tol),
     }
 
 
-def lemma_checks(mdp: tb.FiniteMDP, eps_m: float, eps_pi: float) -> dict[str, LemmaCheck]:
+def lemma_checks(mdp: tb.FiniteMDP, eps_m: float, eps_pi: float) -> dict[Lemma, LemmaCheck]:
     """Lemmas B.1–B.3 for process 1 = (P, π_D) and process 2 = (P_model, π).
 
     B.1 on the joint law of (s_t, a_t, s_{t+1}) for t < B1_STEPS; B.2 on the state marginals
@@ -170,21 +217,20 @@ def lemma_checks(mdp: tb.FiniteMDP, eps_m: float, eps_pi: float) -> dict[str, Le
     eta_hat = tb.discounted_return(mdp.mu0, mdp.P_model, mdp.pi, mdp.r, g)
     eta_pi = tb.discounted_return(mdp.mu0, mdp.P, mdp.pi, mdp.r, g)
     tol_r = REL_TOL * max(1.0, r / (1.0 - g))
-    b3_model = LemmaCheck("lemma_b3", abs(eta_d - eta_hat), lemma_b3(g, r, eps_m, eps_pi), tol_r,
-                          "(P, pi_D) vs (P_model, pi)")
-    b3_policy = LemmaCheck("lemma_b3_policy", abs(eta_pi - eta_d), lemma_b3(g, r, 0.0, eps_pi),
-                           tol_r, "(P, pi) vs (P, pi_D), eps_m = 0")
     return {
-        "lemma_b1": LemmaCheck("lemma_b1", float(joint[i1]), float(rhs_b1[i1]), tol_p,
-                               f"joint (s, a, s') TV at t={i1}"),
-        "lemma_b2": LemmaCheck("lemma_b2", float(tv_marg[i2]), float(i2 * (eps_m + eps_pi)),
-                               tol_p, f"state-marginal TV at t={i2}"),
-        "lemma_b3": b3_model,
-        "lemma_b3_policy": b3_policy,
+        Lemma.B1: LemmaCheck(Lemma.B1, float(joint[i1]), float(rhs_b1[i1]), tol_p,
+                             f"joint (s, a, s') TV at t={i1}"),
+        Lemma.B2: LemmaCheck(Lemma.B2, float(tv_marg[i2]), float(i2 * (eps_m + eps_pi)), tol_p,
+                             f"state-marginal TV at t={i2}"),
+        Lemma.B3: LemmaCheck(Lemma.B3, abs(eta_d - eta_hat), lemma_b3(g, r, eps_m, eps_pi),
+                             tol_r, "(P, pi_D) vs (P_model, pi)"),
+        Lemma.B3_POLICY: LemmaCheck(Lemma.B3_POLICY, abs(eta_pi - eta_d),
+                                    lemma_b3(g, r, 0.0, eps_pi), tol_r,
+                                    "(P, pi) vs (P, pi_D), eps_m = 0"),
     }
 
 
-PerK = dict[int, dict[str, BoundCheck]]
+PerK = dict[int, dict[Theorem, BoundCheck]]
 
 
 def evaluate(mdp: tb.FiniteMDP, ks: list[int] | None = None, *,
@@ -201,16 +247,17 @@ def evaluate(mdp: tb.FiniteMDP, ks: list[int] | None = None, *,
     branch = tb.branched_returns(mdp, ks)
     eps_pi = tb.eps_policy(mdp)
     eps_m = tb.eps_model_under(mdp, mdp.pi_data)
-    eps_m_prime = tb.eps_model_under(mdp, mdp.pi)
+    eps_model_shifted = tb.eps_model_under(mdp, mdp.pi)
     eps_worst = tb.eps_model_worst(mdp)
-    per_k = {k: theorem_checks(mdp, eta, eta_model, branch[k], k, eps_m, eps_m_prime, eps_pi)
+    per_k = {k: theorem_checks(mdp, eta, eta_model, branch[k], k, eps_m, eps_model_shifted,
+                               eps_pi)
              for k in ks}
     worst = theorem_checks(mdp, eta, eta_model, branch[mdp.k], mdp.k, eps_worst, eps_worst,
                            eps_pi)
     lemmas = lemma_checks(mdp, eps_m, eps_pi) if with_lemmas else {}
     evaluation = TabularEvaluation(
         eta=eta, eta_model=eta_model, eta_branch=branch, eps_pi=eps_pi, eps_m=eps_m,
-        eps_m_prime=eps_m_prime, eps_m_worst=eps_worst, r_max=mdp.r_max, k=mdp.k,
+        eps_model_shifted=eps_model_shifted, eps_m_worst=eps_worst, r_max=mdp.r_max, k=mdp.k,
         theorems=per_k[mdp.k], theorems_worst=worst, lemmas=lemmas,
     )
     return evaluation, per_k

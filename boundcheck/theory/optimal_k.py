@@ -1,4 +1,4 @@
-"""The rollout length k* that minimises the Theorem 4.3 bound (paper Section 4.3).
+"""The rollout length k* that minimises the Theorem 4.3 bound (paper Section 4.3; docs/theory.md).
 
 The Theorem 4.3 penalty is 2 r_max times the bracket
 
@@ -34,7 +34,7 @@ class BracketTerms:
         """f(k) = policy-shift term + model-error term."""
         return self.policy_shift + self.model_error
 
-    def as_dict(self) -> dict[str, float | int]:
+    def to_json(self) -> dict[str, float | int]:
         """``{k, policy_shift, model_error, total}``."""
         return {
             "k": self.k,

@@ -1,14 +1,18 @@
-"""JSON-ready reports of the bound formulas, as ``boundcheck bounds`` and ``optimal-k`` print them.
+"""The reports of ``boundcheck bounds`` and ``optimal-k``: typed results of the bound formulas.
 
-Pure functions of their arguments; the CLI only renders what they return.
+Pure functions of their arguments (paper Sections 4.2–4.3; docs/theory.md). Each report is a
+frozen dataclass with one ``to_json()`` giving the document the command prints with ``--json``;
+the CLI renders the same object as tables (:mod:`boundcheck.render.theory`).
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 from boundcheck.theory.bounds import (
+    Penalty,
     TheoryInputError,
     check_gamma,
     check_k,
@@ -22,6 +26,7 @@ from boundcheck.theory.bounds import (
     theorem_4_3,
 )
 from boundcheck.theory.optimal_k import (
+    BracketTerms,
     bracket_terms,
     default_ratio_grid,
     default_table_k_max,
@@ -30,69 +35,172 @@ from boundcheck.theory.optimal_k import (
     k_star_from_ratio,
 )
 
+#: Largest k the exhaustive argmin and the table evaluate (one bracket per k; 10,000 take ~0.1 s).
+MAX_TABLE_K = 10_000
+#: What the ``terms`` of an :class:`OptimalKReport` are measured in.
+TERMS_UNIT = "2*r_max (the Theorem 4.3 penalty C divided by 2*r_max)"
+#: Why a grid over ρ alone is enough (the ``note`` of a :class:`KStarByRatio`).
+RATIO_NOTE = "k* depends only on rho = eps_m'/eps_pi; k* = 0 for every rho >= 1"
+
+
+@dataclass(frozen=True)
+class ShiftedModelError:
+    """ε_m′ from ε_m, ε_π and a slope dε_m′/dε_π (paper Section 4.3), projected onto [0, 1].
+
+    ``clipped`` says whether the projection was active (the raw ε_m + ε_π·slope left [0, 1]).
+    """
+
+    value: float
+    clipped: bool
+
+
+def shifted_model_error(eps_m: float, eps_pi: float, slope: float | None) -> ShiftedModelError:
+    """ε_m′ = ε_m + ε_π·slope projected onto [0, 1]; ε_m itself without a slope."""
+    check_tv(eps_m, "eps_model")
+    check_tv(eps_pi, "eps_policy")
+    if slope is None:
+        return ShiftedModelError(eps_m, False)
+    check_slope(slope)
+    value = eps_model_shifted_linear(eps_m, eps_pi, slope)
+    return ShiftedModelError(value, eps_model_shifted_linear_raw(eps_m, eps_pi, slope) != value)
+
+
+@dataclass(frozen=True)
+class BoundsReport:
+    """The penalties C of Theorems 4.1–4.3 for given γ, r_max, ε_m, ε_π, k (and slope)."""
+
+    gamma: float
+    r_max: float
+    eps_m: float
+    eps_pi: float
+    k: int
+    slope: float | None
+    eps_model_shifted: ShiftedModelError
+    theorem_4_1: Penalty
+    theorem_4_2: Penalty
+    theorem_4_3: Penalty
+
+    @property
+    def trivial_range(self) -> float:
+        """2·r_max/(1−γ), the width of the interval every discounted return lies in."""
+        return 2.0 * self.r_max / (1.0 - self.gamma)
+
+    @property
+    def penalties(self) -> tuple[Penalty, Penalty, Penalty]:
+        """The three penalties, Theorem 4.1 first."""
+        return (self.theorem_4_1, self.theorem_4_2, self.theorem_4_3)
+
+    @property
+    def finite(self) -> bool:
+        """Whether every number is finite (a huge r_max overflows a double to inf or nan)."""
+        numbers = [self.trivial_range] + [x for p in self.penalties for x in
+                                          (p.policy_shift, p.model_error, p.total,
+                                           p.trivial_range)]
+        return all(math.isfinite(x) for x in numbers)
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``bounds --json`` document."""
+        return {
+            "gamma": self.gamma, "r_max": self.r_max, "eps_m": self.eps_m,
+            "eps_pi": self.eps_pi, "k": self.k, "slope": self.slope,
+            "eps_model_shifted": self.eps_model_shifted.value,
+            "eps_model_shifted_clipped": self.eps_model_shifted.clipped,
+            "trivial_range": self.trivial_range,
+            "theorem_4_1": self.theorem_4_1.as_dict(),
+            "theorem_4_2": self.theorem_4_2.as_dict(),
+            "theorem_4_3": self.theorem_4_3.as_dict(),
+        }
+
 
 def bounds_report(*, gamma: float, r_max: float, eps_m: float, eps_pi: float, k: int,
-                  slope: float | None) -> dict[str, Any]:
+                  slope: float | None) -> BoundsReport:
     """The three penalties with their parts; ε_m′ = ε_m + ε_π·slope (ε_m without a slope)."""
     check_gamma(gamma)
     check_r_max(r_max)
     check_k(k)
-    eps_m_prime, raw = _shifted(eps_m, eps_pi, slope)
-    return {
-        "gamma": gamma, "r_max": r_max, "eps_m": eps_m, "eps_pi": eps_pi, "k": k,
-        "slope": slope, "eps_m_prime": eps_m_prime, "eps_m_prime_clipped": raw != eps_m_prime,
-        "trivial_range": 2.0 * r_max / (1.0 - gamma),
-        "theorem_4_1": theorem_4_1(gamma, r_max, eps_m, eps_pi).as_dict(),
-        "theorem_4_2": theorem_4_2(gamma, r_max, eps_m, eps_pi, k).as_dict(),
-        "theorem_4_3": theorem_4_3(gamma, r_max, eps_m_prime, eps_pi, k).as_dict(),
-    }
+    shifted = shifted_model_error(eps_m, eps_pi, slope)
+    return BoundsReport(
+        gamma=gamma, r_max=r_max, eps_m=eps_m, eps_pi=eps_pi, k=k, slope=slope,
+        eps_model_shifted=shifted,
+        theorem_4_1=theorem_4_1(gamma, r_max, eps_m, eps_pi),
+        theorem_4_2=theorem_4_2(gamma, r_max, eps_m, eps_pi, k),
+        theorem_4_3=theorem_4_3(gamma, r_max, shifted.value, eps_pi, k),
+    )
 
 
-def _shifted(eps_m: float, eps_pi: float, slope: float | None) -> tuple[float, float]:
-    check_tv(eps_m, "eps_model")
-    check_tv(eps_pi, "eps_policy")
-    if slope is None:
-        return eps_m, eps_m
-    check_slope(slope)
-    return (eps_model_shifted_linear(eps_m, eps_pi, slope),
-            eps_model_shifted_linear_raw(eps_m, eps_pi, slope))
+@dataclass(frozen=True)
+class OptimalKReport:
+    """k* of the Theorem 4.3 bracket, its closed form, the exhaustive argmin and the term table.
 
+    ``k_star`` is None when the bracket decreases for ever (ε_m′ = 0 < ε_π); ``ratio`` ρ =
+    ε_m′/ε_π is None when ε_π = 0. ``closed_form_agrees`` is None when the argmin over the
+    table cannot check the closed form (k* unbounded or beyond ``k_max``). ``terms`` totals are
+    the bracket f(k), the Theorem 4.3 penalty C in units of 2·r_max. ``source`` names where
+    the ε's came from (a results file), if not from the command line.
+    """
 
-#: Largest k the exhaustive argmin and the table evaluate (one bracket per k; 10,000 take ~0.1 s).
-MAX_TABLE_K = 10_000
+    gamma: float
+    eps_pi: float
+    eps_m: float
+    slope: float
+    eps_model_shifted: ShiftedModelError
+    ratio: float | None
+    k_star: int | None
+    closed_form: str
+    k_max: int
+    k_star_exhaustive: int
+    terms: tuple[BracketTerms, ...]
+    source: str | None = None
+
+    @property
+    def k_star_unbounded(self) -> bool:
+        """Whether no finite minimiser exists."""
+        return self.k_star is None
+
+    @property
+    def closed_form_agrees(self) -> bool | None:
+        """Whether the exhaustive argmin equals k* (None where the table cannot check it)."""
+        if self.k_star is None or self.k_star > self.k_max:
+            return None
+        return self.k_star_exhaustive == self.k_star
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``optimal-k --json`` document (``from`` only when ``source`` is set)."""
+        doc: dict[str, Any] = {
+            "gamma": self.gamma, "eps_pi": self.eps_pi, "eps_m": self.eps_m,
+            "slope": self.slope, "eps_model_shifted": self.eps_model_shifted.value,
+            "eps_model_shifted_clipped": self.eps_model_shifted.clipped, "ratio": self.ratio,
+            "k_star": self.k_star, "k_star_unbounded": self.k_star_unbounded,
+            "closed_form": self.closed_form, "k_max": self.k_max,
+            "k_star_exhaustive": self.k_star_exhaustive,
+            "closed_form_agrees": self.closed_form_agrees, "terms_unit": TERMS_UNIT,
+            "terms": [t.to_json() for t in self.terms],
+        }
+        if self.source is not None:
+            doc["from"] = self.source
+        return doc
 
 
 def optimal_k_report(*, gamma: float, eps_pi: float, eps_m: float, slope: float | None,
-                     k_max: int | None) -> dict[str, Any]:
-    """k* of the Theorem 4.3 bracket, its closed form, the exhaustive argmin and the term table.
+                     k_max: int | None, source: str | None = None) -> OptimalKReport:
+    """k* for the given errors, checked against the exhaustive argmin over k = 0..k_max.
 
     The table spans k = 0..k_max, with k_max = min(max(2k*, 10), MAX_TABLE_K) unless given (a
-    given k_max may be at most MAX_TABLE_K). ``closed_form_agrees`` is null when the argmin
-    over the table cannot check the closed form: k* unbounded or beyond k_max. ``terms`` totals
-    are the bracket f(k), the Theorem 4.3 penalty C in units of 2·r_max.
+    given k_max may be at most MAX_TABLE_K).
     """
     check_gamma(gamma)
-    eps_m_prime, raw = _shifted(eps_m, eps_pi, slope)
-    k_star = k_star_closed_form(gamma, eps_pi, eps_m_prime)
+    shifted = shifted_model_error(eps_m, eps_pi, slope)
+    k_star = k_star_closed_form(gamma, eps_pi, shifted.value)
     top = _table_k_max(k_star, k_max)
-    k_exh = k_star_exhaustive(gamma, eps_pi, eps_m_prime, top)
-    ratio = eps_m_prime / eps_pi if eps_pi > 0 else None
-    return {
-        "gamma": gamma, "eps_pi": eps_pi, "eps_m": eps_m,
-        "slope": 0.0 if slope is None else slope,
-        "eps_m_prime": eps_m_prime, "eps_m_prime_clipped": raw != eps_m_prime,
-        "ratio": ratio,
-        "k_star": k_star,
-        "k_star_unbounded": k_star is None,
-        "closed_form": _closed_form_text(gamma, ratio, k_star),
-        "k_max": top,
-        "k_star_exhaustive": k_exh,
-        "closed_form_agrees": (k_exh == k_star) if k_star is not None and k_star <= top
-        else None,
-        "terms_unit": "2*r_max (the Theorem 4.3 penalty C divided by 2*r_max)",
-        "terms": [bracket_terms(gamma, eps_pi, eps_m_prime, k).as_dict()
-                  for k in range(top + 1)],
-    }
+    ratio = shifted.value / eps_pi if eps_pi > 0 else None
+    return OptimalKReport(
+        gamma=gamma, eps_pi=eps_pi, eps_m=eps_m, slope=0.0 if slope is None else slope,
+        eps_model_shifted=shifted, ratio=ratio, k_star=k_star,
+        closed_form=_closed_form_text(gamma, ratio, k_star), k_max=top,
+        k_star_exhaustive=k_star_exhaustive(gamma, eps_pi, shifted.value, top),
+        terms=tuple(bracket_terms(gamma, eps_pi, shifted.value, k) for k in range(top + 1)),
+        source=source,
+    )
 
 
 def _table_k_max(k_star: int | None, k_max: int | None) -> int:
@@ -118,12 +226,29 @@ def _closed_form_text(gamma: float, ratio: float | None, k_star: int | None) -> 
             f"= ceil({value:.6g}) = {k_star}")
 
 
-def k_star_by_ratio_report(gamma: float, ratios: list[float] | None = None) -> dict[str, Any]:
-    """k* over a grid of ρ = ε_m′/ε_π (k* depends on nothing else); k* = 0 for every ρ ≥ 1."""
+@dataclass(frozen=True)
+class RatioKStar:
+    """k* at one ρ = ε_m′/ε_π (None: unbounded, ρ = 0)."""
+
+    ratio: float
+    k_star: int | None
+
+
+@dataclass(frozen=True)
+class KStarByRatio:
+    """k* over a grid of ρ = ε_m′/ε_π for one γ (k* depends on nothing else)."""
+
+    gamma: float
+    rows: tuple[RatioKStar, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``optimal-k --json`` document without errors: ``gamma``, ``note``, ``by_ratio``."""
+        return {"gamma": self.gamma, "note": RATIO_NOTE,
+                "by_ratio": [{"ratio": r.ratio, "k_star": r.k_star} for r in self.rows]}
+
+
+def k_star_by_ratio_report(gamma: float, ratios: list[float] | None = None) -> KStarByRatio:
+    """k* over a grid of ρ (default: 0.01, ..., 0.99, 1); k* = 0 for every ρ ≥ 1."""
     check_gamma(gamma)
     grid = default_ratio_grid() if ratios is None else ratios
-    return {
-        "gamma": gamma,
-        "note": "k* depends only on rho = eps_m'/eps_pi; k* = 0 for every rho >= 1",
-        "by_ratio": [{"ratio": r, "k_star": k_star_from_ratio(gamma, r)} for r in grid],
-    }
+    return KStarByRatio(gamma, tuple(RatioKStar(r, k_star_from_ratio(gamma, r)) for r in grid))

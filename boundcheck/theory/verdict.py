@@ -1,9 +1,9 @@
 """Checking a lower bound η ≥ η_ref − C when η and η_ref are estimated with uncertainty.
 
-Theorems 4.1–4.3 (:mod:`boundcheck.theory.bounds`) each claim η[π] ≥ η_ref − C, where η_ref
-is η̂[π] (4.1) or η^branch[π] (4.2, 4.3). On a real task η and η_ref are sample means over
-episodes, so the slack S = η − (η_ref − C) is an estimate too. The verdict respects its
-confidence interval:
+Theorems 4.1–4.3 (paper Section 4, proofs in Appendix B; docs/paper.md;
+:mod:`boundcheck.theory.bounds`) each claim η[π] ≥ η_ref − C, where η_ref is η̂[π] (4.1) or
+η^branch[π] (4.2, 4.3). On a real task η and η_ref are sample means over episodes, so the slack
+S = η − (η_ref − C) is an estimate too. The verdict respects its confidence interval:
 
 - ``holds``: the whole interval of S is ≥ 0;
 - ``violated``: the whole interval is < 0 (the bound fails with that confidence);
@@ -12,21 +12,28 @@ confidence interval:
 Episode i of η and episode i of η_ref start from the same seed (common random numbers), so
 the interval of S is the paired one: the Student t interval of the per-episode values
 η_i − η_ref,i + C. The verdict is conditional on C, i.e. on the measured ε's and r_max.
+How ``boundcheck validate`` uses this: docs/validate.md, "Verdicts".
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from enum import Enum
 
 import numpy as np
 from scipy import stats
 
 from boundcheck.theory.bounds import Penalty
 
-HOLDS = "holds"
-VIOLATED = "violated"
-INCONCLUSIVE = "inconclusive"
+
+class Verdict(str, Enum):
+    """What the slack's interval says about a bound (see the module docstring); the value is
+    the word the JSON documents carry."""
+
+    HOLDS = "holds"
+    VIOLATED = "violated"
+    INCONCLUSIVE = "inconclusive"
 
 
 @dataclass(frozen=True)
@@ -77,15 +84,15 @@ def mean_estimate(values: np.ndarray, confidence: float = 0.95) -> Estimate:
     return Estimate(mean, stderr, low, high, n, float(n - 1), confidence)
 
 
-def verdict(slack: Estimate) -> str:
+def verdict(slack: Estimate) -> Verdict:
     """``holds`` / ``violated`` / ``inconclusive`` from the slack's interval (see module)."""
     if math.isnan(slack.low) or math.isnan(slack.high):
-        return INCONCLUSIVE
+        return Verdict.INCONCLUSIVE
     if slack.low >= 0.0:
-        return HOLDS
+        return Verdict.HOLDS
     if slack.high < 0.0:
-        return VIOLATED
-    return INCONCLUSIVE
+        return Verdict.VIOLATED
+    return Verdict.INCONCLUSIVE
 
 
 @dataclass(frozen=True)
@@ -105,7 +112,7 @@ class BoundResult:
     eta: Estimate
     lower_bound: Estimate
     slack: Estimate
-    verdict: str
+    verdict: Verdict
     scale_to_informative: float
     unreliable: str | None = None
 
@@ -124,7 +131,7 @@ def check_bound(penalty: Penalty, eta: np.ndarray, eta_ref: np.ndarray, referenc
     c = penalty.total
     slack = mean_estimate(eta - eta_ref + c, confidence)
     scale = penalty.trivial_range / c if c > 0 else math.inf
-    decided = INCONCLUSIVE if unreliable is not None else verdict(slack)
+    decided = Verdict.INCONCLUSIVE if unreliable is not None else verdict(slack)
     return BoundResult(penalty, reference, mean_estimate(eta, confidence),
                        mean_estimate(eta_ref, confidence).shifted(-c), slack, decided, scale,
                        unreliable)

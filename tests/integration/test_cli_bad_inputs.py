@@ -21,11 +21,8 @@ import torch
 from boundcheck.cli import main
 from boundcheck.runs.atomic import bytes_digest
 from boundcheck.runs.manifest import read_manifest, write_manifest
+from tests.tiny import TINY_SET
 
-TINY = ["--set", "epoch_length=100", "--set", "init_exploration_steps=200",
-        "--set", "model_train_freq=50", "--set", "updates_per_step=1",
-        "--set", "rollout_batch_size=200", "--set", "ensemble.max_epochs=3",
-        "--set", "ensemble.hidden_width=32", "--set", "sac.hidden_width=32"]
 #: A fresh ``train`` that would pass its checks ends quickly (and the case fails: exit 0).
 TRAIN = ["train", "--env", "Pendulum-v1", "--device", "cpu", "--threads", "1", "--quiet",
          "--steps", "300"]
@@ -173,7 +170,7 @@ CASES = [
     Case("train-resume-and-force", [*TRAIN, "--resume", "--force"], "--resume"),
     # --- train: --set values ----------------------------------------------------------------
     Case("set-lr-nan", [*TRAIN, "--set", "sac.lr=nan"], "--set"),
-    Case("set-lr-negative", [*TRAIN, *TINY, "--set", "sac.lr=-1"], "--set"),
+    Case("set-lr-negative", [*TRAIN, *TINY_SET, "--set", "sac.lr=-1"], "--set"),
     Case("set-integer-bool", [*TRAIN, "--set", "epoch_length=true"], "--set"),
     Case("set-epoch-length-zero", [*TRAIN, "--set", "epoch_length=0"], "--set"),
     Case("set-gamma-one", [*TRAIN, "--set", "sac.gamma=1"], "--set"),
@@ -184,7 +181,7 @@ CASES = [
     Case("set-section", [*TRAIN, "--set", "sac=1"], "--set"),
     Case("set-no-value", [*TRAIN, "--set", "novalue"], "--set"),
     Case("set-env-differs", [*TRAIN, "--set", "env=Hopper-v5"], "--set"),
-    Case("set-cuda-graph-on-cpu", [*TRAIN, *TINY, "--set", "sac.backend=cuda_graph"], "--set"),
+    Case("set-cuda-graph-on-cpu", [*TRAIN, *TINY_SET, "--set", "sac.backend=cuda_graph"], "--set"),
     Case("set-unknown-backend", [*TRAIN, "--set", "ensemble.backend=fast"], "--set"),
     # --- train: config files ----------------------------------------------------------------
     Case("config-missing", [*TRAIN, "--config", "{ws}/none.json"], "--config"),
@@ -202,10 +199,10 @@ CASES = [
     Case("config-negative-rollout", [*TRAIN, "--config", "{ws}/c.json"], "--config",
          config_file({"rollout": {"min_length": -1}})),
     # --- train: the run directory and --resume ------------------------------------------------
-    Case("train-over-existing-run", [*TRAIN, *TINY, "--out", "{run}"], "--out"),
-    Case("force-over-a-folder", [*TRAIN, *TINY, "--out", "{ws}/home", "--force"], "--out",
+    Case("train-over-existing-run", [*TRAIN, *TINY_SET, "--out", "{run}"], "--out"),
+    Case("force-over-a-folder", [*TRAIN, *TINY_SET, "--out", "{ws}/home", "--force"], "--out",
          folder("home")),
-    Case("out-is-a-file", [*TRAIN, *TINY, "--out", "{ws}/blocker"], "--out"),
+    Case("out-is-a-file", [*TRAIN, *TINY_SET, "--out", "{ws}/blocker"], "--out"),
     Case("resume-missing", ["train", "--out", "{ws}/none", "--resume"], "--out"),
     Case("resume-a-folder", ["train", "--out", "{ws}/home", "--resume"], "--out",
          folder("home")),
@@ -313,7 +310,7 @@ CASES = [
 @pytest.fixture(scope="module")
 def base_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("bad-inputs") / "run"
-    assert main([*TRAIN[:-2], "--steps", "500", *TINY, "--out", str(out)]) == 0
+    assert main([*TRAIN[:-2], "--steps", "500", *TINY_SET, "--out", str(out)]) == 0
     return out
 
 

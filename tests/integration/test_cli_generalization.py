@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 
 from boundcheck.cli import main
+from boundcheck.experiments.generalization.results import results_from_json, results_json
+from boundcheck.runs.atomic import strict_json
+from tests import tiny
 
-TINY_TRAIN = ["--steps", "400", "--threads", "1", "--device", "cpu", "--quiet",
-              "--set", "epoch_length=100", "--set", "init_exploration_steps=200",
-              "--set", "model_train_freq=50", "--set", "updates_per_step=1",
-              "--set", "rollout_batch_size=200", "--set", "ensemble.max_epochs=3",
-              "--set", "ensemble.hidden_width=32", "--set", "sac.hidden_width=32"]
+#: The shared tiny training settings (tests/tiny.py), 400 real steps: 2 epochs.
+TINY_TRAIN = ["--steps", "400", *tiny.TINY_TRAIN]
 TINY_MEASURE = ["--train-size", "300,600", "--snapshots", "3", "--eval-steps", "150",
                 "--max-updates", "150", "--check-every", "5", "--kl-min", "0.002",
                 "--kl-max", "0.02", "--rollout-batch", "200", "--tv-samples", "16",
@@ -75,6 +75,11 @@ def test_end_to_end(capsys, tmp_path: Path, pendulum_run: Path, monkeypatch) -> 
     assert len(rows) == sum(len(s["seeds"][0]["points"]) for s in saved["sizes"])
     assert rows[0]["policy"] == "pi_D" and rows[0]["tv_mean"] == ""
     assert (out / saved["files"]["snapshots"][0]).is_file()
+    model = saved["sizes"][0]["seeds"][0]["model"]
+    assert "holdout_mse" in model and "val_loss" not in model
+    # The saved document reads back into the typed result, and writes back the same.
+    assert strict_json(results_json(results_from_json(saved))) == \
+        {k: v for k, v in saved.items() if k != "files"}
 
     assert main(["optimal-k", "--from", str(out / "results.json"), "--json"]) == 0
     k_doc = json.loads(capsys.readouterr().out)

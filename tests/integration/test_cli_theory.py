@@ -30,7 +30,9 @@ def test_optimal_k_paper_example(capsys) -> None:
     doc = run_json(capsys, "optimal-k", "--gamma", "0.99", "--eps-pi", "0.1", "--eps-m", "0.05")
     assert doc["k_star"] == 69
     assert doc["k_star_exhaustive"] == 69 and doc["closed_form_agrees"]
-    assert set(doc) >= {"gamma", "eps_pi", "eps_m", "slope", "eps_m_prime", "k_star", "terms"}
+    assert set(doc) >= {"gamma", "eps_pi", "eps_m", "slope", "eps_model_shifted",
+                        "eps_model_shifted_clipped", "k_star", "terms"}
+    assert "eps_m_prime" not in doc  # one name per quantity
     assert [t["k"] for t in doc["terms"]] == list(range(139))
     totals = [t["total"] for t in doc["terms"]]
     assert min(totals) == totals[69]
@@ -41,7 +43,7 @@ def test_optimal_k_paper_example(capsys) -> None:
 def test_optimal_k_with_slope(capsys) -> None:
     doc = run_json(capsys, "optimal-k", "--eps-pi", "0.1", "--eps-m", "0.02", "--slope", "0.3",
                    "--k-max", "40")
-    assert doc["eps_m_prime"] == pytest.approx(0.05)
+    assert doc["eps_model_shifted"] == pytest.approx(0.05)
     assert doc["k_max"] == 40 and len(doc["terms"]) == 41
 
 
@@ -58,17 +60,17 @@ def test_optimal_k_from_results_file(capsys, tmp_path: Path) -> None:
     res.write_text(json.dumps({"optimal_k_inputs": {"eps_pi": 0.1, "eps_m": 0.02,
                                                     "slope": 0.3, "source": "test"}}))
     doc = run_json(capsys, "optimal-k", "--from", str(res))
-    assert doc["eps_m_prime"] == pytest.approx(0.05) and doc["from"] == "test"
+    assert doc["eps_model_shifted"] == pytest.approx(0.05) and doc["from"] == "test"
 
 
 def test_bounds_json(capsys) -> None:
     doc = run_json(capsys, "bounds", "--gamma", "0.9", "--r-max", "1", "--eps-m", "0.1",
                    "--eps-pi", "0.05", "--k", "2")
-    assert set(doc) >= {"gamma", "r_max", "eps_m", "eps_pi", "k", "eps_m_prime", "theorem_4_1",
-                        "theorem_4_2", "theorem_4_3"}
+    assert set(doc) >= {"gamma", "r_max", "eps_m", "eps_pi", "k", "eps_model_shifted",
+                        "eps_model_shifted_clipped", "theorem_4_1", "theorem_4_2", "theorem_4_3"}
     assert doc["theorem_4_1"]["C"] == pytest.approx(38.0)
     assert doc["theorem_4_1"]["informative"] is False
-    assert doc["eps_m_prime"] == 0.1
+    assert doc["eps_model_shifted"] == 0.1
     code, out, _ = run(capsys, "bounds", "--gamma", "0.9", "--r-max", "1", "--eps-m", "0.1",
                        "--eps-pi", "0.05")
     assert code == 0 and "4.3" in out and "informative" in out

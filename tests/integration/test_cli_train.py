@@ -9,20 +9,18 @@ import pytest
 
 from boundcheck.cli import main
 from boundcheck.runs import RunDir
+from tests.tiny import TINY_SET as TINY
 
-TINY = ["--set", "epoch_length=100", "--set", "init_exploration_steps=200",
-        "--set", "model_train_freq=50", "--set", "updates_per_step=1",
-        "--set", "rollout_batch_size=200", "--set", "ensemble.max_epochs=3",
-        "--set", "ensemble.hidden_width=32", "--set", "sac.hidden_width=32"]
+Capture = pytest.CaptureFixture[str]
 
 
-def train(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+def train(capsys: Capture, *args: str) -> tuple[int, str, str]:
     code = main(["train", "--env", "Pendulum-v1", "--device", "cpu", *args])
     out, err = capsys.readouterr()
     return code, out, err
 
 
-def test_train_json_summary_and_resume_refusal(capsys, tmp_path: Path) -> None:
+def test_train_json_summary_and_resume_refusal(capsys: Capture, tmp_path: Path) -> None:
     out = tmp_path / "run"
     code, stdout, err = train(capsys, "--steps", "300", "--out", str(out), "--json", *TINY)
     assert code == 0, err
@@ -41,7 +39,7 @@ def test_train_json_summary_and_resume_refusal(capsys, tmp_path: Path) -> None:
     assert json.loads(stdout)["env_steps"] == 300
 
 
-def test_tampered_checkpoint_is_refused(capsys, tmp_path: Path) -> None:
+def test_tampered_checkpoint_is_refused(capsys: Capture, tmp_path: Path) -> None:
     out = tmp_path / "run"
     assert train(capsys, "--steps", "300", "--out", str(out), "--quiet", *TINY)[0] == 0
     policy = out / "checkpoints" / "epoch_0000" / "policy.pt"
@@ -68,26 +66,26 @@ def test_tampered_checkpoint_is_refused(capsys, tmp_path: Path) -> None:
         (["--threads", "0"], "--threads"),
     ],
 )
-def test_bad_input_exit_2(capsys, tmp_path: Path, args: list[str], needle: str) -> None:
+def test_bad_input_exit_2(capsys: Capture, tmp_path: Path, args: list[str], needle: str) -> None:
     code = main(["train", "--out", str(tmp_path / "r"), *args])
     _, err = capsys.readouterr()
     assert code == 2, err
     assert needle in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
 
 
-def test_resume_of_missing_run(capsys, tmp_path: Path) -> None:
+def test_resume_of_missing_run(capsys: Capture, tmp_path: Path) -> None:
     code, _, err = train(capsys, "--out", str(tmp_path / "none"), "--resume")
     assert code == 2 and "--out" in err
 
 
-def test_unreadable_config_file(capsys, tmp_path: Path) -> None:
+def test_unreadable_config_file(capsys: Capture, tmp_path: Path) -> None:
     bad = tmp_path / "c.json"
     bad.write_text("{oops")
     code, _, err = train(capsys, "--out", str(tmp_path / "r"), "--config", str(bad))
     assert code == 2 and "--config" in err and "not valid JSON" in err
 
 
-def test_plot_runs(capsys, tmp_path: Path) -> None:
+def test_plot_runs(capsys: Capture, tmp_path: Path) -> None:
     out = tmp_path / "run"
     assert train(capsys, "--steps", "400", "--out", str(out), "--quiet", *TINY)[0] == 0
     fig = tmp_path / "curves.png"
@@ -116,7 +114,7 @@ def fake_run(path: Path, algo: str, seed: int, returns: list[float]) -> Path:
     return path
 
 
-def test_plot_runs_groups_seeds(capsys, tmp_path: Path) -> None:
+def test_plot_runs_groups_seeds(capsys: Capture, tmp_path: Path) -> None:
     runs = [str(fake_run(tmp_path / f"{a}{s}", a, s, [float(s), 10.0 * s + (a == "mbpo")]))
             for a in ("mbpo", "sac") for s in range(3)]
     fig = tmp_path / "g.png"
@@ -149,7 +147,7 @@ def run_files(run: Path) -> dict[str, bytes]:
     return files
 
 
-def test_resume_is_the_same_command_again(capsys, tmp_path: Path) -> None:
+def test_resume_is_the_same_command_again(capsys: Capture, tmp_path: Path) -> None:
     """The command that made a run, with --resume added, continues it; a larger --steps
     extends it (recorded in config.json) to what a run of that length would have been."""
     out, fresh = tmp_path / "run", tmp_path / "fresh"

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from boundcheck.cli import main
+from boundcheck.experiments.validate.results import ValidationResult
 from boundcheck.theory.bounds import theorem_4_1, theorem_4_2, theorem_4_3
-from tests.integration.test_cli_generalization import PNG, TINY_TRAIN
+from boundcheck.theory.verdict import Verdict
+from tests.tiny import TINY_TRAIN
 
 FAST = ["--episodes", "3", "--model-starts", "50", "--device", "cpu", "--threads", "1"]
+PNG = b"\x89PNG\r\n\x1a\n"
 
 
 def _train(root: Path, name: str, *extra: str) -> Path:
@@ -27,7 +31,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "mbpo": _train(root, "mbpo", "--steps", "500"),  # epochs 0, 1, 2
         # models at epochs 0 and 2 (the stride) only
         "stride": _train(root, "stride", "--steps", "500", "--set", "model_checkpoint_stride=2"),
-        "sac": _train(root, "sac", "--algo", "sac"),
+        "sac": _train(root, "sac", "--steps", "400", "--algo", "sac"),
     }
 
 
@@ -59,7 +63,8 @@ def test_end_to_end(capsys, tmp_path: Path, runs: dict[str, Path]) -> None:
         expected = {
             "4.1": theorem_4_1(g, inputs["r_max"], inputs["eps_m"], inputs["eps_pi"]),
             "4.2": theorem_4_2(g, inputs["r_max"], inputs["eps_m"], inputs["eps_pi"], k),
-            "4.3": theorem_4_3(g, inputs["r_max"], inputs["eps_m_shifted"], inputs["eps_pi"], k),
+            "4.3": theorem_4_3(g, inputs["r_max"], inputs["eps_model_shifted"], inputs["eps_pi"],
+                               k),
         }
         for name, t in block["theorems"].items():
             assert t["C"] == pytest.approx(expected[name].total)
@@ -83,7 +88,8 @@ def test_user_inputs_and_all_epochs(capsys, tmp_path: Path, runs: dict[str, Path
     assert [(p["data_epoch"], p["epoch"]) for p in doc["pairs"]] == [(0, 1), (1, 2)]
     for pair in doc["pairs"]:
         assert pair["k"] == 2 and pair["inputs"]["r_max"] == 20
-        assert pair["inputs"]["eps_m"] == pair["inputs"]["eps_m_shifted"] == 0.01
+        assert pair["inputs"]["eps_m"] == pair["inputs"]["eps_model_shifted"] == 0.01
+        assert pair["inputs"]["eps_model_shifted_source"] == "given (--eps-m)"
         assert [b["gamma"] for b in pair["by_gamma"]] == [0.9]
     assert (out / "validation.png").read_bytes().startswith(PNG)
     # the same pair measured alone gives the same numbers (streams derive from the pair)
@@ -94,20 +100,28 @@ def test_user_inputs_and_all_epochs(capsys, tmp_path: Path, runs: dict[str, Path
     assert json.loads(alone)["pairs"][0]["by_gamma"] == doc["pairs"][0]["by_gamma"]
 
 
+def _with_4_2_violated(result: ValidationResult) -> ValidationResult:
+    """``result`` with Theorem 4.2 at the first γ of the first pair violated."""
+    pair = result.pairs[0]
+    block = pair.by_gamma[0]
+    theorems = tuple(replace(t, result=replace(t.result, verdict=Verdict.VIOLATED))
+                     if t.theorem == "4.2" else t for t in block.theorems)
+    by_gamma = (replace(block, theorems=theorems), *pair.by_gamma[1:])
+    return replace(result, pairs=(replace(pair, by_gamma=by_gamma), *result.pairs[1:]))
+
+
 def test_a_violation_exits_1(capsys, tmp_path: Path, runs: dict[str, Path], monkeypatch) -> None:
     import boundcheck.experiments.validate.experiment as validate_module
 
     real = validate_module.run_validation
-
-    def violated(*args, **kwargs):
-        doc = real(*args, **kwargs)
-        doc["pairs"][0]["by_gamma"][0]["theorems"]["4.2"]["verdict"] = "violated"
-        doc["any_violated"] = validate_module.any_violated(doc["pairs"])
-        return doc
-
-    monkeypatch.setattr(validate_module, "run_validation", violated)
-    code, stdout, _ = validate(capsys, "--run", str(runs["mbpo"]), "--out", str(tmp_path), *FAST)
-    assert code == 1 and "violated" in stdout
+    monkeypatch.setattr(validate_module, "run_validation",
+                        lambda *args, **kwargs: _with_4_2_violated(real(*args, **kwargs)))
+    code, stdout, err = validate(capsys, "--run", str(runs["mbpo"]), "--out", str(tmp_path),
+                                 *FAST)
+    assert code == 1 and "violated" in stdout and "VIOLATED" in err
+    doc = json.loads((tmp_path / "validation.json").read_text())
+    assert doc["any_violated"] is True
+    assert doc["pairs"][0]["by_gamma"][0]["theorems"]["4.2"]["verdict"] == "violated"
 
 
 @pytest.mark.parametrize(("args", "option"), [
@@ -118,6 +132,7 @@ def test_a_violation_exits_1(capsys, tmp_path: Path, runs: dict[str, Path], monk
     (["--gamma", "0"], "--gamma"),
     (["--episodes", "1"], "--episodes"),
     (["--eps-m", "2"], "--eps-m"),
+    (["--eps-m-shifted", "-0.5"], "--eps-m-shifted"),
     (["--r-max", "-1"], "--r-max"),
     (["--eps-pi", "median"], "--eps-pi"),
     (["--confidence", "1"], "--confidence"),
@@ -157,15 +172,15 @@ def test_existing_results_need_force(capsys, tmp_path: Path, runs: dict[str, Pat
 def test_known_noise_gives_a_measured_tv(capsys, tmp_path: Path) -> None:
     run = tmp_path / "ip"
     assert main(["train", "--env", "InvertedPendulum-v5", "--out", str(run), *TINY_TRAIN,
-                 "--transition-noise", "0.05", "--reward-noise", "0.05"]) == 0
+                 "--steps", "400", "--transition-noise", "0.05", "--reward-noise", "0.05"]) == 0
     code, stdout, err = validate(capsys, "--run", str(run), "--json", "--out", str(tmp_path / "v"),
                                  *FAST)
     assert code in (0, 1), err
     doc = json.loads(stdout)
     assert doc["tv_available"] is True and doc["tv_unavailable_reason"] is None
     inputs = doc["pairs"][0]["inputs"]
-    assert inputs["eps_m_source"] == inputs["eps_m_shifted_source"] == "tv_sup_over_time"
-    assert 0.0 < inputs["eps_m"] <= 1.0 and 0.0 < inputs["eps_m_shifted"] <= 1.0
+    assert inputs["eps_m_source"] == inputs["eps_model_shifted_source"] == "tv_sup_over_time"
+    assert 0.0 < inputs["eps_m"] <= 1.0 and 0.0 < inputs["eps_model_shifted"] <= 1.0
     errors = doc["pairs"][0]["model_error"]
     assert errors["pi_d"]["sup_over_time"]["sup_mean"] == pytest.approx(inputs["eps_m"])
 

@@ -20,17 +20,16 @@ import pytest
 
 from boundcheck.cli import main
 from boundcheck.runs import RunDir
+from tests.tiny import TINY_TRAIN
 
-TINY = ["--env", "Pendulum-v1", "--steps", "500", "--device", "cpu", "--threads", "1", "--quiet",
-        "--set", "epoch_length=100", "--set", "init_exploration_steps=200",
-        "--set", "model_train_freq=50", "--set", "updates_per_step=1",
-        "--set", "rollout_batch_size=200", "--set", "ensemble.max_epochs=3",
-        "--set", "ensemble.hidden_width=32", "--set", "sac.hidden_width=32"]
+#: A 5-epoch Pendulum run at tests/tiny.py's settings.
+TRAIN_ARGS = ["--env", "Pendulum-v1", "--steps", "500", *TINY_TRAIN]
 
 
 def start_train(out: Path) -> subprocess.Popen[bytes]:
     """A real ``boundcheck train`` process, returned once its first checkpoint is complete."""
-    cmd = [sys.executable, "-m", "boundcheck", "train", "--out", str(out), "--seed", "5", *TINY]
+    cmd = [sys.executable, "-m", "boundcheck", "train", "--out", str(out), "--seed", "5",
+           *TRAIN_ARGS]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     manifest = out / "checkpoints" / "epoch_0000" / "MANIFEST.json"
     deadline = time.monotonic() + 120
@@ -57,7 +56,7 @@ def snapshot(run: Path) -> dict[str, tuple[bytes, int]]:
 @pytest.fixture(scope="module")
 def undisturbed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     out = tmp_path_factory.mktemp("ref") / "run"
-    assert main(["train", "--out", str(out), "--seed", "5", *TINY]) == 0
+    assert main(["train", "--out", str(out), "--seed", "5", *TRAIN_ARGS]) == 0
     return run_files(out)
 
 
@@ -71,7 +70,7 @@ def test_a_second_writer_in_any_mode_is_refused_untouched(
         before = snapshot(out)
         capsys.readouterr()
         for mode in (["--force", "--seed", "6"], ["--resume", "--seed", "5"], ["--seed", "5"]):
-            code = main(["train", "--out", str(out), *TINY, *mode])
+            code = main(["train", "--out", str(out), *TRAIN_ARGS, *mode])
             err = capsys.readouterr().err
             assert code == 2, (mode, err)
             assert err.count("\n") == 1 and "Traceback" not in err
@@ -93,5 +92,5 @@ def test_a_killed_holder_frees_the_lock_at_once(tmp_path: Path,
     with RunDir.open(out, writer=True) as run:  # the next writer: no stale lock to wait for
         assert run.lock is not None and run.lock.held
         assert time.monotonic() - start < 1.0
-    assert main(["train", "--out", str(out), "--seed", "5", *TINY, "--resume"]) == 0
+    assert main(["train", "--out", str(out), "--seed", "5", *TRAIN_ARGS, "--resume"]) == 0
     assert run_files(out) == undisturbed

@@ -16,7 +16,8 @@ from boundcheck.buffers import (
     EPOCH_FIELD,
     REAL_EXTRA,
     ReplayBuffer,
-    mixed_batch,
+    mixed_parts,
+    sample_batches,
     to_torch,
 )
 
@@ -120,17 +121,23 @@ def test_resized_keeps_newest() -> None:
     np.testing.assert_array_equal(big.ordered()["reward"], np.arange(3, 11))
 
 
+def _mixed_batch(real: ReplayBuffer, model: ReplayBuffer, batch_size: int, real_ratio: float,
+                 rng: np.random.Generator) -> dict[str, torch.Tensor]:
+    """One SAC batch of real and model rows, as the MBPO loop draws it."""
+    return sample_batches(mixed_parts(real, model, batch_size, real_ratio), 1, rng, "cpu")[0]
+
+
 def test_mixed_batch_ratio() -> None:
     real, model = _real(100), ReplayBuffer(3, 2, 100)
     real.add_batch(**_rows(0, 50), epoch=0)
     model.add_batch(**_rows(1000, 50))
     rng = np.random.default_rng(0)
-    batch = mixed_batch(real, model, 256, 0.05, rng)
+    batch = _mixed_batch(real, model, 256, 0.05, rng)
     assert set(batch) == set(CORE_FIELDS) and batch["obs"].shape == (256, 3)
     assert (batch["reward"][:12] < 1000).all() and (batch["reward"][12:] >= 1000).all()
-    only_real = mixed_batch(real, ReplayBuffer(3, 2, 1), 10, 1.0, rng)
+    only_real = _mixed_batch(real, ReplayBuffer(3, 2, 1), 10, 1.0, rng)
     assert (only_real["reward"] < 1000).all()
-    assert (mixed_batch(real, model, 10, 0.0, rng)["reward"] >= 1000).all()
+    assert (_mixed_batch(real, model, 10, 0.0, rng)["reward"] >= 1000).all()
 
 
 def test_to_torch() -> None:

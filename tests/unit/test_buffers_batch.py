@@ -14,7 +14,6 @@ from boundcheck.buffers import (
     REAL_EXTRA,
     ReplayBuffer,
     field_columns,
-    mixed_batch,
     mixed_parts,
     sample_batches,
 )
@@ -74,14 +73,14 @@ def test_batch_equals_the_original_construction(real_n: int, model_n: int, batch
         assert new_rng.bit_generator.state == ref_rng.bit_generator.state  # same draws used
 
 
-def test_numpy_mixed_batch_and_real_only_batch_equal_the_original() -> None:
+def test_mixed_batch_and_real_only_batch_equal_the_original() -> None:
     real, model = _filled(50, 80, 0, real=True), _filled(400, 900, 1)
     ref_rng, new_rng = np.random.default_rng(7), np.random.default_rng(7)
     old = old_mixed_batch(real, model, 256, 0.05, ref_rng)
-    new = mixed_batch(real, model, 256, 0.05, new_rng)
+    new = sample_batches(mixed_parts(real, model, 256, 0.05), 1, new_rng, "cpu")[0]
     for key in CORE_FIELDS:
-        np.testing.assert_array_equal(new[key], old[key])
-        assert new[key].dtype == np.float32 and new[key].flags.c_contiguous
+        np.testing.assert_array_equal(new[key].numpy(), old[key])
+        assert new[key].dtype == torch.float32 and new[key].is_contiguous()
     # The SAC ablation's batch: real rows only, as ReplayBuffer.sample drew them.
     old_real = old_to_torch(real.sample(256, ref_rng, CORE_FIELDS), "cpu")
     _assert_same(sample_batches([(real, 256)], 1, new_rng, "cpu")[0], old_real)

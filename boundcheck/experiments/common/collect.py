@@ -1,8 +1,9 @@
 """Real transitions collected with a fixed policy, and the known true law where there is one.
 
-Used by the model-generalization experiment (PAPER.md, "The model-generalization experiment";
-paper Section 4.3): π_D collects the model's training set, and every policy π (π_D and its
-continued-SAC snapshots) collects the real transitions on which ε_m′(π) is measured.
+Used by the model-generalization experiment (paper Section 4.3; docs/paper.md, "The
+model-generalization experiment"): π_D collects the model's training set, and every policy π
+(π_D and its continued-SAC snapshots) collects the real transitions on which ε_m′(π) is
+measured.
 
 Policies are given as actor parameter lists (:func:`boundcheck.agents.networks.actor_forward`)
 and act stochastically, as SAC collects data: a = tanh(u), u ~ N(mean, diag(exp(log_std)²)),

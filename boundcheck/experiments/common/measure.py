@@ -1,6 +1,6 @@
 """One point of the model-generalization curve: ε_m′(π) and ε_π(π) on π's real transitions.
 
-Paper Section 4.3 (PAPER.md, "The model-generalization experiment"): the model, trained once on
+Paper Section 4.3 (docs/paper.md, "The model-generalization experiment"): the model, trained once on
 π_D's data, is scored on the real transitions of each policy π met while policy optimisation
 continues. Here, on M transitions collected with π:
 
@@ -15,7 +15,7 @@ continues. Here, on M transitions collected with π:
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -106,6 +106,17 @@ class ModelErrorEstimate:
         return {"nll": self.nll_mean, "mse": self.mse_mean, "tv": self.tv_mean}[measure]
 
 
+@dataclass(frozen=True)
+class PolicyMeasurement:
+    """What is measured on one policy π's real transitions: its shift from π_D, the model's
+    error on them, and the mean return of the ``episodes`` that finished (None if none did)."""
+
+    shift: PolicyShiftEstimate
+    error: ModelErrorEstimate
+    episode_return_mean: float | None
+    episodes: int
+
+
 def policy_shift(actor: list[Tensor], actor_d: list[Tensor],
                  data: Transitions) -> PolicyShiftEstimate:
     """ε_π of π against π_D over π's visited states ``data.obs``."""
@@ -187,10 +198,11 @@ class Evaluator:
                        generator=make_generator(self.device, self.noise_seed))
 
     def point(self, model: GaussianEnsemble, actor: list[Tensor], actor_d: list[Tensor],
-              data: Transitions, tv_seed: int, meta: dict[str, Any]) -> dict[str, Any]:
-        """One curve point: ``meta``, policy shift, model error and the episodes' return."""
+              data: Transitions, tv_seed: int) -> PolicyMeasurement:
+        """Policy shift of ``actor`` from ``actor_d``, model error and the episodes' return on
+        ``data`` (π's transitions); the TV draws from ``tv_seed``."""
         err = model_error(model, data, self.true_std, make_generator(self.device, tv_seed),
                           tv_samples=self.tv_samples, bucket_width=self.bucket_width)
-        return {**meta, **asdict(policy_shift(actor, actor_d, data)), **asdict(err),
-                "episode_return_mean": episode_return_mean(data),
-                "episodes": len(data.episode_returns)}
+        return PolicyMeasurement(shift=policy_shift(actor, actor_d, data), error=err,
+                                 episode_return_mean=episode_return_mean(data),
+                                 episodes=len(data.episode_returns))

@@ -1,8 +1,9 @@
 """Fits and seed aggregation of the model-generalization curves (paper Section 4.3).
 
-The paper's linear approximation (PAPER.md, "Notation"): ε̂_m′(ε_π) ≈ ε_m + ε_π · dε_m′/dε_π.
-Per training-set size and seed, the points (x, y) = (policy shift, model error) of π_D and its
-snapshots are fitted by ordinary least squares (:func:`boundcheck.estimators.linear_fit`):
+The paper's linear approximation (docs/paper.md, "The model error ε_m′"): ε̂_m′(ε_π) ≈ ε_m +
+ε_π · dε_m′/dε_π. Per training-set size and seed, the points (x, y) = (policy shift, model
+error) of π_D and its snapshots are fitted by ordinary least squares
+(:func:`boundcheck.estimators.linear_fit`):
 
 - x: ``kl`` = mean KL(π ‖ π_D) over π's states (the paper's axis, nats), or ``pinsker_tv`` =
   min(1, √(KL/2)) (the TV scale that Theorem 4.3 consumes);
@@ -16,74 +17,83 @@ seeds are summarised by :func:`boundcheck.estimators.mean_std` (mean, std with d
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
 
-from boundcheck.estimators import (
-    TV_TO_DETERMINISTIC,
-    linear_fit,
-    local_slope,
-    mean_std,
-    pinsker_tv,
+from boundcheck.estimators import TV_TO_DETERMINISTIC, linear_fit, local_slope, mean_std, pinsker_tv
+from boundcheck.experiments.generalization.records import (
+    X_MEASURES,
+    Y_MEASURES,
+    CurvePoint,
+    Fit,
+    FitError,
+    FitPair,
+    Fits,
+    Json,
+    Summary,
+    SummaryPair,
 )
+from boundcheck.experiments.generalization.size_records import SeedRecord, SizeRecord
 
-X_MEASURES = {"kl": "kl_mean", "pinsker_tv": "pinsker_tv"}
-Y_MEASURES = {"nll": "nll_mean", "mse": "mse_mean", "tv": "tv_mean"}
-FIT_KINDS = ("linear", "local")
-
-
-def _xy(points: Sequence[dict[str, Any]], x_key: str,
-        y_key: str) -> tuple[list[float], list[float]]:
-    pairs = [(p[x_key], p[y_key]) for p in points
-             if p.get(x_key) is not None and p.get(y_key) is not None
-             and math.isfinite(p[x_key]) and math.isfinite(p[y_key])]
-    return [a for a, _ in pairs], [b for _, b in pairs]
+__all__ = ["X_MEASURES", "Y_MEASURES", "OptimalKInputs", "eps_pi_from_kl", "fit_points",
+           "optimal_k_inputs", "size_record", "summarize"]
 
 
-def _fit(points: Sequence[dict[str, Any]], x_key: str, y_key: str, kind: str,
-         local_points: int) -> dict[str, Any]:
-    x, y = _xy(points, x_key, y_key)
+def _xy(points: Sequence[CurvePoint], x: str, y: str) -> tuple[list[float], list[float]]:
+    pairs = [(p.x(x), p.y(y)) for p in points]
+    kept = [(a, b) for a, b in pairs
+            if a is not None and b is not None and math.isfinite(a) and math.isfinite(b)]
+    return [a for a, _ in kept], [b for _, b in kept]
+
+
+def _fit(points: Sequence[CurvePoint], x_measure: str, y_measure: str, local: bool,
+         local_points: int) -> Fit:
+    x, y = _xy(points, x_measure, y_measure)
     try:
-        if kind == "linear":
-            fit = linear_fit(x, y)
-        else:
-            fit = local_slope(x, y, n_nearest=min(local_points, len(x)))
+        if not local:
+            return linear_fit(x, y)
+        return local_slope(x, y, n_nearest=min(local_points, len(x)))
     except ValueError as exc:
-        return {"error": str(exc)}
-    return dataclasses.asdict(fit)
+        return FitError(error=str(exc))
 
 
-def fit_points(points: Sequence[dict[str, Any]], *, local_points: int,
-               y_measures: Sequence[str]) -> dict[str, Any]:
-    """``{y: {x: {"linear": fit, "local": fit}}}``; a fit that cannot be made is
-    ``{"error": message}`` (e.g. fewer than 2 points with distinct x)."""
-    return {y: {x: {kind: _fit(points, X_MEASURES[x], Y_MEASURES[y], kind, local_points)
-                    for kind in FIT_KINDS}
+def fit_points(points: Sequence[CurvePoint], *, local_points: int,
+               y_measures: Sequence[str]) -> Fits:
+    """``{y: {x: FitPair(linear, local)}}``; a fit that cannot be made is a :class:`FitError`
+    saying why (e.g. fewer than 2 points with distinct x)."""
+    return {y: {x: FitPair(linear=_fit(points, x, y, False, local_points),
+                           local=_fit(points, x, y, True, local_points))
                 for x in X_MEASURES}
             for y in y_measures}
 
 
-def summarize(values: Sequence[float | None]) -> dict[str, Any] | None:
+def summarize(values: Sequence[float | None]) -> Summary | None:
     """Mean, std, stderr and n over the finite values (None if there are none)."""
     finite = [v for v in values if v is not None and math.isfinite(v)]
     if not finite:
         return None
     s = mean_std(finite)
-    return {"mean": s.mean, "std": s.std, "stderr": s.stderr, "n": s.n, "values": finite}
+    return Summary(mean=s.mean, std=s.std, stderr=s.stderr, n=s.n, values=tuple(finite))
 
 
-def aggregate_size(per_seed: Sequence[dict[str, Any]], y_measures: Sequence[str]) -> dict[str, Any]:
-    """Across seeds for one size: slopes, ε_m at π_D and ε_π after MBPO's retrain interval."""
-    slopes = {y: {x: {kind: summarize([s["fits"][y][x][kind].get("slope") for s in per_seed])
-                      for kind in FIT_KINDS}
+def _slope(fit: Fit) -> float | None:
+    return None if isinstance(fit, FitError) else fit.slope
+
+
+def size_record(train_size: int, per_seed: Sequence[SeedRecord],
+                y_measures: Sequence[str]) -> SizeRecord:
+    """One size across seeds: slopes, ε_m at π_D and ε_π after MBPO's retrain interval."""
+    slopes = {y: {x: SummaryPair(linear=summarize([_slope(s.fits[y][x].linear)
+                                                   for s in per_seed]),
+                                 local=summarize([_slope(s.fits[y][x].local)
+                                                  for s in per_seed]))
                   for x in X_MEASURES}
               for y in y_measures}
-    eps_m = {y: summarize([s["points"][0][Y_MEASURES[y]] for s in per_seed])
-             for y in y_measures}
-    eps_pi = summarize([s["eps_pi_interval"] for s in per_seed])
-    return {"slopes": slopes, "eps_m_at_pi_d": eps_m, "eps_pi_interval": eps_pi}
+    eps_m = {y: summarize([s.points[0].y(y) for s in per_seed]) for y in y_measures}
+    eps_pi = summarize([s.eps_pi_interval for s in per_seed])
+    return SizeRecord(train_size=train_size, slopes=slopes, eps_m_at_pi_d=eps_m,
+                      eps_pi_interval=eps_pi, seeds=tuple(per_seed))
 
 
 def eps_pi_from_kl(kl: float | None) -> float | None:
@@ -91,9 +101,40 @@ def eps_pi_from_kl(kl: float | None) -> float | None:
     return None if kl is None or not math.isfinite(kl) else pinsker_tv(kl)
 
 
-def optimal_k_inputs(sizes: Sequence[dict[str, Any]], tv_available: bool,
-                     interval_updates: int) -> tuple[dict[str, Any] | None, str | None]:
-    """The ``optimal_k_inputs`` object (docs/results-schema.md) from the SMALLEST size.
+@dataclass(frozen=True)
+class OptimalKInputs:
+    """The ``optimal_k_inputs`` object (docs/results-schema.md): ε_π, ε_m (TV), the slope
+    dε_m′/dε_π against the Pinsker TV, where they come from, which measure and fit the slope
+    is, and the training size they were taken at."""
+
+    eps_pi: float
+    eps_m: float
+    slope: float
+    source: str
+    slope_measure: str
+    slope_kind: str
+    train_size: int
+
+    def to_json(self) -> Json:
+        """``{eps_pi, eps_m, slope, source, slope_measure, slope_kind, train_size}``."""
+        return {"eps_pi": self.eps_pi, "eps_m": self.eps_m, "slope": self.slope,
+                "source": self.source, "slope_measure": self.slope_measure,
+                "slope_kind": self.slope_kind, "train_size": self.train_size}
+
+    @classmethod
+    def from_json(cls, obj: Json | None) -> OptimalKInputs | None:
+        """The inverse of :meth:`to_json` (``null`` stays None)."""
+        if obj is None:
+            return None
+        return cls(eps_pi=float(obj["eps_pi"]), eps_m=float(obj["eps_m"]),
+                   slope=float(obj["slope"]), source=str(obj["source"]),
+                   slope_measure=str(obj["slope_measure"]),
+                   slope_kind=str(obj["slope_kind"]), train_size=int(obj["train_size"]))
+
+
+def optimal_k_inputs(sizes: Sequence[SizeRecord], tv_available: bool,
+                     interval_updates: int) -> tuple[OptimalKInputs | None, str | None]:
+    """The theory inputs of Theorem 4.3 (docs/results-schema.md) from the SMALLEST size.
 
     slope: the local slope dε_m′/dε_π against the Pinsker TV (mean over seeds; the all-points
     fit if no local fit exists), of TV if known, else of the NLL proxy. eps_m: the mean TV at
@@ -102,24 +143,25 @@ def optimal_k_inputs(sizes: Sequence[dict[str, Any]], tv_available: bool,
     SAC updates (MBPO's updates between two model retrains), mean over seeds.
     Returns ``(inputs, None)`` or ``(None, why)`` when a number is missing.
     """
-    smallest = min(sizes, key=lambda s: s["train_size"])
+    smallest = min(sizes, key=lambda s: s.train_size)
+    n = smallest.train_size
     y = "tv" if tv_available else "nll"
-    slope_sets = smallest["slopes"][y]["pinsker_tv"]
-    kind = "local" if slope_sets["local"] is not None else "linear"
-    slope = slope_sets[kind]
-    eps_pi = smallest["eps_pi_interval"]
+    slope_sets = smallest.slopes[y]["pinsker_tv"]
+    kind = "local" if slope_sets.local is not None else "linear"
+    slope = slope_sets.local if slope_sets.local is not None else slope_sets.linear
+    eps_pi = smallest.eps_pi_interval
     if slope is None:
-        return None, (f"no optimal_k_inputs: the smallest size ({smallest['train_size']}) has "
+        return None, (f"no optimal_k_inputs: the smallest size ({n}) has "
                       "no slope estimate (fewer than 2 points with distinct shifts?)")
     if eps_pi is None:
         return None, (f"no optimal_k_inputs: no eps_pi estimate for size "
-                      f"{smallest['train_size']} (is --max-updates below the "
+                      f"{n} (is --max-updates below the "
                       f"{interval_updates} updates between two MBPO model retrains?)")
     if tv_available:
-        eps_m_doc = smallest["eps_m_at_pi_d"]["tv"]
-        if eps_m_doc is None:
+        eps_m_at_pi_d = smallest.eps_m_at_pi_d["tv"]
+        if eps_m_at_pi_d is None:
             return None, "no optimal_k_inputs: no TV estimate at pi_D"
-        eps_m = min(1.0, max(0.0, eps_m_doc["mean"]))
+        eps_m = min(1.0, max(0.0, eps_m_at_pi_d.mean))
         what = (f"eps_m = mean TV of the model at pi_D; slope = {kind} slope of the TV against "
                 "the Pinsker TV")
     else:
@@ -128,10 +170,9 @@ def optimal_k_inputs(sizes: Sequence[dict[str, Any]], tv_available: bool,
         eps_m = TV_TO_DETERMINISTIC
         what = ("eps_m = 1, the exact TV of any continuous model to a deterministic simulator, "
                 "for every policy, so slope = 0 (the NLL-proxy slopes are in sizes[].slopes)")
-    n = smallest["train_size"]
     source = (f"measure-generalization, training size {n} (the smallest), mean over "
-              f"{slope['n']} seed(s): {what}; eps_pi = Pinsker TV of the mean KL(pi||pi_D) "
+              f"{slope.n} seed(s): {what}; eps_pi = Pinsker TV of the mean KL(pi||pi_D) "
               f"after {interval_updates} SAC updates (MBPO's updates between model retrains)")
-    return {"eps_pi": min(1.0, max(0.0, eps_pi["mean"])), "eps_m": eps_m,
-            "slope": slope["mean"] if tv_available else 0.0, "source": source,
-            "slope_measure": y, "slope_kind": kind, "train_size": n}, None
+    return OptimalKInputs(eps_pi=min(1.0, max(0.0, eps_pi.mean)), eps_m=eps_m,
+                          slope=slope.mean if tv_available else 0.0, source=source,
+                          slope_measure=y, slope_kind=kind, train_size=n), None

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from boundcheck.experiments.generalization.experiment import GeneralizationResult
+from boundcheck.experiments.generalization.results import GeneralizationResults, results_json
 from boundcheck.runs.atomic import atomic_torch_save, atomic_write_text, strict_json
 
 RESULTS_FILE = "results.json"
@@ -31,15 +32,15 @@ POINT_COLUMNS = ("seed", "train_size", "policy", "index", "updates", "kl_target"
                  "n", "episode_return_mean", "episodes")
 
 
-def points_csv(doc: dict[str, Any]) -> str:
+def points_csv(result: GeneralizationResults) -> str:
     """The points of every size and seed as CSV text (empty cells for missing values)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(POINT_COLUMNS)
-    for size in doc["sizes"]:
-        for rec in size["seeds"]:
-            for point in rec["points"]:
-                row = {**point, "seed": rec["seed"], "train_size": size["train_size"]}
+    for size in result.sizes:
+        for rec in size.seeds:
+            for point in rec.points:
+                row = {**point.to_json(), "seed": rec.seed, "train_size": size.train_size}
                 writer.writerow(["" if _missing(row.get(c)) else row[c] for c in POINT_COLUMNS])
     return buf.getvalue()
 
@@ -51,6 +52,8 @@ def _missing(value: Any) -> bool:
 def write_outputs(result: GeneralizationResult, out: Path) -> dict[str, str]:
     """Write everything under ``out`` (created if needed); returns {what: path}.
 
+    The figures read the results.json document (:func:`results_json`), as any reader would.
+
     The snapshot actors go to ``snapshots/seed{i}_size{N}_snapshot{j}.pt`` (a dict with
     ``actor``, a list of tensors for :func:`boundcheck.agents.networks.actor_forward`, and
     ``index``, ``updates``), loadable with ``torch.load(..., weights_only=True)``. The figures
@@ -61,15 +64,14 @@ def write_outputs(result: GeneralizationResult, out: Path) -> dict[str, str]:
     out.mkdir(parents=True, exist_ok=True)
     (out / SNAPSHOTS_DIR).mkdir(exist_ok=True)
     snapshot_files = []
-    for key, snaps in result.snapshots.items():
-        seed, size = key.split("/")
-        for snap in snaps:
-            name = f"{SNAPSHOTS_DIR}/{seed}_{size}_snapshot{snap['index']}.pt"
-            atomic_torch_save({"actor": [t.detach().cpu() for t in snap["actor"]],
-                               "index": snap["index"], "updates": snap["updates"]}, out / name)
-            snapshot_files.append(name)
-    doc = result.doc
-    atomic_write_text(out / POINTS_FILE, points_csv(doc))
+    for snap in result.snapshots:
+        name = (f"{SNAPSHOTS_DIR}/seed{snap.seed}_size{snap.train_size}"
+                f"_snapshot{snap.index}.pt")
+        atomic_torch_save({"actor": [t.detach().cpu() for t in snap.actor],
+                           "index": snap.index, "updates": snap.updates}, out / name)
+        snapshot_files.append(name)
+    doc = results_json(result.results)
+    atomic_write_text(out / POINTS_FILE, points_csv(result.results))
     plot_error_vs_kl(doc, out / ERROR_FIGURE)
     plot_slope_vs_size(doc, out / SLOPE_FIGURE)
     files = {"results": RESULTS_FILE, "points": POINTS_FILE, "error_figure": ERROR_FIGURE,

@@ -1,6 +1,6 @@
 """Parsing lists of training-set sizes (``--train-size 5k,60k``) for the model-generalization
-experiment (PAPER.md, "The model-generalization experiment": the paper's sizes run from 5k to
-60k transitions).
+experiment (paper Section 4.3; docs/paper.md, "The model-generalization experiment": the
+paper's sizes run from 5k to 60k transitions).
 
 Grammar of one item: a decimal number with an optional suffix ``k`` / ``K`` (thousand) or ``M``
 (million), e.g. ``5000``, ``5k``, ``1.5k``, ``1M``. The value must be a whole number of

@@ -1,12 +1,12 @@
 """Which policy is π_D: a run's checkpoint, the newest run, or the shipped reference.
 
-Step 1 of the model-generalization experiment (PAPER.md, "The model-generalization
-experiment"; issue "measure-generalization"): π_D is the policy of RUN at epoch E. Defaults:
-E = the run's last complete epoch; RUN = the newest run directory under ``runs_root``
-(``./runs``), newest by the modification time of its newest complete checkpoint's manifest;
-if there is none, the reference policy in ``reference_dir`` (``data/reference``), which is laid
-out as a run directory (``config.json`` and ``checkpoints/epoch_NNNN/`` holding at least
-``policy.pt`` and ``MANIFEST.json``).
+Step 1 of the model-generalization experiment (paper Section 4.3; docs/paper.md, "The
+model-generalization experiment"; docs/measure-generalization.md): π_D is the policy of RUN
+at epoch E. Defaults: E = the run's last complete epoch; RUN = the newest run directory
+under ``runs_root`` (``./runs``), newest by the modification time of its newest complete
+checkpoint's manifest; if there is none, the reference policy in ``reference_dir``
+(``data/reference``), which is laid out as a run directory (``config.json`` and
+``checkpoints/epoch_NNNN/`` holding at least ``policy.pt`` and ``MANIFEST.json``).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 
 from boundcheck.config import TrainConfig
 from boundcheck.experiments.common.source import newest_run, run_config
+from boundcheck.experiments.generalization.results import SourceKind
 from boundcheck.inputs import InputError
 from boundcheck.runs import RunDir, RunError
 
@@ -29,7 +30,7 @@ class PolicySource:
     epoch: int
     config: TrainConfig
     run_seed: int
-    kind: str  # "run" (given or newest under runs_root) or "reference"
+    kind: SourceKind
     policy_state: dict[str, Any]
     run_provenance: dict[str, Any]
 
@@ -47,7 +48,7 @@ def resolve_source(run_path: Path | None, epoch: int | None, *, runs_root: Path,
                    reference_dir: Path) -> PolicySource:
     """π_D from the options; raises :class:`InputError` naming the field ``run`` or
     ``epoch`` (missing run, no checkpoint, an epoch without one, a damaged policy)."""
-    kind = "run"
+    kind = SourceKind.RUN
     if run_path is not None:
         try:
             run = RunDir.open(run_path)
@@ -57,7 +58,7 @@ def resolve_source(run_path: Path | None, epoch: int | None, *, runs_root: Path,
         found = newest_run(runs_root)
         if found is None and reference_dir.is_dir():
             try:
-                found, kind = RunDir.open(reference_dir), "reference"
+                found, kind = RunDir.open(reference_dir), SourceKind.REFERENCE
             except RunError as exc:
                 raise InputError("run", f"reference policy: {exc}") from None
         if found is None:

@@ -1,20 +1,26 @@
 """Summaries of learning curves grouped by algorithm: what ``boundcheck plot-runs --group`` reports.
 
 Input: ``groups`` maps a label (e.g. "mbpo Hopper-v5") to {seed: curve}, a curve being
-{real env steps: evaluation return}. Output: one JSON-ready document with, per group, the return
-at a given step and the mean of the last ``window`` evaluations up to it, each summarised over
-seeds with a t interval; and, when exactly two groups were run on the same seeds, the paired
-comparison of the first against the second (``boundcheck.estimators.learning``).
+{real env steps: evaluation return}. Output: a typed :class:`GroupsSummary` with, per group,
+the return at a given step and the mean of the last ``window`` evaluations up to it, each
+summarised over seeds with a t interval; and, when exactly two groups were run on the same
+seeds, the paired comparison of the first against the second (statistics in
+:mod:`boundcheck.estimators.learning`). The paper's learning-curve claims are in Section 6.1
+(comparative evaluation, Figure 2); these statistics answer "does MBPO beat SAC at N steps"
+across seeds rather than from one mean curve.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
+from enum import StrEnum
 from typing import Any
 
 from boundcheck.estimators.learning import (
     Curve,
+    PairedComparison,
+    SeedSummary,
     common_steps,
     paired_comparison,
     seed_summary,
@@ -22,6 +28,13 @@ from boundcheck.estimators.learning import (
 )
 
 SeedCurves = Mapping[int, Curve]
+
+
+class Statistic(StrEnum):
+    """The per-run statistics summarised over seeds; the value is the JSON key."""
+
+    AT_STEP = "at_step"
+    WINDOW_MEAN = "window_mean"
 
 
 def last_common_step(groups: Mapping[str, SeedCurves]) -> int:
@@ -32,37 +45,98 @@ def last_common_step(groups: Mapping[str, SeedCurves]) -> int:
     return steps[-1]
 
 
-def _per_seed(seeds: SeedCurves, step: int, window: int) -> dict[str, dict[int, float]]:
-    return {"at_step": {s: float(c[step]) for s, c in sorted(seeds.items())},
-            "window_mean": {s: window_mean(c, step, window) for s, c in sorted(seeds.items())}}
+@dataclass(frozen=True)
+class SeedValues:
+    """One statistic per seed (ascending seeds) and its summary over the seeds."""
+
+    per_seed: dict[int, float]
+    summary: SeedSummary
+
+    def to_json(self) -> dict[str, Any]:
+        """``{per_seed: {seed: value}, summary: {mean, std, ci_low, ci_high, n, ...}}``."""
+        return {"per_seed": dict(self.per_seed), "summary": asdict(self.summary)}
+
+
+@dataclass(frozen=True)
+class GroupSummary:
+    """One group's seeds and both statistics."""
+
+    seeds: tuple[int, ...]
+    at_step: SeedValues
+    window_mean: SeedValues
+
+    def to_json(self) -> dict[str, Any]:
+        """``{seeds, at_step, window_mean}``."""
+        return {"seeds": list(self.seeds), Statistic.AT_STEP: self.at_step.to_json(),
+                Statistic.WINDOW_MEAN: self.window_mean.to_json()}
+
+
+@dataclass(frozen=True)
+class PairedGroups:
+    """Group ``a`` against group ``b`` on the same seeds, for both statistics."""
+
+    a: str
+    b: str
+    at_step: PairedComparison
+    window_mean: PairedComparison
+
+    def to_json(self) -> dict[str, Any]:
+        """``{a, b, at_step, window_mean}`` (each comparison as its fields)."""
+        return {"a": self.a, "b": self.b, Statistic.AT_STEP: asdict(self.at_step),
+                Statistic.WINDOW_MEAN: asdict(self.window_mean)}
+
+
+@dataclass(frozen=True)
+class GroupsSummary:
+    """Per-group summaries at ``step`` and the paired comparison (None unless two groups on
+    the same seeds)."""
+
+    step: int
+    window: int
+    confidence: float
+    groups: dict[str, GroupSummary]
+    paired: PairedGroups | None
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``plot-runs --group --json`` document, without the figure."""
+        return {"step": self.step, "window": self.window, "confidence": self.confidence,
+                "groups": {label: g.to_json() for label, g in self.groups.items()},
+                "paired": None if self.paired is None else self.paired.to_json()}
+
+
+def _group_summary(seeds: SeedCurves, step: int, window: int,
+                   confidence: float) -> GroupSummary:
+    ordered = sorted(seeds.items())
+    at = {s: float(c[step]) for s, c in ordered}
+    windowed = {s: window_mean(c, step, window) for s, c in ordered}
+    return GroupSummary(
+        seeds=tuple(sorted(seeds)),
+        at_step=SeedValues(at, seed_summary(list(at.values()), confidence)),
+        window_mean=SeedValues(windowed, seed_summary(list(windowed.values()), confidence)))
 
 
 def summarize_groups(groups: Mapping[str, SeedCurves], step: int, window: int = 5,
-                     confidence: float = 0.95) -> dict[str, Any]:
+                     confidence: float = 0.95) -> GroupsSummary:
     """Per-group summaries at ``step`` and, for two groups on the same seeds, the paired test.
 
     Raises ``ValueError`` when a run has no evaluation at ``step`` or a group is empty.
     """
-    doc: dict[str, Any] = {"step": step, "window": window, "confidence": confidence,
-                           "groups": {}, "paired": None}
-    per_seed: dict[str, dict[str, dict[int, float]]] = {}
+    summaries: dict[str, GroupSummary] = {}
     for label, seeds in groups.items():
         if not seeds:
             raise ValueError(f"group {label!r} has no runs")
         missing = [s for s, c in seeds.items() if step not in c]
         if missing:
             raise ValueError(f"{label}: seed(s) {missing} have no evaluation at step {step}")
-        per_seed[label] = _per_seed(seeds, step, window)
-        doc["groups"][label] = {
-            "seeds": sorted(seeds),
-            **{key: {"per_seed": vals,
-                     "summary": asdict(seed_summary(list(vals.values()), confidence))}
-               for key, vals in per_seed[label].items()}}
+        summaries[label] = _group_summary(seeds, step, window, confidence)
     labels = list(groups)
+    paired = None
     if len(labels) == 2 and set(groups[labels[0]]) == set(groups[labels[1]]):
-        a, b = (per_seed[label] for label in labels)
-        doc["paired"] = {"a": labels[0], "b": labels[1], **{
-            key: asdict(paired_comparison(list(a[key].values()), list(b[key].values()),
-                                          confidence))
-            for key in ("at_step", "window_mean")}}
-    return doc
+        a, b = (summaries[label] for label in labels)
+        paired = PairedGroups(
+            labels[0], labels[1],
+            at_step=paired_comparison(list(a.at_step.per_seed.values()),
+                                      list(b.at_step.per_seed.values()), confidence),
+            window_mean=paired_comparison(list(a.window_mean.per_seed.values()),
+                                          list(b.window_mean.per_seed.values()), confidence))
+    return GroupsSummary(step, window, confidence, summaries, paired)

@@ -1,96 +1,92 @@
-"""``boundcheck verify-tabular``: exact checks of the MBPO bounds on finite MDPs.
+"""Exact checks of the MBPO bounds on one finite MDP or on a sweep of random ones.
 
-Three modes: one instance from a file (:func:`check_instance`), a sweep over random instances
-(:func:`sweep`), and a search for the tightest instance per theorem (:func:`search_tight` in
-:mod:`boundcheck.experiments.tabular.search`). All numbers are exact up to floating point.
+:func:`check_instance` evaluates one instance; :func:`sweep` checks every theorem (at every k
+of a grid) and lemma on random instances, keeping the tightest instance per theorem and the
+first counterexamples. All numbers are exact up to floating point (:mod:`boundcheck.theory.checks`;
+docs/verify-tabular.md). The search for tight instances is in
+:mod:`boundcheck.experiments.tabular.search`; the command's files in
+:mod:`boundcheck.experiments.tabular.verify`.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from boundcheck.theory import checks as ch
+from boundcheck.theory.checks import Theorem
 from boundcheck.theory.instances import K_GRID, instance_to_dict, random_instance
 from boundcheck.theory.tabular import FiniteMDP
 
-THEOREMS = ("theorem_4_1", "theorem_4_2", "theorem_4_3")
+THEOREMS: tuple[Theorem, ...] = tuple(Theorem)
+#: Called with (done, total) after each step of a long computation.
 ProgressFn = Callable[[int, int], None]
 
 
-def evaluation_to_dict(ev: ch.TabularEvaluation) -> dict[str, Any]:
-    """The JSON document of one exact evaluation (see docs/verify-tabular.md)."""
-    doc: dict[str, Any] = {
-        "eta": ev.eta, "eta_model": ev.eta_model, "eta_branch": ev.eta_branch[ev.k],
-        "eps_pi": ev.eps_pi, "eps_m": ev.eps_m, "eps_m_prime": ev.eps_m_prime,
-        "eps_m_worst": ev.eps_m_worst, "r_max": ev.r_max, "k": ev.k,
-    }
-    for name, check in ev.theorems.items():
-        doc[name] = check.as_dict()
-    doc["worst_case"] = {
-        "eps_m": ev.eps_m_worst, "eps_m_prime": ev.eps_m_worst,
-        **{name: c.as_dict() for name, c in ev.theorems_worst.items()},
-    }
-    doc["lemmas"] = {name: c.as_dict() for name, c in ev.lemmas.items()}
-    doc["holds"] = all(c.holds for c in ev.all_checks().values())
-    return doc
+def check_instance(mdp: FiniteMDP) -> ch.TabularEvaluation:
+    """Evaluate one instance exactly at its own k (its ``holds`` is False if any check fails)."""
+    evaluation, _ = ch.evaluate(mdp)
+    return evaluation
 
 
-def check_instance(mdp: FiniteMDP) -> dict[str, Any]:
-    """Evaluate one instance; the document's ``holds`` is False if any check is violated."""
-    ev, _ = ch.evaluate(mdp)
-    return evaluation_to_dict(ev)
+@dataclass(frozen=True)
+class TightestInstance:
+    """The instance (at one k) with the largest tightness seen for one theorem, and its index
+    in the sweep (regenerate it with ``random_instance(default_rng([seed, index]))``)."""
+
+    theorem: Theorem
+    tightness: float
+    index: int
+    instance: FiniteMDP
+
+    def instance_json(self) -> dict[str, Any]:
+        """The instance file: the instance format plus ``theorem`` and ``tightness``."""
+        return {"theorem": str(self.theorem), "tightness": self.tightness,
+                **instance_to_dict(self.instance)}
 
 
-@dataclass
-class Tightest:
-    """The instance with the largest tightness ratio seen for one theorem."""
+@dataclass(frozen=True)
+class Counterexample:
+    """An instance (at one k) on which the check named ``check`` failed."""
 
-    tightness: float = -np.inf
-    instance: FiniteMDP | None = None
-    index: int = -1
+    check: str
+    instance: FiniteMDP
 
-    def offer(self, tightness: float, mdp: FiniteMDP, index: int) -> None:
-        """Keep ``mdp`` if it is tighter than the current best."""
-        if tightness > self.tightness:
-            self.tightness, self.instance, self.index = tightness, mdp, index
+    def instance_json(self) -> dict[str, Any]:
+        """The instance file: the instance format plus ``failed_check``."""
+        return {"failed_check": self.check, **instance_to_dict(self.instance)}
 
 
-@dataclass
+@dataclass(frozen=True)
 class SweepResult:
-    """Counts, violations and the tightest instance per theorem of a random sweep."""
+    """Counts and violations per check, the first counterexamples and the tightest instance
+    per theorem (None only after zero instances) of a random sweep."""
 
-    instances: int = 0
-    checks: dict[str, int] = field(default_factory=dict)
-    violations: dict[str, int] = field(default_factory=dict)
-    counterexamples: list[tuple[str, FiniteMDP]] = field(default_factory=list)
-    tightest: dict[str, Tightest] = field(default_factory=lambda: {t: Tightest() for t in THEOREMS})
-
-    def _count(self, name: str, holds: bool, mdp: FiniteMDP) -> None:
-        self.checks[name] = self.checks.get(name, 0) + 1
-        self.violations.setdefault(name, 0)
-        if not holds:
-            self.violations[name] += 1
-            self.counterexamples.append((name, mdp))
+    instances: int
+    checks: dict[str, int]
+    violations: dict[str, int]
+    counterexamples: tuple[Counterexample, ...]
+    tightest: dict[Theorem, TightestInstance | None]
 
     @property
     def total_violations(self) -> int:
         """Violations over all checks."""
         return sum(self.violations.values())
 
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready summary (instances themselves are saved to files by the caller)."""
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready summary (the instances themselves are saved to files by the caller)."""
         tight = {}
         for name, t in self.tightest.items():
-            tight[name] = {"tightness": t.tightness if t.instance is not None else None,
-                           "index": t.index,
-                           "k": t.instance.k if t.instance is not None else None,
-                           "gamma": t.instance.gamma if t.instance is not None else None}
-        return {"instances": self.instances, "checks": self.checks,
-                "violations": self.violations, "total_violations": self.total_violations,
+            tight[str(name)] = {"tightness": None if t is None else t.tightness,
+                                "index": -1 if t is None else t.index,
+                                "k": None if t is None else t.instance.k,
+                                "gamma": None if t is None else t.instance.gamma}
+        return {"instances": self.instances, "checks": dict(self.checks),
+                "violations": dict(self.violations), "total_violations": self.total_violations,
                 "tightest": tight}
 
 
@@ -99,29 +95,36 @@ def sweep(n: int, seed: int, *, ks: tuple[int, ...] = K_GRID, progress: Progress
     """Check every theorem (at every k in ``ks``) and lemma on ``n`` random instances.
 
     Instance i is drawn from ``np.random.default_rng([seed, i])``, so any instance can be
-    regenerated alone from (seed, index).
+    regenerated alone from (seed, index). The first ``max_counterexamples`` failures are kept.
     """
-    result = SweepResult()
+    checks: dict[str, int] = {}
+    violations: dict[str, int] = {}
+    failures: list[Counterexample] = []
+    tightest: dict[Theorem, TightestInstance | None] = {t: None for t in THEOREMS}
+
+    def count(name: str, holds: bool, mdp: FiniteMDP) -> None:
+        checks[name] = checks.get(name, 0) + 1
+        violations.setdefault(name, 0)
+        if not holds:
+            violations[name] += 1
+            failures.append(Counterexample(name, mdp))
+
     for i in range(n):
         base = random_instance(np.random.default_rng([seed, i]))
         ev, per_k = ch.evaluate(base, list(ks))
-        for k, checks in per_k.items():
+        for k, theorem_checks in per_k.items():
             mdp_k = replace(base, k=k)
-            for name, check in checks.items():
-                result._count(name, check.holds, mdp_k)
-                result.tightest[name].offer(check.tightness, mdp_k, i)
+            for name, check in theorem_checks.items():
+                count(str(name), check.holds, mdp_k)
+                best = tightest[name]
+                if check.tightness > (-math.inf if best is None else best.tightness):
+                    tightest[name] = TightestInstance(name, check.tightness, i, mdp_k)
         for name, check in ev.theorems_worst.items():
-            result._count(f"{name}_worst", check.holds, base)
-        for name, lemma in ev.lemmas.items():
-            result._count(name, lemma.holds, base)
-        result.instances += 1
-        del result.counterexamples[max_counterexamples:]
+            count(f"{name}_worst", check.holds, base)
+        for lemma, lemma_check in ev.lemmas.items():
+            count(str(lemma), lemma_check.holds, base)
+        del failures[max_counterexamples:]
         if progress is not None:
             progress(i + 1, n)
-    return result
-
-
-def counterexample_docs(result: SweepResult) -> list[dict[str, Any]]:
-    """Instance files (JSON-ready) for the saved counterexamples, tagged with the failed check."""
-    return [{"failed_check": name, **instance_to_dict(mdp)} for name, mdp in
-            result.counterexamples]
+    return SweepResult(instances=n, checks=checks, violations=violations,
+                       counterexamples=tuple(failures), tightest=tightest)

@@ -3,7 +3,8 @@
 For each epoch pair (E_D, E) (:mod:`~boundcheck.experiments.validate.source`): measure the returns
 and the theory's inputs (:mod:`~boundcheck.experiments.validate.measure`), then check every theorem
 at the run's γ and at smaller γ side by side (:mod:`~boundcheck.experiments.validate.report`).
-The result is one JSON-ready document (schema: docs/validate.md).
+The result is a :class:`~boundcheck.experiments.validate.results.ValidationResult`; its JSON
+document (schema: docs/validate.md) is made by :mod:`~boundcheck.experiments.validate.document`.
 """
 
 from __future__ import annotations
@@ -15,25 +16,30 @@ import torch
 
 from boundcheck.envs import get_spec, make_env
 from boundcheck.experiments.common.collect import true_law_std
-from boundcheck.experiments.validate.measure import MeasureSettings, measure_pair
-from boundcheck.experiments.validate.report import BoundInputs, pair_doc
+from boundcheck.experiments.validate.measure import measure_pair
+from boundcheck.experiments.validate.report import pair_result
+from boundcheck.experiments.validate.results import (
+    EnvSteps,
+    PairResult,
+    SourceInfo,
+    ValidationResult,
+)
+from boundcheck.experiments.validate.settings import BoundInputs, EpsPiStat, MeasureSettings
 from boundcheck.experiments.validate.source import ValidationSource
 from boundcheck.runs.provenance import provenance
-from boundcheck.theory.verdict import VIOLATED
 
-FORMAT = "boundcheck-validation"
-FORMAT_VERSION = 1
 #: Phases measured per pair (for the progress bar).
 PHASES = 7
 #: Smaller discount factors shown beside the run's.
 EXTRA_GAMMAS = (0.95, 0.9)
 
+#: Receives ``{"description", "completed", "total"}`` progress reports.
 ProgressFn = Callable[[dict[str, Any]], None]
 
 
-def gammas_for(gamma: float) -> list[float]:
+def gammas_for(gamma: float) -> tuple[float, ...]:
     """The run's (or the user's) γ first, then :data:`EXTRA_GAMMAS` below it."""
-    return [gamma] + [g for g in EXTRA_GAMMAS if g < gamma]
+    return (gamma, *(g for g in EXTRA_GAMMAS if g < gamma))
 
 
 def _env_steps(source: ValidationSource) -> dict[int, Any]:
@@ -42,14 +48,15 @@ def _env_steps(source: ValidationSource) -> dict[int, Any]:
 
 def run_validation(source: ValidationSource, settings: MeasureSettings, inputs: BoundInputs,
                    gamma: float, device: torch.device,
-                   progress: ProgressFn | None = None) -> dict[str, Any]:
-    """Measure and check every pair of ``source``; returns the result document."""
+                   progress: ProgressFn | None = None) -> ValidationResult:
+    """Measure and check every pair of ``source`` at ``gamma`` and :func:`gammas_for` it."""
     cfg = source.config
     spec = get_spec(cfg.env)
     env = make_env(spec, transition_noise=cfg.transition_noise, reward_noise=cfg.reward_noise,
                    unit_actions=True)
     true_std, tv_reason = true_law_std(env, spec, cfg)
     steps = _env_steps(source)
+    gammas = gammas_for(gamma)
     total = PHASES * len(source.pairs)
     done = 0
     pairs = []
@@ -62,44 +69,24 @@ def run_validation(source: ValidationSource, settings: MeasureSettings, inputs: 
             done += 1
 
         m = measure_pair(source, pair, spec, env, true_std, settings, device, phase)
-        pairs.append(pair_doc(m, gammas_for(gamma), inputs,
-                              {"data_epoch": steps.get(pair.data_epoch),
-                               "epoch": steps.get(pair.epoch)}))
+        pairs.append(pair_result(m, gammas, inputs, EnvSteps(steps.get(pair.data_epoch),
+                                                             steps.get(pair.epoch))))
     env.close()
     if progress is not None:
         progress({"description": "done", "completed": total, "total": total})
-    return {
-        "format": FORMAT, "format_version": FORMAT_VERSION,
-        "source": {"run": str(source.run.path), "env": spec.name, "algo": cfg.algo,
-                   "run_seed": source.run_seed, "run_provenance": source.provenance,
-                   "buffer_epoch": source.buffer_epoch},
-        "settings": {"gamma": gamma, "gammas": gammas_for(gamma),
-                     "episodes": settings.episodes, "k": settings.k,
-                     "model_starts": settings.model_starts, "policy_mc": settings.policy_mc,
-                     "max_states": settings.max_states, "tv_samples": settings.tv_samples,
-                     "bucket_width": settings.bucket_width, "seed": settings.seed,
-                     "confidence": inputs.confidence, "eps_pi_stat": inputs.eps_pi_stat,
-                     "r_max": inputs.r_max, "eps_m": inputs.eps_m,
-                     "eps_m_shifted": inputs.eps_m_shifted, "device": str(device)},
-        "tv_available": true_std is not None, "tv_unavailable_reason": tv_reason,
-        "pairs": pairs,
-        "checks": sum(len(b["theorems"]) for p in pairs for b in p["by_gamma"]),
-        "any_violated": inputs.eps_pi_stat == "max" and any_violated(pairs),
-        "warnings": _warnings(pairs, inputs),
-        "versions": provenance(),
-    }
+    return ValidationResult(
+        source=SourceInfo(run=source.run.path, env=spec.name, algo=cfg.algo,
+                          run_seed=source.run_seed, run_provenance=source.provenance,
+                          buffer_epoch=source.buffer_epoch),
+        gamma=gamma, gammas=gammas, settings=settings, bounds=inputs, device=str(device),
+        tv_unavailable_reason=tv_reason, pairs=tuple(pairs),
+        warnings=tuple(_warnings(pairs, inputs)), versions=provenance())
 
 
-def _warnings(pairs: list[dict[str, Any]], inputs: BoundInputs) -> list[str]:
-    out = [w for p in pairs for w in p["warnings"]]
-    if inputs.eps_pi_stat != "max":
-        out.append(f"eps_pi is the {inputs.eps_pi_stat} over states, not the max the theorems "
-                   "take: a 'violated' verdict is not a test of a theorem (exit code stays 0)")
+def _warnings(pairs: list[PairResult], inputs: BoundInputs) -> list[str]:
+    out = [w for p in pairs for w in p.warnings]
+    if inputs.eps_pi_stat is not EpsPiStat.MAX:
+        out.append(f"eps_pi is the {inputs.eps_pi_stat.value} over states, not the max the "
+                   "theorems take: a 'violated' verdict is not a test of a theorem (exit code "
+                   "stays 0)")
     return out
-
-
-def any_violated(pairs: list[dict[str, Any]]) -> bool:
-    """Whether any theorem, at any γ, is violated with confidence (each check at its own
-    confidence level; no correction for the number of checks, which the document reports)."""
-    return any(t["verdict"] == VIOLATED for p in pairs for b in p["by_gamma"]
-               for t in b["theorems"].values())

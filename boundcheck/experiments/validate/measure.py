@@ -6,14 +6,15 @@ full model rollouts of π (η̂), branched episodes (η^branch), the k-step mode
 and π's real transitions. Everything random derives from (seed, E_D, E), so a pair is measured
 identically whether it is checked alone or within ``--all-epochs``. Common random numbers: π
 and π_D start their episodes from the same seeds with the same action-noise stream, and every
-model return starts from those episodes' initial states.
+model return starts from those episodes' initial states. The rollout length k is the one asked
+for, else the k the run recorded for epoch E, the k with which π was trained
+(:func:`boundcheck.experiments.common.source.recorded_k`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import gymnasium
 import numpy as np
@@ -29,11 +30,14 @@ from boundcheck.experiments.common.measure import (
     make_generator,
     model_error,
 )
+from boundcheck.experiments.common.source import recorded_k
+from boundcheck.experiments.validate.results import PolicyShiftSummary
 from boundcheck.experiments.validate.returns import (
     RewardPaths,
     branched_episodes,
     model_episodes,
 )
+from boundcheck.experiments.validate.settings import MeasureSettings
 from boundcheck.experiments.validate.source import (
     EpochPair,
     ValidationSource,
@@ -41,23 +45,9 @@ from boundcheck.experiments.validate.source import (
     buffer_states,
 )
 from boundcheck.mbpo.checkpoint import load_ensemble
+from boundcheck.models import GaussianEnsemble
 
 Progress = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class MeasureSettings:
-    """How much to measure (the CLI's options; see docs/validate.md)."""
-
-    episodes: int = 100
-    k: int | None = None
-    model_starts: int = 10_000
-    policy_mc: int = 256
-    max_states: int = 20_000
-    tv_samples: int = 256
-    bucket_width: int = 100
-    seed: int = 0
-    confidence: float = 0.95
 
 
 @dataclass(frozen=True)
@@ -73,7 +63,7 @@ class PairMeasurements:
     model_pi: RewardPaths
     branch: RewardPaths
     model_k_step: RewardPaths
-    policy_shift: dict[str, Any]
+    policy_shift: PolicyShiftSummary
     model_error_pi_d: ModelErrorEstimate
     model_error_pi: ModelErrorEstimate
 
@@ -84,7 +74,7 @@ def _actor(source: ValidationSource, epoch: int, device: torch.device) -> list[T
 
 def _shift(actor_pi: list[Tensor], actor_d: list[Tensor], states: np.ndarray,
            settings: MeasureSettings, gen: torch.Generator,
-           rng: np.random.Generator) -> dict[str, Any]:
+           rng: np.random.Generator) -> PolicyShiftSummary:
     if len(states) > settings.max_states:
         states = states[rng.choice(len(states), settings.max_states, replace=False)]
     obs = torch.as_tensor(states, device=actor_pi[0].device)
@@ -93,9 +83,8 @@ def _shift(actor_pi: list[Tensor], actor_d: list[Tensor], states: np.ndarray,
         mean_d, log_std_d = actor_forward(actor_d, obs)
     report = policy_shift_report(mean_pi, log_std_pi, mean_d, log_std_d, gen,
                                  settings.policy_mc, rng, confidence_level=settings.confidence)
-    report.pop("per_state")
-    report.pop("tv_mc_stderr")
-    return report
+    return PolicyShiftSummary(n_states=report["n_states"], n_mc=report["n_mc"],
+                              stats=report["stats"])
 
 
 def measure_pair(source: ValidationSource, pair: EpochPair, spec: EnvSpec, env: gymnasium.Env,
@@ -103,7 +92,7 @@ def measure_pair(source: ValidationSource, pair: EpochPair, spec: EnvSpec, env: 
                  progress: Progress) -> PairMeasurements:
     """All measurements of ``pair`` (see the module docstring); ``progress(phase)`` per phase."""
     cfg = source.config
-    k = settings.k if settings.k is not None else cfg.rollout.length(pair.epoch)
+    k = settings.k if settings.k is not None else recorded_k(source.run, cfg, pair.epoch)
     horizon = int(env.spec.max_episode_steps) if env.spec and env.spec.max_episode_steps \
         else 1000
     w = np.random.SeedSequence([settings.seed, pair.data_epoch, pair.epoch]).generate_state(8)
@@ -146,7 +135,7 @@ def measure_pair(source: ValidationSource, pair: EpochPair, spec: EnvSpec, env: 
         model_error_pi_d=errors[0], model_error_pi=errors[1])
 
 
-def _model_error(model: Any, data: Transitions, true_std: np.ndarray | None,
-                 settings: MeasureSettings, gen: torch.Generator) -> dict[str, Any]:
+def _model_error(model: GaussianEnsemble, data: Transitions, true_std: np.ndarray | None,
+                 settings: MeasureSettings, gen: torch.Generator) -> ModelErrorEstimate:
     return model_error(model, data, true_std, gen, tv_samples=settings.tv_samples,
                        bucket_width=settings.bucket_width)

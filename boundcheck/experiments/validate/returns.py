@@ -1,6 +1,7 @@
 """The returns that Theorems 4.1–4.3 compare, estimated on a trained run.
 
-PAPER.md, "The bounds" and "Branched return, as the proof treats it":
+Paper Section 4 (the bounds) and Appendix B (the branched return as Lemma B.4's proof treats
+it); docs/paper.md, "Theorems 4.1–4.3" and "the branched rollout":
 
 - η[π]: discounted return of π in the real environment (:func:`real_episodes`).
 - η̂[π]: discounted return of π under *full* model rollouts from real initial states, the

@@ -8,7 +8,7 @@ The real buffer comes from the newest checkpoint that keeps one; its per-transit
 labels select the data D_env that existed at E_D (labels ≤ E_D; exploration is −1).
 
 Bad choices raise :class:`~boundcheck.inputs.InputError` naming the field (``run``, ``epoch``,
-``data_epoch``, ``all_epochs``); the CLI names the option.
+``data_epoch``, ``all_epochs``); the CLI names the option (:mod:`boundcheck.cli.errors`).
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def _open(run_path: Path | None, runs_root: Path) -> RunDir:
     found = newest_run(runs_root)
     if found is None:
         raise InputError("run", f"no run with a checkpoint under {runs_root}/; train one "
-                                   "(boundcheck train) or pass --run RUN")
+                                   "(boundcheck train) or name its directory")
     return found
 
 
@@ -65,15 +65,15 @@ def _pairs(run: RunDir, epochs: list[int], model_epochs: list[int], data_epoch: 
     span = f"complete epochs: {epochs[0]}..{epochs[-1]}"
     if all_epochs:
         if data_epoch is not None or epoch is not None:
-            raise InputError("all_epochs", "checks every consecutive pair; drop --data-epoch "
-                                              "and --epoch")
+            raise InputError("all_epochs", "checks every consecutive pair, so it takes no data "
+                                              "epoch or epoch of its own")
         pairs = tuple(EpochPair(e, e + 1) for e in model_epochs if e + 1 in epochs)
         if not pairs:
             raise InputError("all_epochs", f"{run.path} has no epoch with a model checkpoint "
                                               f"followed by a policy checkpoint ({span})")
         return pairs
     if epoch is not None and data_epoch is not None and epoch <= data_epoch:
-        raise InputError("epoch", f"must come after --data-epoch {data_epoch} (pi is the "
+        raise InputError("epoch", f"must come after the data epoch {data_epoch} (pi is the "
                                      f"newer policy, pi_D the older one), got {epoch}")
     if epoch is not None and epoch not in epochs:
         raise InputError("epoch", f"{run.path} has no checkpoint for epoch {epoch} ({span})")
@@ -81,8 +81,8 @@ def _pairs(run: RunDir, epochs: list[int], model_epochs: list[int], data_epoch: 
         if epoch is not None:
             data_epoch = epoch - 1
             if data_epoch not in model_epochs:
-                raise InputError("epoch", f"{run.path}: epoch {data_epoch} (before --epoch) "
-                                             "has no model checkpoint; pass --data-epoch")
+                raise InputError("epoch", f"{run.path}: epoch {data_epoch}, the one before, "
+                                             "has no model checkpoint; give the data epoch too")
         else:
             followed = [e for e in model_epochs if e + 1 in epochs]
             if not followed:
@@ -99,8 +99,8 @@ def _pairs(run: RunDir, epochs: list[int], model_epochs: list[int], data_epoch: 
     if epoch is None:
         epoch = data_epoch + 1
     if epoch not in epochs:
-        raise InputError("epoch", f"{run.path} has no checkpoint for epoch {epoch} after "
-                                     f"--data-epoch {data_epoch} ({span})")
+        raise InputError("epoch", f"{run.path} has no checkpoint for epoch {epoch} after the "
+                                     f"data epoch {data_epoch} ({span})")
     return (EpochPair(data_epoch, epoch),)
 
 

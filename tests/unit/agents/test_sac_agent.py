@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from boundcheck.agents import METRIC_KEYS, SAC, ActionScaler, soft_td_target
+from boundcheck.agents import METRIC_KEYS, SAC, soft_td_target
 from boundcheck.agents.networks import twin_q
 from boundcheck.config import SACConfig
 
@@ -163,13 +163,6 @@ def test_act_shapes_bounds_and_policy_distribution() -> None:
     mean, log_std = agent.policy_distribution(obs)
     assert mean.shape == log_std.shape == (5, 2)
     np.testing.assert_allclose(agent.act(obs, deterministic=True), np.tanh(mean.numpy()))
-
-
-def test_action_scaler_round_trip() -> None:
-    scaler = ActionScaler(low=np.array([-0.4, 0.0]), high=np.array([0.4, 2.0]))
-    np.testing.assert_allclose(scaler.to_env(np.array([-1.0, 1.0])), [-0.4, 2.0])
-    a = np.array([0.3, -0.7])
-    np.testing.assert_allclose(scaler.from_env(scaler.to_env(a)), a)
 
 
 def test_rejects_cuda_graph_on_cpu() -> None:

@@ -15,10 +15,7 @@ from boundcheck.mbpo.loop import start_run
 from boundcheck.mbpo.setup import resolve_config
 from boundcheck.mbpo.state import build_state
 from boundcheck.runs import RunDir
-
-TINY = {"total_steps": 400, "epoch_length": 100, "init_exploration_steps": 200,
-        "model_train_freq": 50, "rollout_batch_size": 200, "ensemble.hidden_width": 32,
-        "sac.hidden_width": 32}
+from tests.tiny import TINY
 
 
 def _wrapped_model_buffer(rows: int, obs_dim: int, act_dim: int) -> ReplayBuffer:
@@ -33,7 +30,7 @@ def _wrapped_model_buffer(rows: int, obs_dim: int, act_dim: int) -> ReplayBuffer
 
 
 def test_checkpoint_write_does_not_copy_the_model_buffer(tmp_path: Path) -> None:
-    config = resolve_config("Pendulum-v1", overrides=TINY)
+    config = resolve_config("Pendulum-v1", overrides={**TINY, "total_steps": 400})
     run, state = start_run(config, tmp_path / "run", seed=0, device=torch.device("cpu"),
                            force=False)
     obs_dim, act_dim = state.spec.obs_dim, state.spec.act_dim

@@ -1,14 +1,12 @@
-"""A tiny MBPO run end to end: files, finite losses, determinism, exact resume after a kill."""
+"""A tiny MBPO run end to end: files, finite losses, determinism, exact resume after a kill.
+
+A real SIGKILL of a training process is in tests/integration/test_kill.py.
+"""
 
 from __future__ import annotations
 
 import json
 import math
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -20,17 +18,14 @@ from boundcheck.mbpo.loop import resume_run, start_run, train
 from boundcheck.mbpo.setup import resolve_config
 from boundcheck.models.trainer import train_step
 from boundcheck.runs import RunDir, RunLockedError
+from tests.tiny import TINY
 
-TINY = {
-    "total_steps": 400, "epoch_length": 100, "init_exploration_steps": 200,
-    "model_train_freq": 50, "updates_per_step": 1, "rollout_batch_size": 200,
-    "ensemble.max_epochs": 3, "ensemble.hidden_width": 32, "sac.hidden_width": 32,
-    "eval_episodes": 1,
-}
+#: tests/tiny.py's settings, 4 epochs of 100 steps, one evaluation episode.
+SHORT = {**TINY, "total_steps": 400, "eval_episodes": 1}
 
 
 def tiny_config(**extra):
-    return resolve_config("Pendulum-v1", overrides={**TINY, **extra})
+    return resolve_config("Pendulum-v1", overrides={**SHORT, **extra})
 
 
 def run_tiny(out: Path, seed: int = 0, **extra) -> RunDir:
@@ -111,28 +106,6 @@ def test_sac_ablation_has_no_model(tmp_path: Path) -> None:
     assert not any(k.startswith("model/") for k in run.read_metrics()[-1])
 
 
-def test_sigkill_then_resume_finishes(tmp_path: Path) -> None:
-    out = tmp_path / "k"
-    cmd = [sys.executable, "-m", "boundcheck", "train", "--env", "Pendulum-v1", "--out",
-           str(out), "--quiet", "--device", "cpu", "--threads", "1",
-           *[f"--set={k}={v}" for k, v in {**TINY, "total_steps": 800}.items()]]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    manifest = out / "checkpoints" / "epoch_0000" / "MANIFEST.json"
-    deadline = time.time() + 120
-    while not manifest.exists() and time.time() < deadline and proc.poll() is None:
-        time.sleep(0.05)
-    assert manifest.exists(), proc.stderr.read().decode() if proc.stderr else ""
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    resumed = subprocess.run([sys.executable, "-m", "boundcheck", "train", "--out", str(out),
-                              "--resume", "--json", "--device", "cpu", "--threads", "1"],
-                             capture_output=True, text=True, check=False)
-    assert resumed.returncode == 0, resumed.stderr
-    summary = json.loads(resumed.stdout)
-    assert summary["env_steps"] == 800
-    assert [r["epoch"] for r in RunDir.open(out).read_metrics()] == list(range(6))
-
-
 def test_resume_is_exact_when_rollouts_terminate(tmp_path: Path) -> None:
     # InvertedPendulum terminates, and with k = 3 rollouts add a varying number of rows, so the
     # model buffer's ring is misaligned at checkpoints (Pendulum never exercises this).
@@ -140,7 +113,7 @@ def test_resume_is_exact_when_rollouts_terminate(tmp_path: Path) -> None:
     extra = {"rollout.min_length": 3, "rollout.max_length": 3, "total_steps": 600}
 
     def config():
-        return resolve_config("InvertedPendulum-v5", overrides={**TINY, **extra})
+        return resolve_config("InvertedPendulum-v5", overrides={**SHORT, **extra})
 
     full_run, full_state = start_run(config(), tmp_path / "full", seed=0,
                                      device=torch.device("cpu"), force=False)

@@ -9,6 +9,7 @@ import pytest
 
 from boundcheck.config import BASE, ConfigError, RolloutSchedule
 from boundcheck.envs import UnknownEnvError
+from boundcheck.inputs import InputError
 from boundcheck.mbpo.setup import parse_set_options, resolve_config
 
 
@@ -29,7 +30,7 @@ def test_file_then_overrides(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("bad", [{"nope": 1}, {"sac.nope": 1}, {"sac": 3}, {"sac.lr": "x"},
                                  {"total_steps": 10}, {"ensemble.num_elites": 9}])
-def test_bad_overrides(bad) -> None:
+def test_bad_overrides(bad: dict[str, object]) -> None:
     with pytest.raises(ConfigError):
         resolve_config("Hopper-v5", overrides=bad)
 
@@ -37,8 +38,10 @@ def test_bad_overrides(bad) -> None:
 def test_unknown_env_and_set_syntax() -> None:
     with pytest.raises(UnknownEnvError, match="Hopper-v5"):
         resolve_config("Hopper")
-    with pytest.raises(ConfigError):
-        parse_set_options(["novalue"])
+    for bad in (["novalue"], ["=3"]):
+        with pytest.raises(InputError) as info:
+            parse_set_options(bad)
+        assert info.value.where == "settings" and "key=value" in info.value.detail
     assert parse_set_options(["a.b= 3 "]) == {"a.b": "3"}
 
 

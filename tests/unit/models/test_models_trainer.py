@@ -101,7 +101,7 @@ def test_early_stopping_follows_the_patience_rule(overfit_run) -> None:
 def test_each_member_is_restored_to_its_own_best_snapshot(overfit_run) -> None:
     _, metrics = overfit_run
     history = torch.tensor(metrics["holdout_mse_history"])
-    final = torch.tensor(metrics["holdout_mse"])
+    final = torch.tensor(metrics["holdout_mse_members"])
     snapshot = torch.tensor([history[ep, m] for m, ep in enumerate(metrics["best_epoch"])])
     torch.testing.assert_close(final, snapshot, rtol=1e-5, atol=0)
     assert len(set(metrics["best_epoch"])) > 1  # members peaked at different epochs
@@ -110,10 +110,10 @@ def test_each_member_is_restored_to_its_own_best_snapshot(overfit_run) -> None:
 
 def test_elites_are_the_lowest_holdout_mse(overfit_run) -> None:
     model, metrics = overfit_run
-    mse = torch.tensor(metrics["holdout_mse"])
+    mse = torch.tensor(metrics["holdout_mse_members"])
     assert metrics["elites"] == torch.argsort(mse)[: model.num_elites].tolist()
     assert model.elites.tolist() == metrics["elites"]
-    assert metrics["val_loss"] == pytest.approx(mse[metrics["elites"]].mean().item())
+    assert metrics["holdout_mse"] == pytest.approx(mse[metrics["elites"]].mean().item())
     assert len(metrics["holdout_nll_elites"]) == model.num_elites
 
 

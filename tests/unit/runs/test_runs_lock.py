@@ -1,13 +1,12 @@
-"""The writer lock of a run directory: one writer, refused at once, freed by any death."""
+"""The writer lock of a run directory: one writer, refused at once, freed by any death.
+
+The tests with a second process (a lock holder, SIGKILL) are in tests/integration/test_kill.py.
+"""
 
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,38 +20,6 @@ from boundcheck.runs.prepare import clear_run
 MakeRun = Callable[..., RunDir]
 Contents = Callable[[int], dict[str, Any]]
 
-HOLDER = """
-import sys, time
-from boundcheck.runs import RunLock
-lock = RunLock(sys.argv[1]).acquire()
-print("held", flush=True)
-time.sleep(120)
-"""
-
-
-@pytest.fixture
-def holder(tmp_path: Path) -> Iterator[Callable[[Path], subprocess.Popen[str]]]:
-    """``holder(run)``: another process that takes ``run``'s lock and keeps it."""
-    procs: list[subprocess.Popen[str]] = []
-
-    def start(run: Path) -> subprocess.Popen[str]:
-        proc = subprocess.Popen([sys.executable, "-c", HOLDER, str(run)],
-                                stdout=subprocess.PIPE, text=True)
-        procs.append(proc)
-        assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
-        return proc
-
-    yield start
-    for proc in procs:
-        proc.kill()
-        proc.wait()
-
-
-def snapshot(path: Path) -> dict[str, tuple[bytes, int]]:
-    """Every file under ``path`` with its bytes and modification time."""
-    return {str(p.relative_to(path)): (p.read_bytes(), p.stat().st_mtime_ns)
-            for p in sorted(path.rglob("*")) if p.is_file()}
-
 
 def test_one_holder_at_a_time_and_the_pid_is_named(tmp_path: Path) -> None:
     with RunLock(tmp_path) as lock:
@@ -64,18 +31,6 @@ def test_one_holder_at_a_time_and_the_pid_is_named(tmp_path: Path) -> None:
     assert probe(tmp_path) == (False, None)
     with RunLock(tmp_path):
         pass
-
-
-def test_another_process_is_refused_and_a_sigkill_frees_the_lock_at_once(
-        tmp_path: Path, holder: Callable[[Path], subprocess.Popen[str]]) -> None:
-    proc = holder(tmp_path)
-    with pytest.raises(RunLockedError, match=rf"another process \(pid {proc.pid}\)"):
-        RunLock(tmp_path).acquire()
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    start = time.monotonic()
-    with RunLock(tmp_path) as lock:  # no stale lock: the kernel dropped it with the process
-        assert lock.held and time.monotonic() - start < 1.0
 
 
 def test_writes_need_the_lock(make_run: MakeRun, contents: Contents) -> None:
@@ -102,20 +57,6 @@ def test_a_folder_that_is_not_a_run_gets_no_lock_file(tmp_path: Path) -> None:
         with pytest.raises(RunError):
             attempt()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
-
-
-def test_a_second_writer_touches_nothing(
-        make_run: MakeRun, holder: Callable[[Path], subprocess.Popen[str]]) -> None:
-    run = make_run(2)
-    run.release()
-    proc = holder(run.path)
-    before = snapshot(run.path)
-    for attempt in (lambda: RunDir.create(run.path, {}, force=True),
-                    lambda: RunDir.create(run.path, {}),
-                    lambda: RunDir.open(run.path, writer=True)):
-        with pytest.raises(RunLockedError, match=rf"{run.path} .*pid {proc.pid}"):
-            attempt()
-    assert snapshot(run.path) == before
 
 
 def test_a_force_killed_midway_leaves_no_run_and_is_finished_by_the_next(

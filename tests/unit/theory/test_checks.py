@@ -24,15 +24,16 @@ def test_hand_chain_checks() -> None:
 
 
 def test_a_violation_is_detected() -> None:
-    check = ch.BoundCheck("theorem_4_1", None, C=1.0, reference=2.0, eta=0.5, tol=1e-9)
+    check = ch.BoundCheck(ch.Theorem.THEOREM_4_1, None, C=1.0, reference=2.0, eta=0.5, tol=1e-9)
     assert not check.holds
     assert check.tightness == pytest.approx(1.5)
     assert check.slack == pytest.approx(-0.5)
-    assert not ch.LemmaCheck("lemma_b2", lhs=0.3, rhs=0.2, tol=1e-12).holds
+    assert not ch.LemmaCheck(ch.Lemma.B2, lhs=0.3, rhs=0.2, tol=1e-12).holds
 
 
 def test_tightness_not_formed_at_round_off_scale() -> None:
-    tiny = ch.BoundCheck("theorem_4_1", None, C=1e-12, reference=1.0, eta=1.0 - 1e-12, tol=1e-9)
+    tiny = ch.BoundCheck(ch.Theorem.THEOREM_4_1, None, C=1e-12, reference=1.0,
+                         eta=1.0 - 1e-12, tol=1e-9)
     assert tiny.tightness == 0.0
 
 

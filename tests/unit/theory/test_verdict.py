@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -10,21 +11,22 @@ from scipy import stats
 
 from boundcheck.theory.bounds import Penalty, theorem_4_1
 from boundcheck.theory.verdict import (
-    HOLDS,
-    INCONCLUSIVE,
-    VIOLATED,
+    Verdict,
     check_bound,
     informative_threshold,
     mean_estimate,
     verdict,
 )
 
+HOLDS, VIOLATED, INCONCLUSIVE = Verdict.HOLDS, Verdict.VIOLATED, Verdict.INCONCLUSIVE
+
 
 def _penalty(c: float) -> Penalty:
     return Penalty("4.1", policy_shift=c, model_error=0.0, trivial_range=20.0)
 
 
-def _paired(eta: float, ref: float, n: int = 50, noise: float = 1.0):
+def _paired(eta: float, ref: float, n: int = 50,
+            noise: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(0)
     return eta + rng.normal(0, noise, n), ref + rng.normal(0, noise, n)
 
@@ -65,7 +67,7 @@ def test_the_slack_interval_is_paired_by_episode() -> None:
     (10.0, 200.0, 195.0, HOLDS),        # the penalty rescues the bound
     (10.0, 200.0, 189.9, INCONCLUSIVE),
 ])
-def test_verdict_respects_the_interval(eta: float, ref: float, c: float, expected: str) -> None:
+def test_verdict_respects_the_interval(eta: float, ref: float, c: float, expected: Verdict) -> None:
     a, b = _paired(eta, ref)
     result = check_bound(_penalty(c), a, b, "eta_model")
     assert result.verdict == expected
@@ -77,6 +79,11 @@ def test_an_unreliable_reference_is_never_a_violation() -> None:
     a, b = _paired(10.0, 200.0)
     result = check_bound(_penalty(0.0), a, b, "eta_model", unreliable="2 episodes diverged")
     assert result.verdict == INCONCLUSIVE and result.unreliable == "2 episodes diverged"
+
+
+def test_verdicts_are_the_json_words() -> None:
+    assert [v.value for v in Verdict] == ["holds", "violated", "inconclusive"]
+    assert json.dumps([Verdict.HOLDS]) == '["holds"]' and Verdict("violated") is VIOLATED
 
 
 def test_unpaired_shapes_are_refused() -> None:

@@ -6,6 +6,7 @@ import pytest
 
 from boundcheck.experiments.common.measure import ModelErrorEstimate, SupOverTime
 from boundcheck.experiments.validate.report import model_error_value
+from boundcheck.experiments.validate.results import EpsSource
 
 
 def _error(tv_mean: float | None, sup: tuple[str, float] | None) -> ModelErrorEstimate:
@@ -18,21 +19,27 @@ def _error(tv_mean: float | None, sup: tuple[str, float] | None) -> ModelErrorEs
 
 
 def test_a_given_value_wins() -> None:
-    assert model_error_value(_error(0.3, None), 0.05) == (0.05, "given")
+    assert model_error_value(_error(0.3, None), 0.05) == (0.05, EpsSource.GIVEN)
+
+
+def test_eps_model_shifted_falls_back_on_a_given_eps_m() -> None:
+    assert model_error_value(_error(0.3, None), 0.05, EpsSource.GIVEN_AS_EPS_M) == (
+        0.05, EpsSource.GIVEN_AS_EPS_M)
+    assert EpsSource.GIVEN_AS_EPS_M.value == "given (--eps-m)"  # the JSON word
 
 
 def test_tv_sup_over_time_is_the_papers_definition() -> None:
     assert model_error_value(_error(0.2, ("tv", 0.35)), None) == (
-        pytest.approx(0.35), "tv_sup_over_time")
+        pytest.approx(0.35), EpsSource.TV_SUP_OVER_TIME)
 
 
 def test_mean_tv_when_no_bucket_has_two_transitions() -> None:
-    assert model_error_value(_error(0.2, None), None) == (pytest.approx(0.2), "tv_mean")
+    assert model_error_value(_error(0.2, None), None) == (pytest.approx(0.2), EpsSource.TV_MEAN)
 
 
 def test_without_known_noise_the_tv_is_one() -> None:
     assert model_error_value(_error(None, ("nll", -17.0)), None) == (
-        1.0, "deterministic_simulator")
+        1.0, EpsSource.DETERMINISTIC_SIMULATOR)
 
 
 def test_monte_carlo_overshoot_is_clipped_to_a_tv() -> None:

@@ -1,0 +1,179 @@
+"""What ``boundcheck plot-runs`` does: read runs' evaluation curves, plot them, summarise them.
+
+:func:`plot_run_curves` draws one curve per run; :func:`plot_seed_groups` pools runs of one
+algorithm and task over their seeds (the figure shows each seed thin and the mean with a t
+band) and summarises them at one step (:mod:`boundcheck.experiments.learning.summary`). A
+curve is the evaluation return against real env steps, exploration included, as the run's
+``metrics.jsonl`` records it (docs/run-directory.md); the paper plots the same axes in its
+Section 6.1 comparison.
+
+Bad input: :class:`~boundcheck.inputs.InputError` with field ``runs`` (a run without
+evaluations, two runs of one seed in a group, runs that share no step) or ``at`` (a step some
+run was not evaluated at). A run directory that cannot be read raises the run layer's errors,
+which name the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from boundcheck.experiments.learning.summary import (
+    GroupsSummary,
+    last_common_step,
+    summarize_groups,
+)
+from boundcheck.inputs import NON_NEGATIVE_INT, InputError, NumberRule
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """One evaluation of a run: real env steps, the mean return and, if recorded, its std."""
+
+    env_steps: int
+    return_mean: float
+    return_std: float | None
+
+
+@dataclass(frozen=True)
+class RunCurve:
+    """One run's label fields and its evaluations, in the order recorded."""
+
+    path: Path
+    algo: str
+    env: str
+    seed: int
+    evaluations: tuple[Evaluation, ...]
+
+    @property
+    def group(self) -> str:
+        """The label of its seed group, e.g. ``"mbpo Hopper-v5"``."""
+        return f"{self.algo} {self.env}"
+
+    def curve(self) -> dict[int, float]:
+        """{env steps: evaluation return}."""
+        return {e.env_steps: e.return_mean for e in self.evaluations}
+
+
+def _evaluations(where: Path, records: list[dict[str, Any]]) -> tuple[Evaluation, ...]:
+    """The records that hold an evaluation, checked: ``env_steps`` an integer >= 0, the return
+    (and its std, if recorded) finite numbers; a damaged record names ``metrics.jsonl``."""
+    from boundcheck.runs import MetricsCorruptError
+
+    out = []
+    for record in records:
+        if record.get("eval/return_mean") is None:
+            continue
+        try:
+            std = record.get("eval/return_std")
+            out.append(Evaluation(
+                env_steps=int(NON_NEGATIVE_INT.check(record.get("env_steps"), "env_steps")),
+                return_mean=float(NumberRule().check(record["eval/return_mean"],
+                                                     "eval/return_mean")),
+                return_std=None if std is None else float(
+                    NumberRule(ge=0).check(std, "eval/return_std"))))
+        except InputError as exc:
+            raise MetricsCorruptError(f"{where}: epoch {record.get('epoch')!r}: {exc}") from None
+    return tuple(out)
+
+
+def load_run_curves(paths: Sequence[Path]) -> tuple[RunCurve, ...]:
+    """Each run's validated config (label fields) and its evaluation curve."""
+    from boundcheck.runs import RunDir
+    from boundcheck.runs.saved_config import read_saved_run
+
+    loaded = []
+    for path in paths:
+        run = RunDir.open(path)
+        saved = read_saved_run(run, check_env=False)
+        evaluations = _evaluations(run.metrics_path, run.read_metrics())
+        if not evaluations:
+            raise InputError("runs", f"{path}: no evaluation recorded yet")
+        loaded.append(RunCurve(path, saved.config.algo, saved.config.env, saved.seed,
+                               evaluations))
+    return tuple(loaded)
+
+
+@dataclass(frozen=True)
+class RunCurveSummary:
+    """One plotted run: its curve and the legend label it got (its path if the label
+    ``"<algo> <env> seed <seed>"`` was taken by an earlier run)."""
+
+    run: RunCurve
+    label: str
+
+    def to_json(self) -> dict[str, Any]:
+        """``{run, label, algo, env, seed, evaluations, last: {env_steps, return}}``."""
+        last = self.run.evaluations[-1]
+        return {"run": str(self.run.path), "label": self.label, "algo": self.run.algo,
+                "env": self.run.env, "seed": self.run.seed,
+                "evaluations": len(self.run.evaluations),
+                "last": {"env_steps": last.env_steps, "return": last.return_mean}}
+
+
+@dataclass(frozen=True)
+class RunCurvesReport:
+    """``plot-runs`` without ``--group``: the figure and one summary per run."""
+
+    figure: Path
+    runs: tuple[RunCurveSummary, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """``{figure, runs}``."""
+        return {"figure": str(self.figure), "runs": [r.to_json() for r in self.runs]}
+
+
+def plot_run_curves(paths: Sequence[Path], out: Path, *, title: str = "") -> RunCurvesReport:
+    """Read the runs and plot one curve per run into ``out``."""
+    from boundcheck.plots.learning import plot_learning_curves
+
+    summaries: list[RunCurveSummary] = []
+    for run in load_run_curves(paths):
+        label = f"{run.group} seed {run.seed}"
+        taken = any(s.label == label for s in summaries)
+        summaries.append(RunCurveSummary(run, str(run.path) if taken else label))
+    plot_learning_curves({s.label: s.run.evaluations for s in summaries}, out, title=title)
+    return RunCurvesReport(out, tuple(summaries))
+
+
+@dataclass(frozen=True)
+class SeedGroupsReport:
+    """``plot-runs --group``: the figure and the across-seed summary."""
+
+    figure: Path
+    summary: GroupsSummary
+
+    def to_json(self) -> dict[str, Any]:
+        """The summary's document plus ``figure``."""
+        return {**self.summary.to_json(), "figure": str(self.figure)}
+
+
+def group_by_seed(runs: Sequence[RunCurve]) -> dict[str, dict[int, dict[int, float]]]:
+    """{group label: {seed: curve}}; two runs of one seed in a group are refused."""
+    groups: dict[str, dict[int, dict[int, float]]] = {}
+    for run in runs:
+        seeds = groups.setdefault(run.group, {})
+        if run.seed in seeds:
+            raise InputError("runs", f"{run.path}: a second run of seed {run.seed} in the same "
+                                     "group")
+        seeds[run.seed] = run.curve()
+    return groups
+
+
+def plot_seed_groups(paths: Sequence[Path], out: Path, *, title: str = "", at: int | None = None,
+                     window: int = 5, confidence: float = 0.95) -> SeedGroupsReport:
+    """Read the runs, group them by algorithm and task, summarise each group at step ``at``
+    (default: the last step every run reached) and plot the groups into ``out``."""
+    from boundcheck.plots.learning import plot_seed_groups as plot_groups
+
+    groups = group_by_seed(load_run_curves(paths))
+    try:
+        step = last_common_step(groups) if at is None else at
+        summary = summarize_groups(groups, step, window, confidence)
+    except ValueError as exc:
+        raise InputError("at" if at is not None else "runs", str(exc)) from None
+    plot_groups({k: list(v.values()) for k, v in groups.items()}, out, title=title,
+                confidence=confidence)
+    return SeedGroupsReport(out, summary)

@@ -1,0 +1,145 @@
+"""One sweep cell as a training run: the request it makes, where it lives, whether it is done,
+and the function a Ray worker runs for it (the trainer's own library calls, not a shell-out).
+
+A cell's run directory is ``<sweep>/<cell name>``. Running a cell again is the trainer's exact
+resume: a directory with a ``config.json`` continues from its last complete checkpoint (or
+restarts if it has none), so a worker killed mid-run loses nothing that was finished.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import json
+import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from boundcheck.experiments.sweep.grid import Cell, Grid
+
+CONFIG_FILE = "config.json"
+METRICS_FILE = "metrics.jsonl"
+
+
+class CellState(str, enum.Enum):
+    """Where a cell stands."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    FINISHED = "finished"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class CellTask:
+    """What a worker needs to run one cell (picklable: plain values only)."""
+
+    name: str
+    out: str
+    env: str | None
+    algo: str | None
+    seed: int | None
+    settings: Mapping[str, str] = field(default_factory=dict)
+    steps: int | None = None
+    threads: int = 1
+    device: str = "auto"
+
+
+@dataclass(frozen=True)
+class CellResult:
+    """What a worker reports back: the run's final counters, or the error that ended it."""
+
+    name: str
+    state: CellState
+    epochs: int = 0
+    env_steps: int = 0
+    eval_return: float | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A cell's progress read from its run directory (what the live table shows)."""
+
+    epoch: int | None
+    env_steps: int
+    total_steps: int | None
+    eval_return: float | None
+
+
+def cell_task(grid: Grid, cell: Cell, sweep_dir: Path, *, threads: int, device: str) -> CellTask:
+    """The task of ``cell``: its axis values over the grid's fixed settings."""
+    settings = {k: v for k, v in grid.fixed if k not in ("env", "algo", "seed")}
+    settings.update({k: v for k, v in cell.values if k not in ("env", "algo", "seed")})
+    fixed = dict(grid.fixed)
+    env = cell.value("env") or fixed.get("env")
+    algo = cell.value("algo") or fixed.get("algo")
+    seed = cell.value("seed") or fixed.get("seed")
+    return CellTask(name=cell.name, out=str(sweep_dir / cell.name), env=env, algo=algo,
+                    seed=None if seed is None else int(seed), settings=settings,
+                    steps=grid.steps, threads=threads, device=device)
+
+
+def progress(run_dir: Path) -> Progress:
+    """The cell's last recorded epoch, real steps and evaluation return (zeros if none)."""
+    total = None
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        total = int(json.loads((run_dir / CONFIG_FILE).read_text())["config"]["total_steps"])
+    last: dict[str, Any] = {}
+    try:
+        for line in (run_dir / METRICS_FILE).read_text().splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:  # a torn last line while the worker writes
+                continue
+            if isinstance(record, dict):
+                last = record
+    except OSError:
+        pass
+    ret = last.get("eval/return_mean")
+    return Progress(epoch=last.get("epoch"), env_steps=int(last.get("env_steps", 0) or 0),
+                    total_steps=total, eval_return=None if ret is None else float(ret))
+
+
+def is_finished(run_dir: Path) -> bool:
+    """Whether the run reached its total steps (its last epoch recorded it)."""
+    p = progress(run_dir)
+    return p.total_steps is not None and p.env_steps >= p.total_steps
+
+
+def train_cell(task: CellTask) -> CellResult:
+    """Run (or resume) one cell's training to its end; an error is reported, not raised.
+
+    Runs in a Ray worker: torch gets the CPU threads the cell was given. A worker that dies is
+    retried by Ray, and this function then resumes the run from its last checkpoint.
+    """
+    import torch
+
+    from boundcheck.mbpo.request import RunRequest, open_training
+
+    torch.set_num_threads(max(1, task.threads))
+    out = Path(task.out)
+    options = () if task.steps is None else (("--steps", "total_steps", task.steps),)
+    request = RunRequest(env=task.env, algo=task.algo, seed=task.seed,
+                         settings=dict(task.settings), options=options)
+    try:
+        device = torch.device(_device(task.device))
+        resume = (out / CONFIG_FILE).is_file()
+        with open_training(request, out, device=device, force=False, resume=resume) as session:
+            summary = session.train()
+    except Exception as exc:  # a failing cell is recorded, the sweep goes on
+        detail = " ".join(f"{type(exc).__name__}: {exc}".split())
+        return CellResult(task.name, CellState.FAILED, error=detail or traceback.format_exc())
+    ret = summary.last_epoch.get("eval/return_mean")
+    return CellResult(task.name, CellState.FINISHED, epochs=summary.epochs,
+                      env_steps=summary.env_steps, eval_return=None if ret is None else float(ret))
+
+
+def _device(device: str) -> str:
+    if device != "auto":
+        return device
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"

@@ -1,0 +1,164 @@
+"""What ``boundcheck verify-tabular`` does, with its files: one of three typed reports.
+
+- :func:`check_instance_file`: one instance file, evaluated exactly;
+- :func:`run_sweep`: random instances (:func:`~boundcheck.experiments.tabular.sweep.sweep`),
+  with the tightest instance per theorem and every kept counterexample saved as instance files;
+- :func:`run_search`: the search for the tightest instance per theorem
+  (:func:`~boundcheck.experiments.tabular.search.search_tight`), each saved with its check.
+
+Every report has one ``to_json()`` (the command's ``--json`` document) and a verdict used for the
+exit code. docs/verify-tabular.md describes the checks, the files and the JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from boundcheck.experiments.tabular.search import SearchResult, search_tight
+from boundcheck.experiments.tabular.sweep import ProgressFn, SweepResult, check_instance, sweep
+from boundcheck.inputs import InputError
+from boundcheck.runs.atomic import atomic_write_json
+from boundcheck.theory.checks import BoundCheck, TabularEvaluation, Theorem
+from boundcheck.theory.instances import InstanceError, instance_to_dict, load_instance
+
+#: Largest rollout length k (an instance's or the search's): the exact returns step k times.
+MAX_K = 10_000
+#: Size of the searched instances.
+SEARCH_STATES, SEARCH_ACTIONS = 3, 2
+#: Where the sweep's instances come from (the ``generator`` of its JSON).
+GENERATOR = "boundcheck.theory.instances.random_instance (see docs/verify-tabular.md)"
+
+
+class SearchKind(StrEnum):
+    """The searches ``--search`` knows; the value is the word the option and the JSON use."""
+
+    TIGHT = "tight"
+
+
+@dataclass(frozen=True)
+class InstanceReport:
+    """The exact evaluation of the instance read from ``source``."""
+
+    source: Path
+    evaluation: TabularEvaluation
+
+    @property
+    def holds(self) -> bool:
+        """Whether every check holds."""
+        return self.evaluation.holds
+
+    def to_json(self) -> dict[str, Any]:
+        """The evaluation's document plus ``instance`` (the file)."""
+        return {**self.evaluation.to_json(), "instance": str(self.source)}
+
+
+def check_instance_file(path: Path) -> InstanceReport:
+    """Read, validate and evaluate one instance file.
+
+    Raises :class:`InputError` (field ``instance``) naming the file and the bad field, also for
+    a k above :data:`MAX_K`.
+    """
+    try:
+        mdp = load_instance(path)
+    except InstanceError as exc:
+        raise InputError("instance", f"{path}: {exc}") from None
+    if mdp.k > MAX_K:
+        raise InputError("instance", f"{path}: k: must be at most {MAX_K}, got {mdp.k}")
+    return InstanceReport(path, check_instance(mdp))
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    """A random sweep with the files it wrote: the tightest instance per theorem and the kept
+    counterexamples (docs/verify-tabular.md, "Files")."""
+
+    seed: int
+    result: SweepResult
+    tightest_files: dict[Theorem, Path]
+    counterexample_files: tuple[Path, ...]
+
+    @property
+    def violated(self) -> bool:
+        """Whether any check failed on any instance."""
+        return self.result.total_violations > 0
+
+    def to_json(self) -> dict[str, Any]:
+        """The sweep summary plus ``seed``, ``generator`` and the files."""
+        doc = self.result.to_json()
+        doc["seed"] = self.seed
+        doc["generator"] = GENERATOR
+        for name, path in self.tightest_files.items():
+            doc["tightest"][str(name)]["file"] = str(path)
+        doc["counterexample_files"] = [str(p) for p in self.counterexample_files]
+        return doc
+
+
+def run_sweep(n: int, seed: int, out: Path, progress: ProgressFn | None = None) -> SweepReport:
+    """Sweep ``n`` random instances of ``seed``; save the instance files under ``out``."""
+    result = sweep(n, seed, progress=progress)
+    files: dict[Theorem, Path] = {}
+    for name, tight in result.tightest.items():
+        if tight is not None:
+            files[name] = out / f"tightest_{name}_seed{seed}.json"
+            atomic_write_json(files[name], tight.instance_json())
+    saved = []
+    for i, cex in enumerate(result.counterexamples):
+        saved.append(out / f"counterexample_{i:03d}_{cex.check}.json")
+        atomic_write_json(saved[-1], cex.instance_json())
+    return SweepReport(seed, result, files, tuple(saved))
+
+
+@dataclass(frozen=True)
+class SearchedTheorem:
+    """The search's best instance for one theorem, its file, and its full exact check."""
+
+    found: SearchResult
+    file: Path
+    check: BoundCheck
+
+    def to_json(self) -> dict[str, Any]:
+        """tightness, start_tightness, evaluations, file and the check's document."""
+        return {"tightness": self.found.tightness, "start_tightness": self.found.start_tightness,
+                "evaluations": self.found.evaluations, "file": str(self.file),
+                "check": self.check.to_json()}
+
+
+@dataclass(frozen=True)
+class SearchReport:
+    """``--search tight``: the tightest instance found per theorem at fixed γ and k."""
+
+    seed: int
+    gamma: float
+    k: int
+    theorems: dict[Theorem, SearchedTheorem]
+    kind: SearchKind = SearchKind.TIGHT
+    states: int = SEARCH_STATES
+    actions: int = SEARCH_ACTIONS
+
+    @property
+    def violated(self) -> bool:
+        """Whether a found instance violates its theorem."""
+        return any(not t.check.holds for t in self.theorems.values())
+
+    def to_json(self) -> dict[str, Any]:
+        """The search settings and, per theorem, what :meth:`SearchedTheorem.to_json` gives."""
+        return {"search": str(self.kind), "seed": self.seed, "states": self.states,
+                "actions": self.actions, "gamma": self.gamma, "k": self.k,
+                "theorems": {str(n): t.to_json() for n, t in self.theorems.items()}}
+
+
+def run_search(*, seed: int, gamma: float, k: int, max_evals: int, out: Path,
+               progress: ProgressFn | None = None) -> SearchReport:
+    """Search the tightest instance per theorem; save each under ``out`` with its tightness."""
+    found = search_tight(seed=seed, states=SEARCH_STATES, actions=SEARCH_ACTIONS, gamma=gamma,
+                         k=k, max_evals=max_evals, progress=progress)
+    theorems: dict[Theorem, SearchedTheorem] = {}
+    for name, res in found.items():
+        path = out / f"search_tight_{name}_seed{seed}.json"
+        atomic_write_json(path, {"theorem": str(name), "tightness": res.tightness,
+                                 **instance_to_dict(res.instance)})
+        theorems[name] = SearchedTheorem(res, path, check_instance(res.instance).theorems[name])
+    return SearchReport(seed=seed, gamma=gamma, k=k, theorems=theorems)

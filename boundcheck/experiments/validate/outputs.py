@@ -1,0 +1,43 @@
+"""Writing a validation: ``validation.png`` and then ``validation.json``, which lists both.
+
+Both are written atomically (:mod:`boundcheck.runs.atomic`); the JSON is strict (non-finite
+numbers become ``null``). Layout and schema: docs/validate.md, "Output".
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from boundcheck.experiments.validate.document import validation_json
+from boundcheck.experiments.validate.results import ValidationResult
+from boundcheck.plots.validate import PairPoint, ValidationFigure, plot_validation
+from boundcheck.runs.atomic import atomic_write_json
+
+RESULTS_FILE = "validation.json"
+FIGURE_FILE = "validation.png"
+
+
+def figure_data(result: ValidationResult) -> ValidationFigure:
+    """What :func:`boundcheck.plots.validate.plot_validation` shows: every pair at the first γ
+    (the run's or the user's)."""
+    points = []
+    for pair in result.pairs:
+        block = pair.by_gamma[0]
+        r = block.returns
+        t41, t42, t43 = (t.result.lower_bound for t in block.theorems)
+        points.append(PairPoint(pair.data_epoch, pair.epoch, (r.eta, r.eta_model, r.eta_branch),
+                                (t41, t42, t43)))
+    first = result.pairs[0].by_gamma[0]
+    return ValidationFigure(env=result.source.env, gamma=first.gamma,
+                            trivial_range=first.theorems[0].result.penalty.trivial_range,
+                            episodes=result.settings.episodes,
+                            confidence=result.bounds.confidence, pairs=tuple(points))
+
+
+def write_outputs(result: ValidationResult, out_dir: Path) -> dict[str, str]:
+    """Write the figure, then the document with its ``files``, under ``out_dir``; returns
+    {what: path}."""
+    figure = plot_validation(figure_data(result), out_dir / FIGURE_FILE)
+    paths = {"results": str(out_dir / RESULTS_FILE), "figure": str(figure)}
+    atomic_write_json(out_dir / RESULTS_FILE, {**validation_json(result), "files": paths})
+    return paths

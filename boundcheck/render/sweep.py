@@ -1,0 +1,117 @@
+"""How a sweep shows itself: a live table on a terminal, one line per event in a log.
+
+On a terminal (stderr), a rich table refreshed at every poll: cell, state, epoch, real steps
+of total, last evaluation return, elapsed time and ETA (from the cell's own rate so far). With
+no terminal (output piped to a log file), one line per finished epoch and per finished or
+failed cell, so a log shows progress at the pace of the runs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from boundcheck.experiments.sweep.cells import CellResult, CellState
+from boundcheck.experiments.sweep.run import CellStatus, SweepResult
+
+
+def _clock(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    seconds = int(seconds)
+    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def _eta(row: CellStatus) -> float | None:
+    p = row.progress
+    if row.state is not CellState.RUNNING or not p.total_steps or not p.env_steps \
+            or row.elapsed is None:
+        return None
+    return row.elapsed * (p.total_steps - p.env_steps) / max(p.env_steps, 1)
+
+
+def _ret(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def status_table(rows: list[CellStatus]) -> Table:
+    """The live view's table."""
+    table = Table(title="sweep")
+    for column in ("cell", "state", "epoch", "steps", "eval return", "elapsed", "ETA"):
+        table.add_column(column, justify="left" if column in ("cell", "state") else "right")
+    for row in rows:
+        p = row.progress
+        total = "?" if p.total_steps is None else str(p.total_steps)
+        table.add_row(row.name, row.state.value, "-" if p.epoch is None else str(p.epoch),
+                      f"{p.env_steps}/{total}", _ret(p.eval_return), _clock(row.elapsed),
+                      _clock(_eta(row)))
+    return table
+
+
+class SweepWatch:
+    """The callback a sweep calls at every poll; a context manager around the live view."""
+
+    def __init__(self, console: Console, *, quiet: bool) -> None:
+        self.console = console
+        self.quiet = quiet
+        self.live = console.is_terminal and not quiet
+        self._view: Live | None = None
+        self._epochs: dict[str, int | None] = {}
+        self._states: dict[str, CellState] = {}
+
+    def __enter__(self) -> SweepWatch:
+        if self.live:
+            self._view = Live(status_table([]), console=self.console, refresh_per_second=2)
+            self._view.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._view is not None:
+            self._view.__exit__(*exc)
+
+    def __call__(self, rows: list[CellStatus]) -> None:
+        if self._view is not None:
+            self._view.update(status_table(rows))
+            return
+        if self.quiet:
+            return
+        for row in rows:
+            epoch, before = row.progress.epoch, self._epochs.get(row.name)
+            if epoch is not None and epoch != before and row.state is CellState.RUNNING:
+                self.console.print(
+                    f"{row.name}: epoch {epoch}, {row.progress.env_steps}/"
+                    f"{row.progress.total_steps} steps, eval {_ret(row.progress.eval_return)}, "
+                    f"elapsed {_clock(row.elapsed)}", highlight=False)
+            if row.state != self._states.get(row.name) and row.state in (CellState.FINISHED,
+                                                                          CellState.FAILED):
+                self.console.print(f"{row.name}: {row.state.value}", highlight=False)
+            self._epochs[row.name], self._states[row.name] = epoch, row.state
+
+
+def cell_json(cell: CellResult) -> dict[str, Any]:
+    """One cell's outcome as JSON."""
+    return {"cell": cell.name, "state": cell.state.value, "epochs": cell.epochs,
+            "env_steps": cell.env_steps, "eval_return": cell.eval_return, "error": cell.error}
+
+
+def sweep_json(result: SweepResult) -> dict[str, Any]:
+    """The sweep's outcome as the one JSON document of ``--json``."""
+    return {"out": str(result.out), "wall_seconds": result.wall_seconds,
+            "cells": [cell_json(c) for c in result.cells],
+            "failed": [c.name for c in result.failed]}
+
+
+def render_result(console: Console, result: SweepResult) -> None:
+    """The final table: every cell's outcome, then the failed cells with their errors."""
+    table = Table(title=f"sweep {result.out}")
+    for column in ("cell", "state", "epochs", "steps", "eval return"):
+        table.add_column(column, justify="left" if column in ("cell", "state") else "right")
+    for c in result.cells:
+        table.add_row(c.name, c.state.value, str(c.epochs), str(c.env_steps),
+                      _ret(c.eval_return))
+    console.print(table)
+    for c in result.failed:
+        console.print(f"failed: {c.name}: {c.error}", highlight=False)

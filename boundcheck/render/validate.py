@@ -1,0 +1,84 @@
+"""Terminal rendering of a ``boundcheck validate`` result: per pair a header (returns, the ε's
+and r_max) and one table row per theorem and γ (docs/validate.md, "Verdicts"). Only the CLI
+calls this."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from boundcheck.experiments.validate.results import PairResult, ValidationResult
+from boundcheck.experiments.validate.settings import EpsPiStat
+from boundcheck.theory.verdict import Estimate
+
+_CAPTION = ("slack = eta - bound (paired CI); inf. = informative: C < 2 r_max/(1-gamma); "
+            "below: eps_pi,eps_m (measured ratio) where it would be")
+
+
+def _num(x: float | int | None, fmt: str = ".4g") -> str:
+    return "-" if x is None or (isinstance(x, float) and not math.isfinite(x)) else format(x, fmt)
+
+
+def _pm(e: Estimate, fmt: str = ".4g") -> str:
+    """Mean ± half the interval's width (the mean alone without a finite interval)."""
+    if not (math.isfinite(e.low) and math.isfinite(e.high)):
+        return _num(e.mean, fmt)
+    return f"{_num(e.mean, fmt)} ± {_num((e.high - e.low) / 2.0, '.1g')}"
+
+
+def _header(result: ValidationResult, pair: PairResult) -> list[str]:
+    inputs, block = pair.inputs, pair.by_gamma[0]
+    ret = block.returns
+    shift = pair.policy_shift.stats["pinsker_min"]
+    quantiles = ", ".join(f"{q.value} {_num(shift[q.value]['value'], '.3g')}" for q in EpsPiStat)
+    err_d, err_pi = pair.model_error_pi_d, pair.model_error_pi
+    return [
+        f"{result.source.env}: pi_D and model from epoch {pair.data_epoch}, pi from epoch "
+        f"{pair.epoch}; k = {pair.k}, gamma = {block.gamma:g}, r_max = "
+        f"{_num(inputs.r_max)} ({inputs.r_max_source.value})",
+        f"  returns (mean ± CI half-width): eta {_pm(ret.eta)}, eta_model "
+        f"{_pm(ret.eta_model)}, eta_branch {_pm(ret.eta_branch)}; eta of pi_D "
+        f"{_pm(ret.eta_pi_d)}; k-step model return, MBPO's objective (no theorem) "
+        f"{_pm(ret.model_k_step)}",
+        f"  eps_pi = {_num(inputs.eps_pi, '.3g')} ({inputs.eps_pi_stat.value} over states of "
+        f"the Pinsker bound; {quantiles}; MC TV {_num(inputs.eps_pi_mc, '.3g')})",
+        f"  eps_m = {_num(inputs.eps_m, '.3g')} ({inputs.eps_m_source.value}), eps_m' = "
+        f"{_num(inputs.eps_model_shifted, '.3g')} ({inputs.eps_model_shifted_source.value}); "
+        f"proxies: NLL {_num(err_d.nll_mean)} / {_num(err_pi.nll_mean)} nats, MSE "
+        f"{_num(err_d.mse_mean)} / {_num(err_pi.mse_mean)} (under pi_D / pi)",
+    ]
+
+
+def _table(pair: PairResult) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1, 0, 0), caption=_CAPTION)
+    for col in ("γ", "thm", "C", "bound", "slack", "verdict", "inf.", "below"):
+        table.add_column(col, justify="right", no_wrap=col != "below")
+    for blk in pair.by_gamma:
+        for t in blk.theorems:
+            res = t.result
+            table.add_row(f"{blk.gamma:g}", t.theorem, _num(res.penalty.total, ".3g"),
+                          _num(res.lower_bound.mean, ".3g"), _pm(res.slack, ".3g"),
+                          t.verdict.value, "yes" if res.informative else "no",
+                          f"{_num(t.eps_pi_below, '.2g')},{_num(t.eps_model_below, '.2g')}")
+            if res.unreliable:
+                table.add_row("", "", "", "", "", f"({res.unreliable})", "", "")
+    return table
+
+
+def render_validation(console: Console, result: ValidationResult,
+                      paths: Mapping[str, str]) -> None:
+    """Every pair's header and table, the notes, and the files written."""
+    for pair in result.pairs:
+        for line in _header(result, pair):
+            console.print(line, markup=False, highlight=False)
+        console.print(_table(pair))
+    if not result.tv_available:
+        console.print(f"eps_m: {result.tv_unavailable_reason} (pass --eps-m to supply a value)",
+                      markup=False)
+    for warning in result.warnings:
+        console.print(f"note: {warning}", markup=False)
+    console.print("wrote " + ", ".join(paths.values()), markup=False)

@@ -1,0 +1,156 @@
+"""``boundcheck sweep`` on a real local Ray instance: a 2 x 2 grid of tiny runs equal to the
+same runs made by ``boundcheck train``, resume and skip, a worker killed mid-run, a cluster
+joined with ``--address``, and the bad inputs (refused before any Ray process starts)."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from boundcheck.cli import main
+from tests.tiny import TINY, TINY_SET, TINY_TRAIN
+
+ENV = "InvertedPendulum-v5"
+#: The tiny settings but the ensemble's width, which is the grid's second axis here.
+SETS = [a for key, value in TINY.items() if key != "ensemble.hidden_width"
+        for a in ("--set", f"{key}={value}")]
+STEPS = "400"
+GRID = ["sweep", "train", "--env", ENV, "--seeds", "0-1", "--steps", STEPS, "--device", "cpu",
+        "--cpus", "2", *SETS, "--set", "ensemble.hidden_width=32,48"]
+
+
+def _metrics(run: Path) -> list[str]:
+    return (run / "metrics.jsonl").read_text().splitlines()
+
+
+@pytest.fixture(scope="module")
+def swept(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("sweep") / "grid"
+    assert main([*GRID, "--out", str(out), "--quiet"]) == 0
+    return out
+
+
+def test_a_two_by_two_grid_equals_the_runs_train_makes(swept: Path, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]
+                                                         ) -> None:
+    doc = json.loads((swept / "sweep.json").read_text())
+    names = sorted(doc["cells"])
+    assert names == sorted(f"{ENV}_mbpo_seed{s}_ensemble.hidden_width={w}"
+                           for s in (0, 1) for w in (32, 48))
+    assert doc["grid"]["axes"]["seed"] == ["0", "1"] and doc["provenance"]["git"]
+    cell = swept / f"{ENV}_mbpo_seed1_ensemble.hidden_width=48"
+    alone = tmp_path / "alone"
+    assert main(["train", "--env", ENV, "--seed", "1", "--steps", STEPS, "--out", str(alone),
+                 *TINY_TRAIN, "--set", "ensemble.hidden_width=48"]) == 0
+    assert _metrics(cell) == _metrics(alone)
+    capsys.readouterr()
+    # the same command again: every cell is finished, nothing runs, the same answer
+    assert main([*GRID, "--out", str(swept), "--json"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert [c["state"] for c in again["cells"]] == ["finished"] * 4 and again["failed"] == []
+
+
+def test_a_different_grid_is_refused_unless_extended(swept: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    changed = [a if a != "0-1" else "0-2" for a in GRID]
+    assert main([*changed, "--out", str(swept)]) == 2
+    err = capsys.readouterr().err
+    assert "axis seed: ['0', '1'] -> ['0', '1', '2']" in err and "--extend" in err
+    longer = [a if a != STEPS else "500" for a in GRID]
+    assert main([*longer, "--out", str(swept), "--extend"]) == 2
+    assert "steps 400 -> 500" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["--seeds", "5-2"], "--seeds: range '5-2' is reversed"),
+    (["--seeds", "0,0"], "--seeds: value '0' is listed twice"),
+    (["--env", "Nope-v0"], "--env"),
+    (["--set", "nope.key=1,2"], "nope.key"),
+    (["--set", "sac.lr=1e-3,-1"], "-1"),
+    (["--set", "sac.lr"], "--set: expected key=value"),
+    (["--cpus-per-run", "0"], "--cpus-per-run"),
+    (["--address", "127.0.0.1:1"], "--address"),
+])
+def test_bad_input_is_refused_before_ray_starts(tmp_path: Path, args: list[str], needle: str,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "bad"
+    code = main(["sweep", "train", "--steps", STEPS, "--device", "cpu", *TINY_SET, *args,
+                 "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert needle in err and len(err.strip().splitlines()) == 1
+    assert not (out / "sweep.json").exists()
+
+
+def test_a_bad_sweep_file_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "grid.toml"
+    path.write_text("[axes]\nseed = [0, 1\n")
+    assert main(["sweep", str(path), "--out", str(tmp_path / "s")]) == 2
+    assert "not valid TOML" in capsys.readouterr().err
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_a_sweep_file_on_a_cluster_started_with_ray_start(tmp_path: Path) -> None:
+    """Token authentication on, as docs/sweeps.md asks of a cluster: the head and the driver
+    both run with RAY_AUTH_MODE=token and one token (here a fresh one in RAY_AUTH_TOKEN, so
+    that the test leaves ~/.ray alone)."""
+    ray = Path(sys.executable).parent / "ray"
+    port = _free_port()
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "token",
+           "RAY_AUTH_TOKEN": secrets.token_hex(32)}
+    subprocess.run([str(ray), "start", "--head", "--node-ip-address", "127.0.0.1",
+                    "--port", str(port), "--num-cpus", "2", "--include-dashboard", "false",
+                    "--disable-usage-stats"], check=True, capture_output=True, env=env,
+                   timeout=120)
+    try:
+        path = tmp_path / "one.toml"
+        sets = "\n".join(f'"{k}" = "{v}"' for k, v in
+                         (a.split("=", 1) for a in TINY_SET[1::2]))
+        path.write_text(f"steps = {STEPS}\n[settings]\n{sets}\n[axes]\nenv = [\"{ENV}\"]\n"
+                        "seed = \"3\"\n")
+        out = tmp_path / "cluster"
+        # a new driver process, as a user's (Ray keeps one token per process)
+        done = subprocess.run([sys.executable, "-m", "boundcheck", "sweep", str(path), "--out",
+                               str(out), "--address", f"127.0.0.1:{port}", "--device", "cpu",
+                               "--quiet"], capture_output=True, text=True, env=env, timeout=300)
+        assert done.returncode == 0, done.stderr
+        assert (out / "one.toml").read_text() == path.read_text()
+        assert (out / f"{ENV}_seed3" / "metrics.jsonl").is_file()  # algo: not an axis here
+    finally:
+        subprocess.run([str(ray), "stop", "--force"], capture_output=True, env=env, timeout=120)
+
+
+def test_a_killed_worker_is_retried_and_its_run_resumes_exactly(tmp_path: Path) -> None:
+    out = tmp_path / "killed"
+    args = [sys.executable, "-m", "boundcheck", "sweep", "train", "--env", ENV, "--seeds", "4",
+            "--steps", "600", "--device", "cpu", "--cpus", "1", "--quiet", *TINY_SET,
+            "--out", str(out)]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    cell = out / f"{ENV}_mbpo_seed4"
+    first = cell / "checkpoints" / "epoch_0000" / "MANIFEST.json"
+    deadline = time.time() + 120
+    while not first.exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    assert first.exists(), proc.stderr.read().decode() if proc.stderr else ""
+    holder = int((cell / ".lock").read_text().strip())
+    os.kill(holder, signal.SIGKILL)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err.decode()
+    alone = tmp_path / "alone"
+    assert main(["train", "--env", ENV, "--seed", "4", "--steps", "600", "--out", str(alone),
+                 *TINY_TRAIN]) == 0
+    assert _metrics(cell) == _metrics(alone)

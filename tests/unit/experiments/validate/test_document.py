@@ -1,0 +1,125 @@
+"""validate's typed results on synthetic measurements: the checks, ``any_violated`` and the JSON
+document (docs/validate.md), without a run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from boundcheck.experiments.common.measure import ModelErrorEstimate
+from boundcheck.experiments.validate.document import validation_json
+from boundcheck.experiments.validate.experiment import gammas_for
+from boundcheck.experiments.validate.measure import PairMeasurements
+from boundcheck.experiments.validate.report import pair_result
+from boundcheck.experiments.validate.results import (
+    EnvSteps,
+    EpsSource,
+    ModelErrorInput,
+    PolicyShiftSummary,
+    RMaxSource,
+    SourceInfo,
+    ValidationResult,
+    any_violated,
+    theorem_checks,
+)
+from boundcheck.experiments.validate.returns import RewardPaths
+from boundcheck.experiments.validate.settings import (
+    BoundInputs,
+    EpsPiStat,
+    MeasureSettings,
+    check_bound_inputs,
+)
+from boundcheck.experiments.validate.source import EpochPair
+from boundcheck.theory.bounds import TheoryInputError
+from boundcheck.theory.verdict import Verdict
+
+ERROR = ModelErrorEstimate(n=20, nll_mean=1.0, nll_stderr=0.1, mse_mean=0.5, mse_stderr=0.05,
+                           tv_mean=None, tv_stderr=None, tv_mc_stderr=None, sup_over_time=None)
+STAT = {"value": 0.0, "ci_low": 0.0, "ci_high": 0.0, "ci_method": "percentile"}
+
+
+def _paths(reward: float, n: int = 8, steps: int = 5) -> RewardPaths:
+    rng = np.random.default_rng(int(abs(reward)) + 1)
+    return RewardPaths.from_lists([reward + 0.01 * rng.standard_normal(steps) for _ in range(n)])
+
+
+def _measurements(real: float, model: float) -> PairMeasurements:
+    stats = {q: {s.value: STAT for s in EpsPiStat} for q in ("pinsker_min", "tv_mc")}
+    return PairMeasurements(
+        pair=EpochPair(3, 4), k=2, horizon=5, r_max_buffer=1.0, real_pi=_paths(real),
+        real_pi_d=_paths(real), model_pi=_paths(model), branch=_paths(model),
+        model_k_step=_paths(model), policy_shift=PolicyShiftSummary(10, 4, stats),
+        model_error_pi_d=ERROR, model_error_pi=ERROR)
+
+
+def _result(real: float, model: float, inputs: BoundInputs) -> ValidationResult:
+    gammas = gammas_for(0.99)
+    pair = pair_result(_measurements(real, model), gammas, inputs, EnvSteps(400, 500))
+    return ValidationResult(
+        source=SourceInfo(Path("runs/x"), "Pendulum-v1", "mbpo", 1, {}, 4), gamma=0.99,
+        gammas=gammas, settings=MeasureSettings(episodes=8), bounds=inputs, device="cpu",
+        tv_unavailable_reason="deterministic", pairs=(pair,), warnings=pair.warnings,
+        versions={})
+
+
+def test_measured_inputs_and_their_sources() -> None:
+    pair = _result(-1.0, -1.0, BoundInputs()).pairs[0]
+    assert pair.inputs.eps_m == pair.inputs.eps_model_shifted == 1.0
+    assert pair.inputs.eps_m_source is EpsSource.DETERMINISTIC_SIMULATOR
+    assert pair.inputs.r_max == 1.0 and pair.inputs.r_max_source is RMaxSource.BUFFER
+    given = _result(-1.0, -1.0, BoundInputs(eps_m=0.1, r_max=2.0)).pairs[0].inputs
+    assert given.eps_model_shifted_source is EpsSource.GIVEN_AS_EPS_M
+    assert given.r_max_source is RMaxSource.GIVEN and given.eps_model_shifted == 0.1
+
+
+def test_a_real_return_far_below_the_models_is_a_violation() -> None:
+    tight = BoundInputs(eps_m=0.0, r_max=1.0)  # eps_pi = 0 too: C = 0
+    result = _result(-1.0, 0.0, tight)
+    assert result.checks == 3 * len(result.gammas) == 9
+    assert all(t.verdict is Verdict.VIOLATED for t in theorem_checks(result))
+    assert any_violated(result)
+    # ε_π as a p95 over states is no test of a theorem: never "any violated"
+    assert not any_violated(_result(-1.0, 0.0, BoundInputs(eps_m=0.0, r_max=1.0,
+                                                           eps_pi_stat=EpsPiStat.P95)))
+    assert not any_violated(_result(0.0, -1.0, tight))
+
+
+def test_the_document_carries_plain_words() -> None:
+    doc = validation_json(_result(-1.0, 0.0, BoundInputs(eps_m=0.0, r_max=1.0)))
+    text = json.dumps(doc)
+    assert json.loads(text) == doc
+    assert doc["any_violated"] is True and doc["checks"] == 9 and not doc["tv_available"]
+    (pair,) = doc["pairs"]
+    assert pair["inputs"]["eps_model_shifted_source"] == "given (--eps-m)"
+    assert pair["env_steps"] == {"data_epoch": 400, "epoch": 500}
+    block = pair["by_gamma"][0]
+    assert list(block["returns"]) == ["eta", "eta_model", "eta_branch", "eta_pi_d",
+                                      "model_k_step"]
+    assert list(block["theorems"]) == ["4.1", "4.2", "4.3"]
+    t43 = block["theorems"]["4.3"]
+    assert t43["verdict"] == "violated" and type(t43["verdict"]) is str
+    assert set(t43["informative_below"]) == {"scale", "eps_pi", "eps_model_shifted"}
+    assert set(block["theorems"]["4.1"]["informative_below"]) == {"scale", "eps_pi", "eps_m"}
+    assert "eps_m_shifted" not in text  # the old name of ε_m′
+
+
+def test_each_theorem_takes_its_model_error() -> None:
+    block = _result(-1.0, -1.0, BoundInputs()).pairs[0].by_gamma[0]
+    assert [t.model_input for t in block.theorems] == [
+        ModelErrorInput.EPS_M, ModelErrorInput.EPS_M, ModelErrorInput.EPS_MODEL_SHIFTED]
+
+
+@pytest.mark.parametrize(("gamma", "inputs", "field"), [
+    (1.5, BoundInputs(), "gamma"),
+    (None, BoundInputs(r_max=-1.0), "r_max"),
+    (None, BoundInputs(eps_m=2.0), "eps_model"),
+    (None, BoundInputs(eps_model_shifted=-0.1), "eps_model_shifted"),
+])
+def test_bound_inputs_outside_the_theory_are_refused_by_field(
+        gamma: float | None, inputs: BoundInputs, field: str) -> None:
+    with pytest.raises(TheoryInputError) as caught:
+        check_bound_inputs(gamma, inputs)
+    assert caught.value.param == field
