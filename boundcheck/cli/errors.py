@@ -43,6 +43,8 @@ OPTION_OF_FIELD = {
     "seeds": "--seeds",
     "address": "--address",
     "out": "--out",
+    "sweep": "SWEEP",
+    "runs_pattern": "--runs",
     "gamma": "--gamma",
     "r_max": "--r-max",
     "eps_model": "--eps-m",

@@ -2,8 +2,9 @@
 
 ``sweep train`` builds the grid from its options (a ``--set`` with comma-separated values is an
 axis), ``sweep FILE.toml`` from a sweep file; both run the same library function
-(:func:`boundcheck.experiments.sweep.run.run_sweep`) and render through
-:mod:`boundcheck.render.sweep`. Exit 1 when a cell failed (the failed cells are listed).
+(:func:`boundcheck.experiments.sweep.run.run_sweep`), then write the report
+(:func:`boundcheck.experiments.sweep.report.report_sweep`, also ``sweep report DIR``) and render
+through :mod:`boundcheck.render.sweep`. Exit 1 when a cell failed (the failed cells are listed).
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from boundcheck.cli.common import (
     stderr_console,
     stdout_console,
 )
-from boundcheck.cli.errors import EXIT_FAILURE
-from boundcheck.inputs import COUNT, InputError, NumberRule
+from boundcheck.cli.errors import EXIT_FAILURE, naming
+from boundcheck.inputs import COUNT, NON_NEGATIVE_INT, InputError, NumberRule
 
 CPUS_PER_RUN = NumberRule(gt=0, le=4096)
 GPUS_PER_RUN = NumberRule(ge=0, le=64)
@@ -42,6 +43,43 @@ GpusPerRun = Annotated[float, typer.Option(
     "--gpus-per-run", help="GPUs per run; fractional packs runs on one GPU (0.25: four).")]
 ExtendOption = Annotated[bool, typer.Option(
     "--extend", help="Add new values to the recorded axes of an existing sweep.")]
+ThenOption = Annotated[list[str] | None, typer.Option(
+    "--then", help="Analyse each finished run: validate and/or measure-generalization "
+    "(repeatable or comma-separated).")]
+ValSet = Annotated[list[str] | None, typer.Option(
+    "--val-set", help="--then validate: a setting, e.g. episodes=20 (repeatable; "
+    "docs/validate.md).")]
+GenTrainSize = Annotated[str, typer.Option(
+    "--gen-train-size", help="--then measure-generalization: training-set sizes.")]
+GenSet = Annotated[list[str] | None, typer.Option(
+    "--gen-set", help="--then measure-generalization: a setting, e.g. seeds=3 (repeatable; "
+    "docs/measure-generalization.md).")]
+
+
+def _follow_ons(then: list[str] | None, val_set: list[str] | None, gen_train_size: str,
+                gen_set: list[str] | None) -> Any:
+    """The follow-on analyses from ``--then`` and their options (each checked)."""
+    from boundcheck.experiments.generalization.settings import GeneralizationConfig
+    from boundcheck.experiments.generalization.sizes import parse_sizes
+    from boundcheck.experiments.sweep.followons import Analysis, FollowOns, with_settings
+    from boundcheck.experiments.sweep.grid import split_values
+    from boundcheck.experiments.validate.settings import MeasureSettings
+
+    names = [n for item in then or [] for n in split_values(item, "--then")]
+    known = [a.value for a in Analysis]
+    for name in names:
+        if name not in known:
+            raise InputError("--then", f"must be one of {', '.join(known)}, got {name!r}")
+    try:
+        sizes = parse_sizes(gen_train_size)
+    except ValueError as exc:
+        raise InputError("--gen-train-size", str(exc)) from None
+    validate = with_settings(MeasureSettings(), val_set or [], "--val-set")
+    generalization = with_settings(GeneralizationConfig(train_sizes=tuple(sizes)),
+                                   gen_set or [], "--gen-set")
+    return FollowOns(validate=validate if Analysis.VALIDATE in names else None,
+                     generalization=generalization if Analysis.GENERALIZATION in names
+                     else None)
 
 
 class _SweepGroup(TyperGroup):
@@ -60,7 +98,91 @@ def build() -> typer.Typer:
     app.command("train")(train_command)
     app.command("file", help="Run the sweep a TOML file describes (also: sweep FILE.toml).")(
         file_command)
+    app.command("report")(report_command)
+    app.command("measure-generalization")(generalization_command)
+    app.command("validate")(validate_command)
     return app
+
+
+RunsOption = Annotated[str, typer.Option(
+    "--runs", help="Run directories, a glob (quote it): 'sweeps/NAME/**' or 'runs/Hopper*'.")]
+
+
+def generalization_command(
+    runs: RunsOption, train_size: Annotated[str, typer.Option(
+        "--train-size", help="Training-set sizes, e.g. 5k,60k.")] = "5k,60k",
+    gen_set: GenSet = None, cpus: CpusOption = None, address: AddressOption = None,
+    cpus_per_run: CpusPerRun = 1.0, gpus_per_run: GpusPerRun = 0.0,
+    device: DeviceOption = "auto", as_json: JsonOption = False,
+) -> int:
+    """measure-generalization on existing runs (results in each run's generalization/)."""
+    follow = _follow_ons(["measure-generalization"], None, train_size, gen_set)
+    return _analyse(runs, follow, cpus, address, cpus_per_run, gpus_per_run, device, as_json)
+
+
+def validate_command(
+    runs: RunsOption, val_set: ValSet = None, cpus: CpusOption = None,
+    address: AddressOption = None, cpus_per_run: CpusPerRun = 1.0,
+    gpus_per_run: GpusPerRun = 0.0, device: DeviceOption = "auto", as_json: JsonOption = False,
+) -> int:
+    """validate on existing runs (results in each run's validate/)."""
+    follow = _follow_ons(["validate"], val_set, "5k", None)
+    return _analyse(runs, follow, cpus, address, cpus_per_run, gpus_per_run, device, as_json)
+
+
+def _analyse(pattern: str, follow: Any, cpus: int | None, address: str | None,
+             cpus_per_run: float, gpus_per_run: float, device: str, as_json: bool) -> int:
+    from boundcheck.experiments.sweep.engine import EngineSettings
+    from boundcheck.experiments.sweep.existing import analyse_runs, find_runs
+    from boundcheck.render.sweep import render_runs_analysis, runs_analysis_json
+
+    engine = _engine(cpus, address, cpus_per_run, gpus_per_run, device)
+    runs = find_runs(pattern)
+    with naming("--runs"):
+        result = analyse_runs(runs, follow, EngineSettings(**engine), device)
+    if as_json:
+        emit_json(runs_analysis_json(result))
+    else:
+        render_runs_analysis(stdout_console(), result)
+    return EXIT_FAILURE if result.failed else 0
+
+
+def _engine(cpus: int | None, address: str | None, cpus_per_run: float, gpus_per_run: float,
+            device: str) -> dict[str, Any]:
+    """The engine options, checked."""
+    check_numbers({"--cpus": (cpus, COUNT), "--cpus-per-run": (cpus_per_run, CPUS_PER_RUN),
+                   "--gpus-per-run": (gpus_per_run, GPUS_PER_RUN)})
+    if device not in ("auto", "cpu", "cuda"):
+        raise InputError("--device", f"must be auto, cpu or cuda, got {device!r}")
+    if address is not None:
+        from boundcheck.experiments.sweep.engine import check_reachable
+
+        check_reachable(address)
+    return {"address": address, "cpus": cpus, "cpus_per_run": cpus_per_run,
+            "gpus_per_run": gpus_per_run}
+
+
+def report_command(
+    sweep: Annotated[Path, typer.Argument(help="Sweep directory (holds sweep.json).")],
+    at: Annotated[int | None, typer.Option(
+        "--at", help="Env step of the table (default: the last step every run reached).")]
+    = None,
+    window: Annotated[int, typer.Option(
+        "--window", help="Evaluations averaged per run up to --at.")] = 5,
+    as_json: JsonOption = False,
+) -> int:
+    """Curves, tables and paired comparisons over seeds: report.md, summary.json/.csv."""
+    from boundcheck.experiments.sweep.report import report_sweep
+    from boundcheck.render.sweep import render_report
+
+    check_numbers({"--at": (at, NON_NEGATIVE_INT), "--window": (window, COUNT)})
+    with naming("SWEEP"):
+        report = report_sweep(sweep, step=at, window=window)
+    if as_json:
+        emit_json(report.to_json())
+    else:
+        render_report(stdout_console(), report)
+    return 0
 
 
 def train_command(
@@ -72,8 +194,9 @@ def train_command(
         "--set", help="key=value (fixed) or key=v1,v2 (an axis); repeatable.")] = None,
     out: OutOption = None, cpus: CpusOption = None, address: AddressOption = None,
     cpus_per_run: CpusPerRun = 1.0, gpus_per_run: GpusPerRun = 0.0,
-    device: DeviceOption = "auto", extend: ExtendOption = False, quiet: QuietOption = False,
-    as_json: JsonOption = False,
+    device: DeviceOption = "auto", extend: ExtendOption = False, then: ThenOption = None,
+    val_set: ValSet = None, gen_train_size: GenTrainSize = "5k,60k", gen_set: GenSet = None,
+    quiet: QuietOption = False, as_json: JsonOption = False,
 ) -> int:
     """Train every cell of the grid --env x --algo x --seeds x the --set axes."""
     from boundcheck.experiments.sweep.grid import make_grid, parse_seeds, split_values
@@ -88,48 +211,52 @@ def train_command(
         values.append((key.strip(), list(split_values(text, "--set"))))
     grid = make_grid(values, steps=steps)
     default = Path("sweeps") / "_".join([*envs, *algos])
+    follow = _follow_ons(then, val_set, gen_train_size, gen_set)
     return _run(grid, out or default, None, cpus, address, cpus_per_run, gpus_per_run, device,
-                extend, quiet, as_json)
+                extend, follow, quiet, as_json)
 
 
 def file_command(
     path: Annotated[Path, typer.Argument(help="Sweep file (TOML; see docs/sweeps.md).")],
     out: OutOption = None, cpus: CpusOption = None, address: AddressOption = None,
     cpus_per_run: CpusPerRun = 1.0, gpus_per_run: GpusPerRun = 0.0,
-    device: DeviceOption = "auto", extend: ExtendOption = False, quiet: QuietOption = False,
-    as_json: JsonOption = False,
+    device: DeviceOption = "auto", extend: ExtendOption = False, then: ThenOption = None,
+    val_set: ValSet = None, gen_train_size: GenTrainSize = "5k,60k", gen_set: GenSet = None,
+    quiet: QuietOption = False, as_json: JsonOption = False,
 ) -> int:
     """Run the sweep a TOML file describes; the file is copied into the sweep directory."""
     from boundcheck.experiments.sweep.grid_file import read_grid_file
 
     grid = read_grid_file(path)
+    follow = _follow_ons(then, val_set, gen_train_size, gen_set)
     return _run(grid, out or Path("sweeps") / path.stem, path, cpus, address, cpus_per_run,
-                gpus_per_run, device, extend, quiet, as_json)
+                gpus_per_run, device, extend, follow, quiet, as_json)
 
 
 def _run(grid: Any, out: Path, grid_file: Path | None, cpus: int | None, address: str | None,
-         cpus_per_run: float, gpus_per_run: float, device: str, extend: bool, quiet: bool,
-         as_json: bool) -> int:
+         cpus_per_run: float, gpus_per_run: float, device: str, extend: bool, follow: Any,
+         quiet: bool, as_json: bool) -> int:
     import sys
 
     from boundcheck.experiments.sweep.engine import EngineSettings
+    from boundcheck.experiments.sweep.report import report_sweep
     from boundcheck.experiments.sweep.run import SweepRequest, run_sweep
-    from boundcheck.render.sweep import SweepWatch, render_result, sweep_json
+    from boundcheck.render.sweep import SweepWatch, render_report, render_result, sweep_json
 
-    check_numbers({"--cpus": (cpus, COUNT), "--cpus-per-run": (cpus_per_run, CPUS_PER_RUN),
-                   "--gpus-per-run": (gpus_per_run, GPUS_PER_RUN)})
-    if device not in ("auto", "cpu", "cuda"):
-        raise InputError("--device", f"must be auto, cpu or cuda, got {device!r}")
+    engine = EngineSettings(**_engine(cpus, address, cpus_per_run, gpus_per_run, device))
     if out.exists() and not out.is_dir():
         raise InputError("--out", f"{out} exists and is not a folder")
-    engine = EngineSettings(address=address, cpus=cpus, cpus_per_run=cpus_per_run,
-                            gpus_per_run=gpus_per_run)
     request = SweepRequest(grid=grid, out=out, engine=engine, device=device, extend=extend,
-                           command=tuple(sys.argv), grid_file=grid_file)
+                           command=tuple(sys.argv), grid_file=grid_file, follow=follow)
     with SweepWatch(stderr_console(), quiet=quiet or as_json) as watch:
         result = run_sweep(request, watch)
+    failed = bool(result.failed or result.failed_analyses)
+    report = None if result.failed else report_sweep(out)
     if as_json:
-        emit_json(sweep_json(result))
+        emit_json({**sweep_json(result),
+                   "report": None if report is None else report.to_json()})
     else:
         render_result(stdout_console(), result)
-    return EXIT_FAILURE if result.failed else 0
+        if report is not None:
+            render_report(stdout_console(), report)
+    return EXIT_FAILURE if failed else 0

@@ -31,6 +31,7 @@ from boundcheck.mbpo.state import TrainState, build_state
 from boundcheck.models.trainer import StopReason
 from boundcheck.runs import Retention, RunDir
 from boundcheck.runs.atomic import append_jsonl
+from boundcheck.runs.events import EventLog
 from boundcheck.runs.provenance import provenance
 from boundcheck.runs.saved_config import SavedRun, read_saved_run
 
@@ -113,21 +114,25 @@ def train(run: RunDir, state: TrainState, *, progress: ProgressFn | None = None)
 
     Every epoch appends one record to ``metrics.jsonl`` (deterministic: the same seed, device
     and thread count give the same file) and its wall-clock phase times to ``timings.jsonl``,
-    then writes the epoch's checkpoint.
+    writes the record's scalars as TensorBoard events (:mod:`boundcheck.runs.events`), then
+    writes the epoch's checkpoint.
     """
     cfg = state.config
     eval_env = make_env(state.spec, transition_noise=cfg.transition_noise,
                         reward_noise=cfg.reward_noise, unit_actions=True)
     last: dict[str, Any] = {}
+    start_steps = state.env_steps  # a resumed run's events after this are redone: purged
     while state.exploring():
         steps.env_step(state)
         _report(progress, state, last, phase="exploring")
     total_epochs = cfg.epochs
     retention = Retention(model_stride=cfg.model_checkpoint_stride, last_epoch=total_epochs - 1)
-    while state.epoch < total_epochs:
-        last, timer = run_epoch(state, eval_env, progress, last)
-        save_epoch(run, state, last, timer, retention)
-        state.epoch += 1
+    with EventLog(run.path, resume_after_step=start_steps) as events:
+        while state.epoch < total_epochs:
+            last, timer = run_epoch(state, eval_env, progress, last)
+            events.write(last)  # before the checkpoint: a resume purges what it redoes
+            save_epoch(run, state, last, timer, retention)
+            state.epoch += 1
     eval_env.close()
     return last
 

@@ -14,8 +14,17 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
+from boundcheck.experiments.sweep.analyses_report import SlopeRow, VerdictCounts, analyses_json
 from boundcheck.experiments.sweep.cells import CellResult, CellState
+from boundcheck.experiments.sweep.existing import RunsAnalysis
+from boundcheck.experiments.sweep.report import SweepReport
+from boundcheck.experiments.sweep.report import interval_text as _interval
 from boundcheck.experiments.sweep.run import CellStatus, SweepResult
+
+
+def _say(console: Console, text: str) -> None:
+    """One plain line (no highlighting, never wrapped: a log keeps one line per event)."""
+    console.print(text, highlight=False, soft_wrap=True)
 
 
 def _clock(seconds: float | None) -> str:
@@ -81,13 +90,13 @@ class SweepWatch:
         for row in rows:
             epoch, before = row.progress.epoch, self._epochs.get(row.name)
             if epoch is not None and epoch != before and row.state is CellState.RUNNING:
-                self.console.print(
+                _say(self.console,
                     f"{row.name}: epoch {epoch}, {row.progress.env_steps}/"
                     f"{row.progress.total_steps} steps, eval {_ret(row.progress.eval_return)}, "
-                    f"elapsed {_clock(row.elapsed)}", highlight=False)
+                    f"elapsed {_clock(row.elapsed)}")
             if row.state != self._states.get(row.name) and row.state in (CellState.FINISHED,
                                                                           CellState.FAILED):
-                self.console.print(f"{row.name}: {row.state.value}", highlight=False)
+                _say(self.console, f"{row.name}: {row.state.value}")
             self._epochs[row.name], self._states[row.name] = epoch, row.state
 
 
@@ -101,7 +110,10 @@ def sweep_json(result: SweepResult) -> dict[str, Any]:
     """The sweep's outcome as the one JSON document of ``--json``."""
     return {"out": str(result.out), "wall_seconds": result.wall_seconds,
             "cells": [cell_json(c) for c in result.cells],
-            "failed": [c.name for c in result.failed]}
+            "analyses": [{"cell": a.name, "done": [d.value for d in a.done], "error": a.error}
+                         for a in result.analyses],
+            "failed": [c.name for c in result.failed]
+            + [f"{a.name} (analysis)" for a in result.failed_analyses]}
 
 
 def render_result(console: Console, result: SweepResult) -> None:
@@ -114,4 +126,67 @@ def render_result(console: Console, result: SweepResult) -> None:
                       _ret(c.eval_return))
     console.print(table)
     for c in result.failed:
-        console.print(f"failed: {c.name}: {c.error}", highlight=False)
+        _say(console, f"failed: {c.name}: {c.error}")
+    for a in result.failed_analyses:
+        _say(console, f"analysis failed: {a.name}: {a.error}")
+
+
+def render_report(console: Console, report: SweepReport) -> None:
+    """Per task: the across-seed table and the paired comparisons (report.md has the same)."""
+    for task in report.tasks:
+        s = task.summary
+        table = Table(title=f"{task.task}: return at step {s.step} / last {s.window} "
+                            f"evaluations ({s.confidence:.0%} interval over seeds)")
+        for column in ("setting", "seeds", "at step", "last evaluations"):
+            table.add_column(column, justify="left" if column == "setting" else "right")
+        for label, g in s.groups.items():
+            at, win = g.at_step.summary, g.window_mean.summary
+            table.add_row(label, str(len(g.seeds)), _interval(at.mean, at.ci_low, at.ci_high),
+                          _interval(win.mean, win.ci_low, win.ci_high))
+        console.print(table)
+        for p in task.pairs:
+            d = p.at_step.diff
+            _say(console, f"{p.a} vs {p.b} ({p.axis}): wins {p.at_step.wins}/{p.at_step.n}, "
+                          f"sign test p = {p.at_step.sign_test_p:.3g}, mean difference "
+                          f"{_interval(d.mean, d.ci_low, d.ci_high)}")
+        for label, counts in task.verdicts.items():
+            _say(console, f"validate, {label} ({counts.runs} runs): {_verdict_text(counts)}")
+        for label, rows in task.slopes.items():
+            _say(console, f"slope of {rows[0].measure} vs Pinsker TV, {label}: "
+                          f"{_slope_text(rows)}")
+        _say(console, f"figure: {task.figure}")
+    if report.missing:
+        _say(console, "no evaluation yet: " + ", ".join(report.missing))
+
+
+def _verdict_text(counts: VerdictCounts) -> str:
+    return "; ".join(f"{key}: " + ", ".join(f"{v} {n}" for v, n in c.items())
+                     for key, c in counts.counts.items())
+
+
+def _slope_text(rows: list[SlopeRow] | tuple[SlopeRow, ...]) -> str:
+    return "; ".join(f"N={r.train_size}: " + ", ".join(
+        f"{kind} {_interval(s.mean, s.ci_low, s.ci_high)}"
+        for kind, s in r.summary.items() if s is not None) for r in rows)
+
+
+def runs_analysis_json(result: RunsAnalysis) -> dict[str, Any]:
+    """``sweep validate|measure-generalization --runs ... --json``."""
+    return {"runs": [{"run": a.name, "done": [d.value for d in a.done], "error": a.error}
+                     for a in result.outcomes],
+            "groups": [{"group": g.label, "runs": [str(r) for r in g.runs],
+                        **analyses_json(g.verdicts, list(g.slopes))} for g in result.groups],
+            "failed": [a.name for a in result.failed]}
+
+
+def render_runs_analysis(console: Console, result: RunsAnalysis) -> None:
+    """Per task and algorithm: the verdict counts and the slopes over its runs."""
+    for g in result.groups:
+        _say(console, f"{g.label}: {len(g.runs)} runs")
+        if g.verdicts is not None:
+            _say(console, f"  validate ({g.verdicts.runs} runs): {_verdict_text(g.verdicts)}")
+        if g.slopes:
+            _say(console, f"  slope of {g.slopes[0].measure} vs Pinsker TV: "
+                          f"{_slope_text(g.slopes)}")
+    for a in result.failed:
+        _say(console, f"analysis failed: {a.name}: {a.error}")

@@ -3,6 +3,7 @@ table of settings (``--list-settings``). Only the CLI calls this."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -21,19 +22,42 @@ PROGRESS_COLUMNS = ("{task.completed}/{task.total} steps",
                     "eval {task.fields[ret]}  k {task.fields[k]}  model {task.fields[loss]}")
 
 
-def follow_training(progress: Progress, total: int, done: int
+#: With no terminal (output to a log file): a line at least this often (seconds), and at
+#: every new epoch or phase.
+LOG_EVERY_S = 30.0
+
+
+def follow_training(progress: Progress, total: int, done: int, *,
+                    clock: Callable[[], float] = time.monotonic
                     ) -> Callable[[dict[str, Any]], None]:
     """Add the run's task to ``progress`` (a bar made with :data:`PROGRESS_COLUMNS`) and return
-    the training loop's progress callback, which moves it (cheap: rich throttles refreshes)."""
+    the training loop's progress callback, which moves it (cheap: rich throttles refreshes).
+
+    When the bar's console is not a terminal (a log file), the bar is not drawn until the end,
+    so the callback also prints one line per new epoch (or phase) and at least every
+    :data:`LOG_EVERY_S` seconds.
+    """
     task = progress.add_task("exploring", total=total, completed=done, ret="-", k="-",
                              loss="-")
+    log = not progress.disable and not progress.console.is_terminal
+    last_key: tuple[str, int] | None = None
+    last_at = clock()
 
     def report(info: dict[str, Any]) -> None:
         loss = info.get("holdout_mse")
+        ret, k = _return(info.get("eval_return")), str(info.get("k") or "-")
+        model = "-" if loss is None else f"{loss:.4g}"
         progress.update(task, completed=info["env_steps"],
-                        description=f"{info['phase']} epoch {info['epoch']}",
-                        ret=_return(info.get("eval_return")), k=str(info.get("k") or "-"),
-                        loss="-" if loss is None else f"{loss:.4g}")
+                        description=f"{info['phase']} epoch {info['epoch']}", ret=ret, k=k,
+                        loss=model)
+        nonlocal last_key, last_at
+        now, key = clock(), (info["phase"], info["epoch"])
+        if log and (key != last_key or now - last_at >= LOG_EVERY_S):
+            last_key, last_at = key, now
+            progress.console.print(
+                f"{info['phase']} epoch {info['epoch']}: {info['env_steps']}/{total} steps, "
+                f"eval {ret}, k {k}, model {model}",
+                highlight=False, soft_wrap=True)
 
     return report
 

@@ -154,3 +154,74 @@ def test_a_killed_worker_is_retried_and_its_run_resumes_exactly(tmp_path: Path) 
     assert main(["train", "--env", ENV, "--seed", "4", "--steps", "600", "--out", str(alone),
                  *TINY_TRAIN]) == 0
     assert _metrics(cell) == _metrics(alone)
+
+
+def test_follow_on_analyses_run_on_each_finished_cell(tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]
+                                                       ) -> None:
+    """--then validate,measure-generalization: each cell's analyses land in its run
+    directory, the report counts the verdicts and summarises the slopes over the seeds, and a
+    second run of the command analyses nothing again."""
+    out = tmp_path / "then"
+    args = ["sweep", "train", "--env", "Pendulum-v1", "--seeds", "0-1", "--steps", "500",
+            "--device", "cpu", "--cpus", "2", *TINY_SET, "--out", str(out), "--json",
+            "--then", "validate,measure-generalization",
+            "--val-set", "episodes=3", "--val-set", "model_starts=50",
+            "--gen-train-size", "300,600", "--gen-set", "snapshots=3",
+            "--gen-set", "eval_steps=150", "--gen-set", "max_updates=150",
+            "--gen-set", "check_every=5", "--gen-set", "kl_min=0.002",
+            "--gen-set", "kl_max=0.02", "--gen-set", "rollout_batch_size=200"]
+    assert main(args) == 0, capsys.readouterr().err
+    doc = json.loads(capsys.readouterr().out)
+    assert sorted(a["cell"] for a in doc["analyses"]) == ["Pendulum-v1_mbpo_seed0",
+                                                          "Pendulum-v1_mbpo_seed1"]
+    for cell in ("Pendulum-v1_mbpo_seed0", "Pendulum-v1_mbpo_seed1"):
+        assert (out / cell / "validate" / "validation.json").is_file()
+        assert (out / cell / "generalization" / "results.json").is_file()
+    task = doc["report"]["tasks"][0]
+    analyses = task["analyses"]["mbpo"]
+    assert analyses["validate"]["runs"] == 2
+    assert sum(analyses["validate"]["counts"]["4.1 @ γ=0.99"].values()) == 2
+    slopes = analyses["generalization_slopes"]
+    assert [r["train_size"] for r in slopes] == [300, 600]
+    assert all(r["summary"]["local"]["n"] == 2 for r in slopes)
+    assert "validate, mbpo (2 runs)" in (out / "report.md").read_text()
+    assert main(args) == 0
+    assert json.loads(capsys.readouterr().out)["analyses"] == []  # nothing left to analyse
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["--then", "plot"], "--then: must be one of validate, measure-generalization"),
+    (["--then", "validate", "--val-set", "episodes=x"], "--val-set episodes"),
+    (["--then", "validate", "--val-set", "nope=1"], "--val-set: expected key=value"),
+    (["--gen-train-size", "0"], "--gen-train-size"),
+    (["--gen-set", "kl_min=5"], "--gen-set: need 0 < kl_min <= kl_max"),
+])
+def test_bad_follow_on_options(tmp_path: Path, args: list[str], needle: str,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["sweep", "train", "--steps", STEPS, *TINY_SET, *args,
+                 "--out", str(tmp_path / "bad")])
+    err = capsys.readouterr().err
+    assert code == 2 and needle in err, err
+
+
+GEN_SETS = ["--gen-set", "snapshots=3", "--gen-set", "eval_steps=150", "--gen-set",
+            "max_updates=150", "--gen-set", "check_every=5", "--gen-set", "kl_min=0.002",
+            "--gen-set", "kl_max=0.02", "--gen-set", "rollout_batch_size=200"]
+
+
+def test_measure_generalization_over_existing_runs(swept: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    args = ["sweep", "measure-generalization", "--runs", f"{swept}/*", "--train-size",
+            "300,600", *GEN_SETS, "--cpus", "2", "--device", "cpu", "--json"]
+    assert main(args) == 0, capsys.readouterr().err
+    doc = json.loads(capsys.readouterr().out)
+    assert len(doc["runs"]) == 4 and doc["failed"] == []
+    (group,) = doc["groups"]
+    assert group["group"] == f"mbpo {ENV}" and len(group["runs"]) == 4
+    assert [r["summary"]["local"]["n"] for r in group["generalization_slopes"]] == [4, 4]
+    assert all((swept / name / "generalization" / "results.json").is_file()
+               for name in json.loads((swept / "sweep.json").read_text())["cells"])
+    assert main(["sweep", "measure-generalization", "--runs", f"{swept}/nothing*"]) == 2
+    assert "--runs: no run directory matches" in capsys.readouterr().err

@@ -164,3 +164,25 @@ def test_resume_is_the_same_command_again(capsys: Capture, tmp_path: Path) -> No
     assert train(capsys, "--steps", "400", "--seed", "2", "--out", str(fresh), "--quiet",
                  *TINY)[0] == 0
     assert run_files(out) == run_files(fresh)
+
+
+def test_a_log_file_gets_a_line_per_epoch_and_tensorboard_events(capsys: Capture,
+                                                                  tmp_path: Path) -> None:
+    """stderr is not a terminal here (as when train is piped to a log): the progress bar is
+    not drawn, so one line per epoch and phase says where the run is; TensorBoard event files
+    sit beside metrics.jsonl with its metric names."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    out = tmp_path / "logged"
+    code, _, err = train(capsys, "--steps", "400", "--threads", "1", "--out", str(out), *TINY)
+    assert code == 0, err
+    lines = [line for line in err.splitlines() if " epoch " in line and "steps, eval" in line]
+    assert [line.split(":")[0] for line in lines] == [
+        "exploring epoch 0", "training epoch 0", "training epoch 1"]
+    assert "training epoch 1: 301/400 steps" in err
+    events = EventAccumulator(str(out))
+    events.Reload()
+    records = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert [(e.step, round(e.value, 3)) for e in events.Scalars("eval/return_mean")] == [
+        (r["env_steps"], round(r["eval/return_mean"], 3)) for r in records]
+    assert "model/holdout_mse" in events.Tags()["scalars"]

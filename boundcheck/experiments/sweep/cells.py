@@ -28,6 +28,7 @@ class CellState(str, enum.Enum):
 
     PENDING = "pending"
     RUNNING = "running"
+    ANALYSING = "analysing"  # trained; its follow-on analyses run
     FINISHED = "finished"
     FAILED = "failed"
 

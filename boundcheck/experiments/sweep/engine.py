@@ -1,11 +1,14 @@
 """The sweep's engine: Ray runs the cells, the driver watches them and collects the results.
 
-Default: a local Ray instance started for the sweep (``cpus`` CPUs, no dashboard, listening on
-127.0.0.1) and shut down after it. With ``address`` (``"auto"`` or ``HOST:PORT``) the sweep
-joins an existing cluster (``ray start --head``) and leaves it running. Each cell is one Ray
-task with ``cpus_per_run`` CPUs (torch's threads) and ``gpus_per_run`` GPUs (fractional values
-pack several runs on one GPU). A task whose worker dies is retried (``max_retries``); the retry
-resumes the run from its last checkpoint (:func:`~boundcheck.experiments.sweep.cells.train_cell`).
+Default: a local Ray instance started for the sweep (``cpus`` CPUs, no dashboard, 127.0.0.1 as
+its node address, Ray's token authentication on as Ray sets it for local instances; its servers
+still bind every interface: docs/sweeps.md, Security) and shut down after it. With
+``address`` (``"auto"`` or ``HOST:PORT``) the sweep joins an existing cluster
+(``ray start --head``) and leaves it running. Each cell is one Ray task with ``cpus_per_run``
+CPUs (torch's threads) and ``gpus_per_run`` GPUs (fractional values pack several runs on one
+GPU). A task whose worker dies is retried (``max_retries``); the retry resumes the run from its
+last checkpoint (:func:`~boundcheck.experiments.sweep.cells.train_cell`). A cell's follow-on
+analyses (:mod:`boundcheck.experiments.sweep.followons`) are one more task each.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from boundcheck.experiments.sweep.cells import CellResult, CellState, CellTask, train_cell
+from boundcheck.experiments.sweep.followons import AnalysisResult, FollowOns, analyse_cell
 from boundcheck.inputs import InputError
 
 #: How often (seconds) the driver looks at the runs while waiting for the cells.
@@ -107,37 +111,76 @@ def check_storage(out: Path) -> None:
             path.unlink(missing_ok=True)
 
 
-def run_cells(tasks: Sequence[CellTask], settings: EngineSettings,
-              on_poll: Callable[[dict[str, CellState]], None] | None = None) -> list[CellResult]:
-    """Run ``tasks`` as Ray tasks (Ray must be started); results in the tasks' order.
+@dataclass(frozen=True)
+class CellsOutcome:
+    """What the Ray tasks reported: one result per trained cell, one per analysed cell."""
 
-    ``on_poll(states)`` is called every :data:`POLL_SECONDS` and when a cell ends, with every
+    trained: tuple[CellResult, ...]
+    analysed: tuple[AnalysisResult, ...]
+
+
+def _error(exc: Exception) -> str:
+    return " ".join(f"{type(exc).__name__}: {exc}".split())[:500]
+
+
+def run_cells(tasks: Sequence[CellTask], settings: EngineSettings,
+              on_poll: Callable[[dict[str, CellState]], None] | None = None, *,
+              follow: FollowOns | None = None,
+              analyse_only: Sequence[CellTask] = ()) -> CellsOutcome:
+    """Train ``tasks`` as Ray tasks (Ray must be started), then run ``follow``'s missing
+    analyses on each cell that finished, and on the already finished ``analyse_only``.
+
+    ``on_poll(states)`` is called every :data:`POLL_SECONDS` and when a task ends, with every
     cell's state, so the caller can show the runs' progress.
     """
     import ray
     from ray.exceptions import RayError
 
-    remote = ray.remote(train_cell).options(
-        num_cpus=settings.cpus_per_run, num_gpus=settings.gpus_per_run,
-        max_retries=settings.max_retries, retry_exceptions=False)
+    options = {"num_cpus": settings.cpus_per_run, "num_gpus": settings.gpus_per_run,
+               "max_retries": settings.max_retries, "retry_exceptions": False}
+    train = ray.remote(train_cell).options(**options)
+    analyse = ray.remote(analyse_cell).options(**options)
     threads = max(1, int(settings.cpus_per_run))
-    refs: dict[Any, CellTask] = {remote.remote(replace(t, threads=threads)): t for t in tasks}
+    pending: dict[Any, tuple[bool, CellTask]] = {
+        train.remote(replace(t, threads=threads)): (True, t) for t in tasks}
     states = {t.name: CellState.RUNNING for t in tasks}
-    results: dict[str, CellResult] = {}
-    while refs:
-        done, _ = ray.wait(list(refs), num_returns=1, timeout=POLL_SECONDS)
+
+    def analyse_later(task: CellTask) -> None:
+        if follow and follow.missing(Path(task.out)):
+            ref = analyse.remote(task.name, task.out, follow, threads, task.device)
+            pending[ref] = (False, task)
+            states[task.name] = CellState.ANALYSING
+
+    for task in analyse_only:
+        analyse_later(task)
+    trained: dict[str, CellResult] = {}
+    analysed: dict[str, AnalysisResult] = {}
+    while pending:
+        done, _ = ray.wait(list(pending), num_returns=1, timeout=POLL_SECONDS)
         for ref in done:
-            task = refs.pop(ref)
-            try:
-                result: CellResult = ray.get(ref)
-            except RayError as exc:  # the worker died more often than it was retried
-                result = CellResult(task.name, CellState.FAILED,
-                                    error=" ".join(f"{type(exc).__name__}: {exc}".split())[:500])
-            results[task.name] = result
-            states[task.name] = result.state
+            is_training, task = pending.pop(ref)
+            if is_training:
+                try:
+                    result: CellResult = ray.get(ref)
+                except RayError as exc:  # the worker died more often than it was retried
+                    result = CellResult(task.name, CellState.FAILED, error=_error(exc))
+                trained[task.name] = result
+                states[task.name] = result.state
+                if result.state is CellState.FINISHED:
+                    analyse_later(task)
+            else:
+                try:
+                    analysis: AnalysisResult = ray.get(ref)
+                except RayError as exc:
+                    analysis = AnalysisResult(task.name, (), _error(exc))
+                analysed[task.name] = analysis
+                states[task.name] = (CellState.FAILED if analysis.error else
+                                     CellState.FINISHED)
         if on_poll is not None:
             on_poll(dict(states))
-    return [results[t.name] for t in tasks]
+    return CellsOutcome(tuple(trained[t.name] for t in tasks),
+                        tuple(analysed[t.name] for t in [*analyse_only, *tasks]
+                              if t.name in analysed))
 
 
 def stop(started: bool) -> None:

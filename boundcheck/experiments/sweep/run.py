@@ -12,7 +12,7 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from boundcheck.experiments.sweep import engine
@@ -25,6 +25,7 @@ from boundcheck.experiments.sweep.cells import (
     progress,
 )
 from boundcheck.experiments.sweep.engine import EngineSettings
+from boundcheck.experiments.sweep.followons import AnalysisResult, FollowOns
 from boundcheck.experiments.sweep.grid import Grid
 from boundcheck.experiments.sweep.plan import (
     check_against_record,
@@ -45,6 +46,7 @@ class SweepRequest:
     extend: bool = False
     command: tuple[str, ...] = ()
     grid_file: Path | None = None  # a sweep file, copied into the sweep directory
+    follow: FollowOns = field(default_factory=FollowOns)  # analyses of each finished cell
 
 
 @dataclass(frozen=True)
@@ -64,11 +66,17 @@ class SweepResult:
     out: Path
     cells: tuple[CellResult, ...]
     wall_seconds: float
+    analyses: tuple[AnalysisResult, ...] = ()
 
     @property
     def failed(self) -> list[CellResult]:
-        """The cells that ended with an error."""
+        """The cells whose training ended with an error."""
         return [c for c in self.cells if c.state is CellState.FAILED]
+
+    @property
+    def failed_analyses(self) -> list[AnalysisResult]:
+        """The cells whose follow-on analyses ended with an error."""
+        return [a for a in self.analyses if a.error is not None]
 
 
 Watch = Callable[[list[CellStatus]], None]
@@ -89,18 +97,24 @@ def run_sweep(request: SweepRequest, watch: Watch | None = None) -> SweepResult:
             shutil.copyfile(request.grid_file, request.out / request.grid_file.name)
         finished = {t.name for t in plan.tasks if is_finished(Path(t.out))}
         todo = [t for t in plan.tasks if t.name not in finished]
+        unanalysed = [t for t in plan.tasks if t.name in finished
+                      and request.follow.missing(Path(t.out))]
         results = {name: _finished(Path(request.out / name), name) for name in finished}
-        if todo:
+        analyses: tuple[AnalysisResult, ...] = ()
+        if todo or unanalysed:
             started_at = {t.name: time.perf_counter() for t in todo}
             poll = None if watch is None else _poller(plan.tasks, finished, started_at, watch)
             started = engine.start(request.engine)
             try:
                 engine.check_storage(request.out)
-                results.update({r.name: r for r in engine.run_cells(todo, request.engine, poll)})
+                outcome = engine.run_cells(todo, request.engine, poll, follow=request.follow,
+                                           analyse_only=unanalysed)
             finally:
                 engine.stop(started)
+            results.update({r.name: r for r in outcome.trained})
+            analyses = outcome.analysed
     return SweepResult(out=request.out, cells=tuple(results[t.name] for t in plan.tasks),
-                       wall_seconds=time.perf_counter() - start)
+                       wall_seconds=time.perf_counter() - start, analyses=analyses)
 
 
 def _finished(run_dir: Path, name: str) -> CellResult:
@@ -115,7 +129,7 @@ def _poller(tasks: tuple[CellTask, ...], finished: set[str], started_at: dict[st
         now = time.perf_counter()
         rows = []
         for task in tasks:
-            state = CellState.FINISHED if task.name in finished else states[task.name]
+            state = states.get(task.name, CellState.FINISHED)
             elapsed = now - started_at[task.name] if task.name in started_at else None
             rows.append(CellStatus(task.name, state, progress(Path(task.out)), elapsed))
         watch(rows)

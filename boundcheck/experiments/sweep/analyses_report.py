@@ -1,0 +1,115 @@
+"""The follow-on analyses of a sweep, summarised per task and setting (the seeds pooled).
+
+- ``validate``: how many runs' checks hold, are violated or are inconclusive, per theorem and
+  γ (read from each cell's ``validate/validation.json``).
+- ``measure-generalization``: per training-set size, the slope dε_m′/dε_π (primary measure
+  against the Pinsker TV, local and all-points fits) of each run, and their mean with a
+  Student-t interval over the runs (read back into the typed result from each cell's
+  ``generalization/results.json``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from boundcheck.estimators.learning import SeedSummary, seed_summary
+from boundcheck.experiments.generalization.results import results_from_json
+from boundcheck.experiments.sweep.followons import (
+    GENERALIZATION_DIR,
+    GENERALIZATION_FILE,
+    VALIDATE_DIR,
+    VALIDATE_FILE,
+)
+from boundcheck.inputs import InputError
+
+FIT_KINDS = ("local", "linear")
+
+
+@dataclass(frozen=True)
+class VerdictCounts:
+    """Per ``"theorem @ γ"``: how many checks had each verdict, over the runs of a setting."""
+
+    runs: int
+    counts: dict[str, dict[str, int]]
+
+
+@dataclass(frozen=True)
+class SlopeRow:
+    """One training-set size: each run's slope and their summary, per fit kind."""
+
+    train_size: int
+    measure: str
+    per_run: dict[str, tuple[float, ...]]
+    summary: dict[str, SeedSummary | None]
+
+
+def _read(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise InputError(str(path), f"cannot be read ({exc})") from None
+
+
+def verdict_counts(run_dirs: list[Path]) -> VerdictCounts | None:
+    """Counts over the runs that have a validation result (None if none has)."""
+    counts: dict[str, Counter[str]] = {}
+    runs = 0
+    for run in run_dirs:
+        path = run / VALIDATE_DIR / VALIDATE_FILE
+        if not path.is_file():
+            continue
+        runs += 1
+        for pair in _read(path)["pairs"]:
+            for block in pair["by_gamma"]:
+                for theorem, check in block["theorems"].items():
+                    key = f"{theorem} @ γ={block['gamma']:g}"
+                    counts.setdefault(key, Counter())[str(check["verdict"])] += 1
+    if not runs:
+        return None
+    return VerdictCounts(runs, {k: dict(v) for k, v in counts.items()})
+
+
+def slopes_by_size(run_dirs: list[Path], confidence: float = 0.95) -> list[SlopeRow]:
+    """Per training-set size, the runs' slopes of the primary measure against the Pinsker TV."""
+    by_size: dict[int, dict[str, list[float]]] = {}
+    measure = ""
+    for run in run_dirs:
+        path = run / GENERALIZATION_DIR / GENERALIZATION_FILE
+        if not path.is_file():
+            continue
+        try:
+            result = results_from_json(_read(path))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InputError(str(path), f"not a measure-generalization result ({exc})") from None
+        measure = result.model_error.primary
+        for record in result.sizes:
+            pair = record.slopes.get(measure, {}).get("pinsker_tv")
+            for kind in FIT_KINDS:
+                value = None if pair is None else getattr(pair, kind)
+                if value is not None and value.n:
+                    by_size.setdefault(record.train_size, {}).setdefault(kind, []).append(
+                        value.mean)
+    rows = []
+    for size in sorted(by_size):
+        per_run = {k: tuple(v) for k, v in by_size[size].items()}
+        rows.append(SlopeRow(size, measure, per_run, {
+            k: seed_summary(v, confidence) if v else None for k, v in per_run.items()}))
+    return rows
+
+
+def analyses_json(counts: VerdictCounts | None, slopes: list[SlopeRow]) -> Mapping[str, Any]:
+    """The follow-on block of one setting in ``summary.json``."""
+    return {
+        "validate": None if counts is None else {"runs": counts.runs, "counts": counts.counts},
+        "generalization_slopes": [
+            {"train_size": r.train_size, "measure": r.measure,
+             "per_run": {k: list(v) for k, v in r.per_run.items()},
+             "summary": {k: None if s is None else {"mean": s.mean, "ci_low": s.ci_low,
+                                                    "ci_high": s.ci_high, "n": s.n}
+                         for k, s in r.summary.items()}} for r in slopes],
+    }

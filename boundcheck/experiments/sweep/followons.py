@@ -1,0 +1,133 @@
+"""Analyses run on each finished cell of a sweep (``--then``): ``validate`` (Theorems
+4.1–4.3 on the run's last two checkpoints) and ``measure-generalization`` (the paper's
+Section 4.3 experiment with the run's last policy as π_D).
+
+Each is one more Ray task per cell, submitted when the cell's training ends; it calls the same
+library functions as the commands and writes the same files inside the cell's run directory
+(``validate/validation.json``, ``generalization/results.json``). An analysis whose results
+file exists is not run again, so a sweep run again does only what is missing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from boundcheck.experiments.generalization.settings import GeneralizationConfig
+from boundcheck.experiments.validate.settings import MeasureSettings
+from boundcheck.inputs import InputError, check_number
+
+_T = TypeVar("_T")
+
+VALIDATE_DIR = "validate"
+GENERALIZATION_DIR = "generalization"
+VALIDATE_FILE = "validation.json"
+GENERALIZATION_FILE = "results.json"
+
+
+class Analysis(str, enum.Enum):
+    """A follow-on analysis, by the name of its command."""
+
+    VALIDATE = "validate"
+    GENERALIZATION = "measure-generalization"
+
+
+@dataclass(frozen=True)
+class FollowOns:
+    """The analyses to run on every finished cell, with their settings (None: not run)."""
+
+    validate: MeasureSettings | None = None
+    generalization: GeneralizationConfig | None = None
+
+    def __bool__(self) -> bool:
+        return self.validate is not None or self.generalization is not None
+
+    def missing(self, run_dir: Path) -> list[Analysis]:
+        """The analyses whose results file is not in ``run_dir`` yet."""
+        out = []
+        if self.validate is not None and not (run_dir / VALIDATE_DIR / VALIDATE_FILE).is_file():
+            out.append(Analysis.VALIDATE)
+        if self.generalization is not None and \
+                not (run_dir / GENERALIZATION_DIR / GENERALIZATION_FILE).is_file():
+            out.append(Analysis.GENERALIZATION)
+        return out
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    """One cell's follow-on analyses: which ran, and the error of the first that failed."""
+
+    name: str
+    done: tuple[Analysis, ...]
+    error: str | None = None
+
+
+def analyse_cell(name: str, run_dir: str, follow: FollowOns, threads: int,
+                 device: str) -> AnalysisResult:
+    """Run the cell's missing analyses (in a Ray worker); an error is reported, not raised."""
+    import torch
+
+    torch.set_num_threads(max(1, threads))
+    run = Path(run_dir)
+    dev = torch.device("cuda" if device == "auto" and torch.cuda.is_available()
+                       else "cpu" if device == "auto" else device)
+    done: list[Analysis] = []
+    for analysis in follow.missing(run):
+        try:
+            if analysis is Analysis.VALIDATE and follow.validate is not None:
+                _validate(run, follow.validate, dev)
+            elif follow.generalization is not None:
+                _generalization(run, follow.generalization, dev)
+        except Exception as exc:  # a failing analysis is recorded, the sweep goes on
+            return AnalysisResult(name, tuple(done), " ".join(
+                f"{analysis.value}: {type(exc).__name__}: {exc}".split()))
+        done.append(analysis)
+    return AnalysisResult(name, tuple(done))
+
+
+def _validate(run: Path, settings: MeasureSettings, device: object) -> None:
+    from boundcheck.experiments.validate.experiment import run_validation
+    from boundcheck.experiments.validate.outputs import write_outputs
+    from boundcheck.experiments.validate.settings import BoundInputs
+    from boundcheck.experiments.validate.source import resolve_validation
+
+    source = resolve_validation(run, None, None, all_epochs=False, runs_root=run.parent)
+    result = run_validation(source, settings, BoundInputs(confidence=settings.confidence),
+                            source.config.sac.gamma, device)  # type: ignore[arg-type]
+    write_outputs(result, run / VALIDATE_DIR)
+
+
+def _generalization(run: Path, cfg: GeneralizationConfig, device: object) -> None:
+    from boundcheck.experiments.generalization.experiment import measure_generalization
+    from boundcheck.experiments.generalization.outputs import write_outputs
+    from boundcheck.experiments.generalization.source import resolve_source
+
+    source = resolve_source(run, None, runs_root=run.parent, reference_dir=run.parent)
+    result = measure_generalization(cfg, source, device=device)  # type: ignore[arg-type]
+    write_outputs(result, run / GENERALIZATION_DIR)
+
+
+def with_settings(base: _T, pairs: list[str], where: str) -> _T:
+    """``base`` with ``key=value`` pairs applied to its numeric fields (``where`` names the
+    option in errors): ``--val-set episodes=20``, ``--gen-set max_updates=5000``."""
+    changes: dict[str, int | float | None] = {}
+    types = {f.name: str(f.type) for f in dataclasses.fields(base)}  # type: ignore[arg-type]
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        key = key.strip()
+        kind = types.get(key)
+        if not sep or kind is None or not ("int" in kind or "float" in kind):
+            known = ", ".join(k for k, v in types.items() if "int" in v or ("float" in v
+                              and "tuple" not in v))
+            raise InputError(where, f"expected key=value with a key among {known}, got {pair!r}")
+        if "None" in kind and text.strip().lower() == "none":
+            changes[key] = None
+        else:
+            changes[key] = check_number(text, f"{where} {key}", integer=kind.startswith("int"))
+    try:
+        return dataclasses.replace(base, **changes)  # type: ignore[type-var]
+    except ValueError as exc:
+        raise InputError(where, str(exc)) from None
