@@ -45,6 +45,7 @@ OPTION_OF_FIELD = {
     "out": "--out",
     "sweep": "SWEEP",
     "runs_pattern": "--runs",
+    "metric": "--metric",
     "gamma": "--gamma",
     "r_max": "--r-max",
     "eps_model": "--eps-m",

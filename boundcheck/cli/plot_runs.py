@@ -38,6 +38,9 @@ def command(
                                           "every run reached).")] = None,
     window: Annotated[int, opt("--window", "Evaluations averaged per run up to --at.")] = 5,
     confidence: Annotated[float, opt("--confidence", "Level of the intervals.")] = 0.95,
+    metric: Annotated[str, opt("--metric", "Any key of the runs' metrics.jsonl, e.g. "
+                               "eval/length_mean or eval/terminated_fraction.")]
+    = "eval/return_mean",
     as_json: JsonOption = False,
 ) -> int:
     """Plot evaluation return against real env steps for each run (or per group of seeds)."""
@@ -53,8 +56,8 @@ def command(
                    "--at": (at, NON_NEGATIVE_INT)})
     with naming("RUNS"):  # an unreadable run directory is bad input of RUNS
         report = (plot_seed_groups(runs, out, title=title, at=at, window=window,
-                                   confidence=confidence) if group
-                  else plot_run_curves(runs, out, title=title))
+                                   confidence=confidence, metric=metric) if group
+                  else plot_run_curves(runs, out, title=title, metric=metric))
     if as_json:
         emit_json(report.to_json())
     elif isinstance(report, SeedGroupsReport):

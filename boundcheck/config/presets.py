@@ -93,11 +93,21 @@ PRESETS: Mapping[str, Preset] = MappingProxyType({
 })
 
 
+def sac_baseline(config: TrainConfig) -> TrainConfig:
+    """The paper's model-free baseline: standard SAC (Haarnoja et al., 2018) with its usual
+    settings, one gradient update per real step and the target entropy -|A|, on the task's
+    budget, epochs and exploration. SAC at MBPO's update ratio stays reachable with
+    ``--set updates_per_step=20`` (docs/trainer.md, "The SAC baseline")."""
+    return replace(config, updates_per_step=1, sac=replace(config.sac, target_entropy=None))
+
+
 def task_config(task: str, algo: str = "mbpo") -> TrainConfig:
-    """``BASE`` with ``task``'s preset, for ``algo`` (:class:`ConfigError` for a task without
-    one, or an unknown ``algo``)."""
+    """``BASE`` with ``task``'s preset, for ``algo``: MBPO's settings, or for ``"sac"`` the
+    paper's SAC baseline (:func:`sac_baseline`). :class:`ConfigError` for a task without a
+    preset."""
     try:
         preset = PRESETS[task]
     except KeyError:
         raise ConfigError(f"no preset for task {task!r}; known: {', '.join(PRESETS)}") from None
-    return replace(preset(BASE), env=task, algo=algo)
+    config = replace(preset(BASE), env=task, algo=algo)
+    return sac_baseline(config) if algo == "sac" else config

@@ -173,12 +173,15 @@ def evaluate(state: TrainState, env: Any, episodes: int) -> dict[str, float | No
     """``episodes`` deterministic episodes (tanh of the mean action) on a separate env.
 
     Episode i of epoch e is seeded with (run seed, e, i), so evaluation never touches the
-    training streams. Reports undiscounted and discounted (γ of the SAC config) returns.
+    training streams. Reports undiscounted and discounted (γ of the SAC config) returns, the
+    mean length and how the episodes ended: ``eval/terminated_fraction``, the share that ended
+    by the task's termination (a hopper that fell) rather than by the time limit (one that
+    stood or hopped to the end).
     """
     if episodes <= 0:
         return {}
     gamma = state.config.sac.gamma
-    returns, discounted, lengths = [], [], []
+    returns, discounted, lengths, terminations = [], [], [], 0
     for i in range(episodes):
         seed = int(np.random.SeedSequence([state.seed, state.epoch, i]).generate_state(1)[0])
         obs, _ = env.reset(seed=seed)
@@ -193,8 +196,10 @@ def evaluate(state: TrainState, env: Any, episodes: int) -> dict[str, float | No
         returns.append(ret)
         discounted.append(disc)
         lengths.append(t)
+        terminations += int(bool(terminated))
     out: dict[str, float | None] = {"eval/return_mean": float(np.mean(returns)),
            "eval/discounted_return_mean": float(np.mean(discounted)),
-           "eval/length_mean": float(np.mean(lengths)), "eval/episodes": float(episodes)}
+           "eval/length_mean": float(np.mean(lengths)), "eval/episodes": float(episodes),
+           "eval/terminated_fraction": terminations / episodes}
     out["eval/return_std"] = float(np.std(returns, ddof=1)) if episodes > 1 else None
     return out

@@ -9,36 +9,40 @@ from typing import Protocol
 
 from boundcheck.plots.style import new_figure, save_figure
 
+#: The y-axis label of the default metric.
+RETURN_LABEL = "evaluation return"
+
 
 class EvaluationPoint(Protocol):
-    """One evaluation of a run: real env steps, mean return and (if recorded) its std."""
+    """One evaluation of a run: real env steps, the metric's value and (if recorded) its std
+    over the evaluation episodes."""
 
     @property
     def env_steps(self) -> int: ...
 
     @property
-    def return_mean(self) -> float: ...
+    def value(self) -> float: ...
 
     @property
-    def return_std(self) -> float | None: ...
+    def std(self) -> float | None: ...
 
 
 def plot_learning_curves(runs: Mapping[str, Sequence[EvaluationPoint]], path: Path, *,
-                         title: str = "") -> Path:
-    """One line per run label: the mean return against env steps (± std where every
-    evaluation of the run recorded one)."""
+                         title: str = "", ylabel: str = RETURN_LABEL) -> Path:
+    """One line per run label: the metric against env steps (± std where every evaluation of
+    the run recorded one)."""
     fig, ax = new_figure(5.0, 3.4)
     for i, (label, rows) in enumerate(runs.items()):
         steps = [r.env_steps for r in rows]
-        mean = [r.return_mean for r in rows]
+        mean = [r.value for r in rows]
         ax.plot(steps, mean, color=f"C{i}", label=label, marker="o", markersize=2.5)
-        std = [r.return_std for r in rows]
+        std = [r.std for r in rows]
         if rows and all(s is not None for s in std):
             lo = [m - s for m, s in zip(mean, std, strict=True) if s is not None]
             hi = [m + s for m, s in zip(mean, std, strict=True) if s is not None]
             ax.fill_between(steps, lo, hi, color=f"C{i}", alpha=0.2, linewidth=0)
     ax.set_xlabel("real environment steps (exploration included)")
-    ax.set_ylabel("evaluation return")
+    ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
     ax.legend(frameon=False)
@@ -46,7 +50,8 @@ def plot_learning_curves(runs: Mapping[str, Sequence[EvaluationPoint]], path: Pa
 
 
 def plot_seed_groups(groups: Mapping[str, Sequence[Mapping[int, float]]], path: Path, *,
-                     title: str = "", confidence: float = 0.95) -> Path:
+                     title: str = "", confidence: float = 0.95,
+                     ylabel: str = RETURN_LABEL) -> Path:
     """One colour per group: each seed's curve thin, the across-seed mean bold with its t band.
 
     ``groups`` maps a label (e.g. "mbpo Hopper-v5") to per-seed curves {env steps: eval return};
@@ -67,7 +72,7 @@ def plot_seed_groups(groups: Mapping[str, Sequence[Mapping[int, float]]], path: 
             ax.fill_between(band.steps, band.ci_low, band.ci_high, color=f"C{i}", alpha=0.15,
                             linewidth=0, label=f"{confidence:.0%} t interval")
     ax.set_xlabel("real environment steps (exploration included)")
-    ax.set_ylabel("evaluation return")
+    ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
     ax.legend(frameon=False, fontsize=7)

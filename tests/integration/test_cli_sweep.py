@@ -112,11 +112,20 @@ def test_a_sweep_file_on_a_cluster_started_with_ray_start(tmp_path: Path) -> Non
     port = _free_port()
     env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "token",
            "RAY_AUTH_TOKEN": secrets.token_hex(32)}
-    subprocess.run([str(ray), "start", "--head", "--node-ip-address", "127.0.0.1",
-                    "--port", str(port), "--num-cpus", "2", "--include-dashboard", "false",
-                    "--disable-usage-stats"], check=True, capture_output=True, env=env,
-                   timeout=120)
+    # --block keeps the head in this process group, so the test stops its own cluster and
+    # nothing else (``ray stop`` would end every Ray instance of the user on this machine).
+    head = subprocess.Popen([str(ray), "start", "--head", "--block", "--node-ip-address",
+                             "127.0.0.1", "--port", str(port), "--num-cpus", "2",
+                             "--include-dashboard", "false", "--disable-usage-stats"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+                            start_new_session=True)
     try:
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.2)
         path = tmp_path / "one.toml"
         sets = "\n".join(f'"{k}" = "{v}"' for k, v in
                          (a.split("=", 1) for a in TINY_SET[1::2]))
@@ -131,7 +140,8 @@ def test_a_sweep_file_on_a_cluster_started_with_ray_start(tmp_path: Path) -> Non
         assert (out / "one.toml").read_text() == path.read_text()
         assert (out / f"{ENV}_seed3" / "metrics.jsonl").is_file()  # algo: not an axis here
     finally:
-        subprocess.run([str(ray), "stop", "--force"], capture_output=True, env=env, timeout=120)
+        os.killpg(head.pid, signal.SIGTERM)
+        head.wait(timeout=60)
 
 
 def test_a_killed_worker_is_retried_and_its_run_resumes_exactly(tmp_path: Path) -> None:

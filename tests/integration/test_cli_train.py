@@ -102,6 +102,17 @@ def test_plot_runs(capsys: Capture, tmp_path: Path) -> None:
     code = main(["plot-runs", str(tmp_path / "missing"), "--out", str(fig)])
     _, err = capsys.readouterr()
     assert code == 2 and "RUNS" in err
+    # any logged metric: how long the evaluation episodes lasted, how many ended by a fall
+    records = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    for metric in ("eval/length_mean", "eval/terminated_fraction"):
+        code = main(["plot-runs", str(out), "--out", str(fig), "--json", "--metric", metric])
+        stdout, err = capsys.readouterr()
+        assert code == 0, err
+        assert json.loads(stdout)["runs"][0]["last"]["return"] == records[-1][metric]
+    assert records[-1]["eval/terminated_fraction"] == 0.0  # Pendulum: time limit only
+    code = main(["plot-runs", str(out), "--out", str(fig), "--metric", "eval/nope"])
+    _, err = capsys.readouterr()
+    assert code == 2 and "--metric" in err and "eval/nope" in err
 
 
 def fake_run(path: Path, algo: str, seed: int, returns: list[float]) -> Path:

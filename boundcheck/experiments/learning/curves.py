@@ -27,14 +27,19 @@ from boundcheck.experiments.learning.summary import (
 )
 from boundcheck.inputs import NON_NEGATIVE_INT, InputError, NumberRule
 
+#: The metric plotted by default (and the one whose std over episodes is recorded).
+RETURN_METRIC = "eval/return_mean"
+RETURN_STD = "eval/return_std"
+
 
 @dataclass(frozen=True)
 class Evaluation:
-    """One evaluation of a run: real env steps, the mean return and, if recorded, its std."""
+    """One evaluation of a run: real env steps, the metric's value (the mean return by
+    default) and, for the return, its std over the evaluation episodes if recorded."""
 
     env_steps: int
-    return_mean: float
-    return_std: float | None
+    value: float
+    std: float | None
 
 
 @dataclass(frozen=True)
@@ -54,33 +59,35 @@ class RunCurve:
 
     def curve(self) -> dict[int, float]:
         """{env steps: evaluation return}."""
-        return {e.env_steps: e.return_mean for e in self.evaluations}
+        return {e.env_steps: e.value for e in self.evaluations}
 
 
-def _evaluations(where: Path, records: list[dict[str, Any]]) -> tuple[Evaluation, ...]:
-    """The records that hold an evaluation, checked: ``env_steps`` an integer >= 0, the return
-    (and its std, if recorded) finite numbers; a damaged record names ``metrics.jsonl``."""
+def _evaluations(where: Path, records: list[dict[str, Any]],
+                 metric: str = RETURN_METRIC) -> tuple[Evaluation, ...]:
+    """The records that hold ``metric``, checked: ``env_steps`` an integer >= 0, the value
+    (and the return's std, if recorded) finite numbers; a damaged record names
+    ``metrics.jsonl``."""
     from boundcheck.runs import MetricsCorruptError
 
     out = []
     for record in records:
-        if record.get("eval/return_mean") is None:
+        if record.get(metric) is None:
             continue
         try:
-            std = record.get("eval/return_std")
+            std = record.get(RETURN_STD) if metric == RETURN_METRIC else None
             out.append(Evaluation(
                 env_steps=int(NON_NEGATIVE_INT.check(record.get("env_steps"), "env_steps")),
-                return_mean=float(NumberRule().check(record["eval/return_mean"],
-                                                     "eval/return_mean")),
-                return_std=None if std is None else float(
-                    NumberRule(ge=0).check(std, "eval/return_std"))))
+                value=float(NumberRule().check(record[metric], metric)),
+                std=None if std is None else float(NumberRule(ge=0).check(std, RETURN_STD))))
         except InputError as exc:
             raise MetricsCorruptError(f"{where}: epoch {record.get('epoch')!r}: {exc}") from None
     return tuple(out)
 
 
-def load_run_curves(paths: Sequence[Path]) -> tuple[RunCurve, ...]:
-    """Each run's validated config (label fields) and its evaluation curve."""
+def load_run_curves(paths: Sequence[Path],
+                    metric: str = RETURN_METRIC) -> tuple[RunCurve, ...]:
+    """Each run's validated config (label fields) and its curve of ``metric`` (a key of its
+    ``metrics.jsonl``; the evaluation return by default)."""
     from boundcheck.runs import RunDir
     from boundcheck.runs.saved_config import read_saved_run
 
@@ -88,7 +95,10 @@ def load_run_curves(paths: Sequence[Path]) -> tuple[RunCurve, ...]:
     for path in paths:
         run = RunDir.open(path)
         saved = read_saved_run(run, check_env=False)
-        evaluations = _evaluations(run.metrics_path, run.read_metrics())
+        evaluations = _evaluations(run.metrics_path, run.read_metrics(), metric)
+        if not evaluations and metric != RETURN_METRIC:
+            raise InputError("metric", f"{path} records no {metric!r} (see its metrics.jsonl "
+                                       "and docs/trainer.md, Metrics)")
         if not evaluations:
             raise InputError("runs", f"{path}: no evaluation recorded yet")
         loaded.append(RunCurve(path, saved.config.algo, saved.config.env, saved.seed,
@@ -110,7 +120,7 @@ class RunCurveSummary:
         return {"run": str(self.run.path), "label": self.label, "algo": self.run.algo,
                 "env": self.run.env, "seed": self.run.seed,
                 "evaluations": len(self.run.evaluations),
-                "last": {"env_steps": last.env_steps, "return": last.return_mean}}
+                "last": {"env_steps": last.env_steps, "return": last.value}}
 
 
 @dataclass(frozen=True)
@@ -125,16 +135,18 @@ class RunCurvesReport:
         return {"figure": str(self.figure), "runs": [r.to_json() for r in self.runs]}
 
 
-def plot_run_curves(paths: Sequence[Path], out: Path, *, title: str = "") -> RunCurvesReport:
-    """Read the runs and plot one curve per run into ``out``."""
-    from boundcheck.plots.learning import plot_learning_curves
+def plot_run_curves(paths: Sequence[Path], out: Path, *, title: str = "",
+                    metric: str = RETURN_METRIC) -> RunCurvesReport:
+    """Read the runs and plot one curve of ``metric`` per run into ``out``."""
+    from boundcheck.plots.learning import RETURN_LABEL, plot_learning_curves
 
     summaries: list[RunCurveSummary] = []
-    for run in load_run_curves(paths):
+    for run in load_run_curves(paths, metric):
         label = f"{run.group} seed {run.seed}"
         taken = any(s.label == label for s in summaries)
         summaries.append(RunCurveSummary(run, str(run.path) if taken else label))
-    plot_learning_curves({s.label: s.run.evaluations for s in summaries}, out, title=title)
+    plot_learning_curves({s.label: s.run.evaluations for s in summaries}, out, title=title,
+                         ylabel=RETURN_LABEL if metric == RETURN_METRIC else metric)
     return RunCurvesReport(out, tuple(summaries))
 
 
@@ -163,17 +175,20 @@ def group_by_seed(runs: Sequence[RunCurve]) -> dict[str, dict[int, dict[int, flo
 
 
 def plot_seed_groups(paths: Sequence[Path], out: Path, *, title: str = "", at: int | None = None,
-                     window: int = 5, confidence: float = 0.95) -> SeedGroupsReport:
-    """Read the runs, group them by algorithm and task, summarise each group at step ``at``
-    (default: the last step every run reached) and plot the groups into ``out``."""
+                     window: int = 5, confidence: float = 0.95,
+                     metric: str = RETURN_METRIC) -> SeedGroupsReport:
+    """Read the runs, group them by algorithm and task, summarise ``metric`` in each group at
+    step ``at`` (default: the last step every run reached) and plot the groups into ``out``."""
+    from boundcheck.plots.learning import RETURN_LABEL
     from boundcheck.plots.learning import plot_seed_groups as plot_groups
 
-    groups = group_by_seed(load_run_curves(paths))
+    groups = group_by_seed(load_run_curves(paths, metric))
     try:
         step = last_common_step(groups) if at is None else at
         summary = summarize_groups(groups, step, window, confidence)
     except ValueError as exc:
         raise InputError("at" if at is not None else "runs", str(exc)) from None
     plot_groups({k: list(v.values()) for k, v in groups.items()}, out, title=title,
-                confidence=confidence)
+                confidence=confidence,
+                ylabel=RETURN_LABEL if metric == RETURN_METRIC else metric)
     return SeedGroupsReport(out, summary)

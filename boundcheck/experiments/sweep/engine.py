@@ -84,7 +84,7 @@ def start(settings: EngineSettings) -> bool:
             raise InputError("address", f"cannot join the Ray cluster at {settings.address!r} "
                                         f"({' '.join(str(exc).split())[:200]}){hint}") from None
         return False
-    ray.init(num_cpus=settings.cpus, include_dashboard=False, log_to_driver=False,
+    ray.init(address="local", num_cpus=settings.cpus, include_dashboard=False, log_to_driver=False,
              configure_logging=False, _node_ip_address="127.0.0.1")
     return True
 

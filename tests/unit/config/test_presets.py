@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from boundcheck.config import BASE, PRESETS, ConfigError, TrainConfig, task_config, to_dict
+from boundcheck.config.presets import sac_baseline
 from boundcheck.envs import SPECS
 from boundcheck.mbpo.setup import resolve_config
 
@@ -36,7 +37,12 @@ def test_resolved_config_is_unchanged(task: str) -> None:
     expected = _text(FIXTURE["tasks"][task])
     assert _text(to_dict(task_config(task))) == expected
     assert _text(to_dict(resolve_config(task))) == expected
-    assert resolve_config(task, algo="sac") == dataclasses.replace(task_config(task), algo="sac")
+    # --algo sac: the paper's SAC baseline, one update per step and the target entropy -|A|
+    sac = resolve_config(task, algo="sac")
+    assert sac == dataclasses.replace(
+        task_config(task), algo="sac", updates_per_step=1,
+        sac=dataclasses.replace(task_config(task).sac, target_entropy=None))
+    assert sac == sac_baseline(dataclasses.replace(task_config(task), algo="sac"))
 
 
 def test_a_preset_is_a_delta_from_its_input() -> None:
