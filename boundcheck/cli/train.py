@@ -42,6 +42,9 @@ OutOption = Annotated[Path | None, typer.Option(
 AlgoOption = Annotated[str | None, typer.Option(
     "--algo", help="mbpo, or sac (the no-model ablation). Default mbpo; with --resume: the "
     "run's.")]
+ModelOption = Annotated[str | None, typer.Option(
+    "--model", help="ensemble (default), deterministic or oracle: the model the rollouts use "
+    "(docs/trainer.md, Ablations). With --resume: the run's.")]
 ConfigOption = Annotated[Path | None, typer.Option(
     "--config", help="JSON file of config keys applied over the preset.")]
 SetOption = Annotated[list[str] | None, typer.Option(
@@ -63,6 +66,7 @@ ListOption = Annotated[bool, typer.Option(
 
 def command(env: EnvOption = None, seed: SeedOption = None, steps: StepsOption = None,
             out: OutOption = None, device: DeviceOption = "auto", algo: AlgoOption = None,
+            model: ModelOption = None,
             config: ConfigOption = None, set_: SetOption = None,
             transition_noise: NoiseOption = None, reward_noise: RewardNoiseOption = None,
             threads: ThreadsOption = None, resume: ResumeOption = False,
@@ -92,7 +96,8 @@ def command(env: EnvOption = None, seed: SeedOption = None, steps: StepsOption =
     options = tuple((option, key, value) for option, key, value in (
         ("--steps", "total_steps", steps), ("--transition-noise", "transition_noise",
                                             transition_noise),
-        ("--reward-noise", "reward_noise", reward_noise)) if value is not None)
+        ("--reward-noise", "reward_noise", reward_noise), ("--model", "model", model))
+        if value is not None)
     request = RunRequest(env=env, algo=algo, seed=seed, config_file=config,
                          settings=parse_set_options(set_ or []), options=options)
     dev = torch_device(device, threads)

@@ -17,6 +17,9 @@ from boundcheck.config.sections import (
     SACConfig,
 )
 
+#: The models MBPO can roll out (``TrainConfig.model``).
+MODELS = ("ensemble", "deterministic", "oracle")
+
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -24,8 +27,13 @@ class TrainConfig:
 
     env: str = setting("Hopper-v5", "The task (docs/envs.md). Chosen with --env, which also "
                        "picks the preset; a config naming another task is refused.")
-    algo: str = setting("mbpo", "mbpo, or sac: the paper's no-model ablation (the same SAC "
-                        "trained on real data only).")
+    algo: str = setting("mbpo", "mbpo, or sac: the paper's SAC baseline (docs/trainer.md, "
+                        "'The SAC baseline').")
+    model: str = setting(
+        "ensemble", "The model MBPO rolls out (docs/trainer.md, 'Ablations'): ensemble (the "
+        "paper's probabilistic ensemble), deterministic (the same ensemble trained with MSE on "
+        "its mean, rollouts from the mean) or oracle (the simulator itself: eps_m = 0). "
+        "--model sets it.")
     total_steps: int = setting(
         125_000, "Real environment steps in all, the random exploration included (paper, "
         "Appendix C: N epochs × E; docs/trainer.md, 'Step counting'). --steps sets it.")
@@ -67,6 +75,7 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         check(self.algo in ("mbpo", "sac"), "algo must be 'mbpo' or 'sac'")
+        check(self.model in MODELS, f"model must be one of {', '.join(MODELS)}")
         check(self.total_steps >= 1, "total_steps must be >= 1")
         check(self.epoch_length >= 1, "epoch_length must be >= 1")
         check(self.model_train_freq >= 1, "model_train_freq must be >= 1")
