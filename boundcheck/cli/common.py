@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -108,16 +109,34 @@ def prepare_out(out_dir: Path, results_file: str, force: bool) -> Path:
     return out_dir
 
 
+#: With no terminal (a log file): a progress line at every new phase and at least this often.
+LOG_EVERY_S = 30.0
+
+
 @contextmanager
 def phase_progress(column: str, disabled: bool) -> Iterator[Callable[[dict[str, Any]], None]]:
-    """A progress bar driven by ``{"description", "completed", "total"}`` reports."""
+    """A progress bar driven by ``{"description", "completed", "total"}`` reports.
+
+    When stderr is not a terminal (output to a log file) the bar is not drawn until the end,
+    so a line is printed at every new description and at least every :data:`LOG_EVERY_S`
+    seconds instead.
+    """
     progress = progress_bar(column, disabled=disabled)
+    log = not disabled and not progress.console.is_terminal
+    last = {"description": None, "at": time.monotonic()}
     with progress:
         task = progress.add_task("starting", total=1.0)
 
         def report(info: dict[str, Any]) -> None:
             progress.update(task, description=info["description"], completed=info["completed"],
                             total=info["total"])
+            now = time.monotonic()
+            if log and (info["description"] != last["description"]
+                        or now - float(last["at"] or 0.0) >= LOG_EVERY_S):
+                last["description"], last["at"] = info["description"], now
+                share = info["completed"] / info["total"] if info["total"] else 0.0
+                progress.console.print(f"{info['description']} ({share:.0%})",
+                                       highlight=False, soft_wrap=True)
 
         yield report
 

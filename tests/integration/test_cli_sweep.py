@@ -235,3 +235,33 @@ def test_measure_generalization_over_existing_runs(swept: Path,
                for name in json.loads((swept / "sweep.json").read_text())["cells"])
     assert main(["sweep", "measure-generalization", "--runs", f"{swept}/nothing*"]) == 2
     assert "--runs: no run directory matches" in capsys.readouterr().err
+
+
+def test_a_failing_cell_is_recorded_and_the_others_go_on(tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]
+                                                         ) -> None:
+    out = tmp_path / "partly"
+    out.mkdir()
+    (out / "Pendulum-v1_mbpo_seed1").write_text("a file where the run directory goes\n")
+    code = main(["sweep", "train", "--env", "Pendulum-v1", "--seeds", "0-1", "--steps", "300",
+                 "--device", "cpu", "--cpus", "2", *TINY_SET, "--out", str(out), "--json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert doc["failed"] == ["Pendulum-v1_mbpo_seed1"]
+    states = {c["cell"]: c["state"] for c in doc["cells"]}
+    assert states == {"Pendulum-v1_mbpo_seed0": "finished", "Pendulum-v1_mbpo_seed1": "failed"}
+    assert "Pendulum-v1_mbpo_seed1" in next(c["error"] for c in doc["cells"] if c["error"])
+
+
+def test_a_second_sweep_on_the_directory_is_refused(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    from boundcheck.runs.lock import RunLock
+
+    out = tmp_path / "busy"
+    out.mkdir()
+    with RunLock(out):  # as a first sweep holds it
+        code = main(["sweep", "train", "--env", "Pendulum-v1", "--seeds", "0", "--steps", "300",
+                     "--device", "cpu", *TINY_SET, "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and str(out) in err and "being written by" in err
+    assert not (out / "sweep.json").exists()

@@ -1,0 +1,29 @@
+"""Progress in a log file: with stderr not a terminal the bar is not drawn, so a line per phase
+(and at least one every 30 s) says where a long command is."""
+
+from __future__ import annotations
+
+import pytest
+
+from boundcheck.cli import common
+from boundcheck.cli.common import phase_progress
+
+
+def test_a_line_per_phase_when_stderr_is_a_log(capsys: pytest.CaptureFixture[str],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = iter([0.0, 1.0, 2.0, 40.0, 41.0])
+    monkeypatch.setattr(common.time, "monotonic", lambda: next(clock))
+    with phase_progress("{task.completed}", disabled=False) as report:
+        report({"description": "size 5000: model", "completed": 0.1, "total": 1.0})
+        report({"description": "size 5000: model", "completed": 0.2, "total": 1.0})  # quiet
+        report({"description": "size 5000: model", "completed": 0.3, "total": 1.0})  # 40 s
+        report({"description": "size 5000: SAC", "completed": 0.5, "total": 1.0})
+    lines = [line for line in capsys.readouterr().err.splitlines() if "(" in line]
+    assert lines[:3] == ["size 5000: model (10%)", "size 5000: model (30%)",
+                         "size 5000: SAC (50%)"]
+
+
+def test_quiet_prints_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    with phase_progress("{task.completed}", disabled=True) as report:
+        report({"description": "x", "completed": 0.5, "total": 1.0})
+    assert capsys.readouterr().err == ""
