@@ -1,7 +1,7 @@
 """``make bench``: run every benchmark and write one JSON file of results.
 
 ``python -m bench --out bench-results.json [--only tabular,sac,ensemble,loop,validate,
-generalization,growth,caps,batch,memory,sweep] [--quick]``.
+generalization,growth,caps,batch,memory,sweep,oracle] [--quick]``.
 Each benchmark module has ``run(**kwargs) -> dict``; comparisons inside one benchmark run
 interleaved in one process, so their ratios are meaningful even when the machine's speed drifts.
 """
@@ -37,6 +37,7 @@ BENCHMARKS: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
     "batch": ("bench.batch", {}, {"rounds": 6, "model_rows": 400_000}),
     "memory": ("bench.memory", {}, {"sizes": "hopper"}),
     "sweep": ("bench.sweep", {}, {"steps": 750}),
+    "oracle": ("bench.oracle", {}, {"batch": 5000}),
 }
 
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from boundcheck.buffers import ReplayBuffer
 from boundcheck.envs.snapshot import env_generators, env_snapshot, restore_env_snapshot
+from boundcheck.inputs import InputError
 from boundcheck.mbpo.state import TrainState
 from boundcheck.models import GaussianEnsemble
 from boundcheck.runs import RunDir
@@ -51,8 +52,8 @@ def policy_payload(state: TrainState) -> dict[str, Any]:
 
 def model_payload(state: TrainState) -> dict[str, Any] | None:
     """Ensemble state dict (weights, normalizer, elites) and its optimizer's state."""
-    if state.model is None or state.model_optimizer is None:
-        return None
+    if not isinstance(state.model, GaussianEnsemble) or state.model_optimizer is None:
+        return None  # the SAC ablation and the oracle have no learned model
     return {"ensemble": {k: v.detach().clone() for k, v in state.model.state_dict().items()},
             "optimizer": state.model_optimizer.state_dict(),
             "obs_dim": state.spec.obs_dim, "act_dim": state.spec.act_dim}
@@ -89,7 +90,7 @@ def resume_payload(state: TrainState) -> dict[str, np.ndarray]:
 def restore(state: TrainState, run: RunDir, epoch: int) -> None:
     """Load checkpoint ``epoch`` of ``run`` into a freshly built ``state`` (in place)."""
     state.agent.load_state_dict(run.load_policy(epoch, map_location=state.device))
-    if state.model is not None and state.model_optimizer is not None:
+    if isinstance(state.model, GaussianEnsemble) and state.model_optimizer is not None:
         saved = run.load_model(epoch, map_location=state.device)
         state.model.load_state_dict(saved["ensemble"])
         state.model_optimizer.load_state_dict(saved["optimizer"])
@@ -115,7 +116,13 @@ def restore(state: TrainState, run: RunDir, epoch: int) -> None:
 
 
 def load_ensemble(run: RunDir, epoch: int, config: Any, device: Any = "cpu") -> GaussianEnsemble:
-    """Rebuild the ensemble saved at ``epoch`` (for the analyses)."""
+    """Rebuild the ensemble saved at ``epoch`` (for the analyses).
+
+    An oracle run (``model = "oracle"``) has none: :class:`~boundcheck.inputs.InputError`.
+    """
+    if getattr(config, "model", "ensemble") == "oracle":
+        raise InputError("run", f"{run.path} is an oracle run: it has no learned model "
+                                "(eps_m = 0 by construction)")
     saved = run.load_model(epoch, map_location=device)
     return GaussianEnsemble.from_state_dict(int(saved["obs_dim"]), int(saved["act_dim"]),
                                             config.ensemble, saved["ensemble"], device=device)

@@ -9,7 +9,9 @@ code, so the rollout schedule's epochs mean the same thing.
 
 Within an epoch, as the authors' code: at every ``model_train_freq``-th step the model is
 retrained on all real data and 100k branched rollouts of length k(epoch) are added to the model
-buffer; then one real step with the current policy, then G SAC updates.
+buffer; then one real step with the current policy, then G SAC updates. With the oracle
+(``model = "oracle"``, docs/trainer.md "Ablations") the rollouts step the simulator and there
+is no model to retrain: no ``model/*`` metrics and no ``model.pt``.
 """
 
 from __future__ import annotations
@@ -152,15 +154,13 @@ def run_epoch(state: TrainState, eval_env: Any, progress: ProgressFn | None,
     sac_total, sac_count = None, 0
     for t in range(n_steps):
         if state.uses_model and t % cfg.model_train_freq == 0:
-            start = time.perf_counter()
-            model_metrics = steps.train_model(state)
-            timer.add("model_train", start)
-            timer.model_fits.append({key: model_metrics[key] for key in (
-                "num_train", "epochs", "grad_steps", "stop", "seconds")})
+            model_metrics = _train_model(state, timer)
             start = time.perf_counter()
             record.update(steps.rollout(state))
             timer.add("rollout", start)
-            _model_record(record, model_metrics)
+            if model_metrics is not None:
+                _model_record(record, model_metrics,
+                              has_density=cfg.model != "deterministic")
         start = time.perf_counter()
         steps.env_step(state)
         timer.add("env", start)
@@ -185,16 +185,32 @@ def run_epoch(state: TrainState, eval_env: Any, progress: ProgressFn | None,
     return record, timer
 
 
-def _model_record(record: dict[str, Any], metrics: dict[str, Any]) -> None:
+def _train_model(state: TrainState, timer: PhaseTimer) -> dict[str, Any] | None:
+    """Retrain the learned model (its metrics), or None for the oracle, which has none."""
+    if not state.trains_model:
+        return None
+    start = time.perf_counter()
+    metrics = steps.train_model(state)
+    timer.add("model_train", start)
+    timer.model_fits.append({key: metrics[key] for key in (
+        "num_train", "epochs", "grad_steps", "stop", "seconds")})
+    return metrics
+
+
+def _model_record(record: dict[str, Any], metrics: dict[str, Any], *,
+                  has_density: bool = True) -> None:
+    """The retrain's ``model/*`` metrics; a deterministic model has no likelihood, so its
+    holdout NLL is recorded as null (docs/trainer.md, "Ablations")."""
+    nll = metrics["holdout_nll_elites"] if has_density else None
     record.update({
         "model/epochs": metrics["epochs"], "model/grad_steps": metrics["grad_steps"],
         "model/num_train": metrics["num_train"], "model/num_holdout": metrics["num_holdout"],
         "model/train_loss": metrics["train_loss"], "model/elites": metrics["elites"],
         "model/holdout_mse_elites": [metrics["holdout_mse_members"][e]
                                      for e in metrics["elites"]],
-        "model/holdout_nll_elites": metrics["holdout_nll_elites"],
+        "model/holdout_nll_elites": nll,
         "model/holdout_mse": metrics["holdout_mse"],
-        "model/holdout_nll": float(np.mean(metrics["holdout_nll_elites"])),
+        "model/holdout_nll": None if nll is None else float(np.mean(nll)),
     })
     if metrics["stop"] != StopReason.NO_IMPROVEMENT.value:  # only when a cap (off by default) fired
         record["model/stop"] = metrics["stop"]

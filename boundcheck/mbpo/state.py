@@ -23,8 +23,12 @@ from boundcheck.agents import SAC
 from boundcheck.buffers import REAL_EXTRA, ReplayBuffer
 from boundcheck.config import TrainConfig
 from boundcheck.envs import EnvSpec, get_spec, make_env
+from boundcheck.envs.oracle import SimulatorOracle
 from boundcheck.models import GaussianEnsemble, make_train_step
 from boundcheck.models.trainer import StepFn, make_optimizer
+
+#: What branched rollouts step with: the learned ensemble or the simulator (the oracle).
+RolloutModel = GaussianEnsemble | SimulatorOracle
 
 #: Label of the transitions collected by uniform-random exploration (before epoch 0).
 EXPLORATION_EPOCH = -1
@@ -89,7 +93,8 @@ class TrainState:
     env: gymnasium.Env
     agent: SAC
     real: ReplayBuffer
-    model: GaussianEnsemble | None
+    #: The rollout model: the ensemble, or the simulator itself (``model = "oracle"``).
+    model: RolloutModel | None
     model_optimizer: torch.optim.Optimizer | None
     model_buffer: ReplayBuffer | None
     episode: EpisodeState
@@ -105,6 +110,11 @@ class TrainState:
     def uses_model(self) -> bool:
         """MBPO (True) or the model-free SAC ablation (False)."""
         return self.model is not None
+
+    @property
+    def trains_model(self) -> bool:
+        """Whether there is a learned model to fit (False for SAC and the oracle ablation)."""
+        return isinstance(self.model, GaussianEnsemble)
 
     def exploring(self) -> bool:
         """Whether the next real step is part of the uniform-random exploration phase."""
@@ -127,10 +137,17 @@ def build_state(config: TrainConfig, *, seed: int, device: torch.device) -> Trai
                 cuda_graph=backend == "cuda_graph")
     real = ReplayBuffer(spec.obs_dim, spec.act_dim, min(config.replay_size, config.total_steps),
                         extra=REAL_EXTRA)
-    model = optimizer = model_buffer = model_step = None
-    if config.algo == "mbpo":
+    model: RolloutModel | None = None
+    optimizer = model_buffer = model_step = None
+    if config.algo == "mbpo" and config.model == "oracle":  # nothing to train (docs/trainer.md)
+        model = SimulatorOracle(spec, transition_noise=config.transition_noise,
+                                reward_noise=config.reward_noise,
+                                threads=torch.get_num_threads())
+        model_buffer = ReplayBuffer(spec.obs_dim, spec.act_dim, 1)
+    elif config.algo == "mbpo":
         model = GaussianEnsemble(spec.obs_dim, spec.act_dim, config.ensemble,
-                                 generator=streams.torch_model, device=device)
+                                 generator=streams.torch_model, device=device,
+                                 deterministic=config.model == "deterministic")
         optimizer = make_optimizer(model, config.ensemble)
         model_step = make_train_step(config.ensemble_step_backend(device.type))
         model_buffer = ReplayBuffer(spec.obs_dim, spec.act_dim, 1)

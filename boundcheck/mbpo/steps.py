@@ -22,7 +22,7 @@ import torch
 from boundcheck.agents import METRIC_KEYS, SAC
 from boundcheck.buffers import CORE_FIELDS, ReplayBuffer, mixed_parts, sample_batches
 from boundcheck.envs import TerminationFn
-from boundcheck.mbpo.state import EXPLORATION_EPOCH, TrainState
+from boundcheck.mbpo.state import EXPLORATION_EPOCH, RolloutModel, TrainState
 from boundcheck.models import GaussianEnsemble, make_dataset, train_ensemble
 
 #: SAC batches drawn at once by :func:`sac_updates` (the buffers do not change meanwhile).
@@ -60,8 +60,11 @@ def env_step(state: TrainState) -> dict[str, float]:
 
 
 def train_model(state: TrainState) -> dict[str, Any]:
-    """Fit the ensemble on all real data (warm start, Adam state kept across calls)."""
-    assert state.model is not None and state.model_optimizer is not None
+    """Fit the ensemble on all real data (warm start, Adam state kept across calls).
+
+    Only for a learned model (``state.trains_model``): the oracle has nothing to fit.
+    """
+    assert isinstance(state.model, GaussianEnsemble) and state.model_optimizer is not None
     data = state.real.ordered()
     tensors = {k: torch.from_numpy(data[k]) for k in CORE_FIELDS}
     inputs, targets = make_dataset(tensors["obs"], tensors["act"], tensors["reward"],
@@ -74,7 +77,7 @@ def train_model(state: TrainState) -> dict[str, Any]:
     return metrics
 
 
-def branched_rollout(agent: SAC, model: GaussianEnsemble, starts: ReplayBuffer,
+def branched_rollout(agent: SAC, model: RolloutModel, starts: ReplayBuffer,
                      into: ReplayBuffer, *, k: int, batch_size: int,
                      termination: TerminationFn, rng_starts: np.random.Generator,
                      generator: torch.Generator, device: torch.device) -> dict[str, float]:
@@ -83,7 +86,8 @@ def branched_rollout(agent: SAC, model: GaussianEnsemble, starts: ReplayBuffer,
 
     Each step: a stochastic action from ``agent``'s policy, one uniformly drawn elite per
     sample, a sample from its Gaussian (all noise from ``generator``); samples that
-    ``termination`` ends stop there. Returns the ``rollout/*`` metrics.
+    ``termination`` ends stop there. With the oracle (:class:`~boundcheck.envs.oracle.
+    SimulatorOracle`) the step is the simulator's own. Returns the ``rollout/*`` metrics.
     """
     obs = torch.as_tensor(starts.sample_obs(batch_size, rng_starts), device=device)
     added, steps_done = 0, 0

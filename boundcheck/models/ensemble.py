@@ -9,6 +9,11 @@ soft-clamped between two learned bounds shared by the members, as in the origina
     logvar = max_logvar - softplus(max_logvar - raw)
     logvar = min_logvar + softplus(logvar - min_logvar)
 
+A *deterministic* ensemble (``deterministic=True``, the ``train --model deterministic`` ablation;
+docs/trainer.md, "Ablations") has the same layers and initial weights but is trained on the MSE of
+its means and rolls out the mean of one uniformly drawn elite: its variance columns and bounds
+are kept (unused) so that a seed initializes both kinds alike.
+
 The state is a plain ``state_dict`` of tensors (weights, biases, log-variance bounds, the
 normalizer's ``mean``/``std`` and the ``elites`` index buffer), loadable with
 ``torch.load(..., weights_only=True)``; rebuild with :meth:`GaussianEnsemble.from_state_dict`.
@@ -32,6 +37,11 @@ from boundcheck.models.normalizer import Normalizer
 #: in-place activations). On a GPU the default is one chunk: 100k rows took 2.2 ms whole vs
 #: 19 ms in chunks of 4096 on an H100 (launch-bound).
 DEFAULT_CHUNK_SIZE = 4096
+
+#: Buffer (a 0-dim bool tensor) present in the ``state_dict`` of a deterministic ensemble only:
+#: :meth:`GaussianEnsemble.from_state_dict` reads the kind from it, and a strict load into the
+#: other kind fails on the missing or unexpected key.
+MEAN_ONLY_KEY = "mean_only"
 
 
 def make_dataset(obs: Tensor, act: Tensor, reward: Tensor,
@@ -67,6 +77,25 @@ def _slot_positions(choice: Tensor, num_slots: int) -> tuple[Tensor, int]:
     return pos, int(counts.max())
 
 
+def _mlp_outputs(weights: Sequence[Tensor], biases: Sequence[Tensor], x: Tensor, *,
+                 inplace: bool) -> Tensor:
+    """The raw last-layer outputs [M, B, 2 D] (means, then raw log-variances)."""
+    h = x
+    last = len(weights) - 1
+    for i, (w, b) in enumerate(zip(weights, biases, strict=True)):
+        h = torch.baddbmm(b, h, w)
+        if i < last:
+            h = silu(h, inplace=inplace)
+    return h
+
+
+def ensemble_mean(weights: Sequence[Tensor], biases: Sequence[Tensor], x: Tensor, out_dim: int,
+                  *, inplace: bool = False) -> Tensor:
+    """The members' means [M, B, ``out_dim``] alone: the forward pass of a deterministic model
+    (docs/trainer.md, "Ablations"), whose variance columns are never used."""
+    return _mlp_outputs(weights, biases, x, inplace=inplace)[..., :out_dim]
+
+
 def ensemble_mlp(weights: Sequence[Tensor], biases: Sequence[Tensor], max_logvar: Tensor,
                  min_logvar: Tensor, x: Tensor, *, inplace: bool = False) -> tuple[Tensor, Tensor]:
     """The members' forward pass as a pure function: ``(mean, logvar)``, each [M, B, D].
@@ -75,12 +104,7 @@ def ensemble_mlp(weights: Sequence[Tensor], biases: Sequence[Tensor], max_logvar
     ``2 D`` columns (means, then raw log-variances soft-clamped into the learned bounds
     ``min_logvar``/``max_logvar`` [1, D]). ``inplace`` activations only without autograd.
     """
-    h = x
-    last = len(weights) - 1
-    for i, (w, b) in enumerate(zip(weights, biases, strict=True)):
-        h = torch.baddbmm(b, h, w)
-        if i < last:
-            h = silu(h, inplace=inplace)
+    h = _mlp_outputs(weights, biases, x, inplace=inplace)
     out_dim = max_logvar.shape[-1]
     mean, raw = h[..., :out_dim], h[..., out_dim:]
     logvar = max_logvar - softplus(max_logvar - raw)
@@ -100,6 +124,8 @@ class GaussianEnsemble(nn.Module):
             zero biases, as the original ``FC`` layer); it may live on any device.
         device: where parameters and buffers live.
         dtype: floating dtype of parameters and buffers.
+        deterministic: the mean-only ablation: the trainer minimizes the MSE of the means (no
+            log-variance terms), rollouts use an elite's mean, :meth:`mean_and_var` raises.
 
     Attributes:
         weights, biases: per layer, [E, in, out] and [E, 1, out].
@@ -107,6 +133,7 @@ class GaussianEnsemble(nn.Module):
         normalizer: input standardization, fitted by the trainer on its training split.
         elites: LongTensor [num_elites] of member indices, set by the trainer (lowest holdout
             MSE first); before training it is ``0 .. num_elites - 1``.
+        deterministic: whether this is the mean-only ablation (see Args).
     """
 
     elites: Tensor
@@ -114,9 +141,10 @@ class GaussianEnsemble(nn.Module):
     def __init__(
         self, obs_dim: int, act_dim: int, config: EnsembleConfig, *,
         generator: torch.Generator, device: torch.device | str | None = None,
-        dtype: torch.dtype = torch.float32,
+        dtype: torch.dtype = torch.float32, deterministic: bool = False,
     ) -> None:
         super().__init__()
+        self.deterministic = deterministic
         self.obs_dim, self.act_dim = obs_dim, act_dim
         self.in_dim, self.out_dim = obs_dim + act_dim, 1 + obs_dim
         self.num_members, self.num_elites = config.num_members, config.num_elites
@@ -137,16 +165,19 @@ class GaussianEnsemble(nn.Module):
             torch.full((1, self.out_dim), config.init_min_logvar, device=device, dtype=dtype))
         self.normalizer = Normalizer(self.in_dim, device=device, dtype=dtype)
         self.register_buffer("elites", torch.arange(self.num_elites, device=device))
+        if deterministic:
+            self.register_buffer(MEAN_ONLY_KEY, torch.ones((), dtype=torch.bool, device=device))
 
     @classmethod
     def from_state_dict(
         cls, obs_dim: int, act_dim: int, config: EnsembleConfig, state_dict: Mapping[str, Tensor],
         *, device: torch.device | str | None = None, dtype: torch.dtype = torch.float32,
     ) -> GaussianEnsemble:
-        """Rebuild a saved ensemble from its constructor arguments and ``state_dict``."""
+        """Rebuild a saved ensemble from its constructor arguments and ``state_dict``; the kind
+        (probabilistic or deterministic) is read from the state (:data:`MEAN_ONLY_KEY`)."""
         # The initial weights are overwritten, so a fixed throwaway generator is fine here.
         model = cls(obs_dim, act_dim, config, generator=torch.Generator().manual_seed(0),
-                    device=device, dtype=dtype)
+                    device=device, dtype=dtype, deterministic=MEAN_ONLY_KEY in state_dict)
         model.load_state_dict(state_dict)
         return model
 
@@ -205,7 +236,29 @@ class GaussianEnsemble(nn.Module):
         distribution (used by the estimators) is the uniform mixture over the elites. Rows are
         processed ``chunk_size`` at a time (``None``: :data:`DEFAULT_CHUNK_SIZE` on the CPU, all
         at once elsewhere).
+
+        Raises:
+            ValueError: for a deterministic model: its law is a mixture of point masses, with no
+                density (a zero variance would make every NLL infinite, and its untrained
+                variance head means nothing); use :meth:`predict_mean`.
         """
+        if self.deterministic:
+            raise ValueError("a deterministic (mean-only) ensemble has no variances: its law is a "
+                             "mixture of point masses; use predict_mean (docs/trainer.md, "
+                             "'Ablations')")
+        mean, var = self._predict(obs, act, elites_only, chunk_size, with_var=True)
+        assert var is not None
+        return mean, var
+
+    @torch.no_grad()
+    def predict_mean(self, obs: Tensor, act: Tensor, *, elites_only: bool = False,
+                     chunk_size: int | None = None) -> Tensor:
+        """Each member's mean [M, B, D] of ``y = [r, s' - s]`` (both kinds of model); members and
+        chunks as in :meth:`mean_and_var`."""
+        return self._predict(obs, act, elites_only, chunk_size, with_var=False)[0]
+
+    def _predict(self, obs: Tensor, act: Tensor, elites_only: bool, chunk_size: int | None,
+                 with_var: bool) -> tuple[Tensor, Tensor | None]:
         x = self.normalized_inputs(obs, act)
         weights, biases = self._member_params(self.elites if elites_only else None)
         m = weights[0].shape[0]
@@ -213,8 +266,9 @@ class GaussianEnsemble(nn.Module):
         for chunk in torch.split(x, self._chunk_rows(chunk_size, x.shape[0])):
             mean, logvar = self._mlp(weights, biases, chunk.unsqueeze(0).expand(m, -1, -1))
             means.append(mean)
-            variances.append(logvar.exp_())
-        return torch.cat(means, dim=1), torch.cat(variances, dim=1)
+            if with_var:
+                variances.append(logvar.exp_())
+        return torch.cat(means, dim=1), torch.cat(variances, dim=1) if with_var else None
 
     @torch.no_grad()
     def sample_step(
@@ -224,7 +278,8 @@ class GaussianEnsemble(nn.Module):
         """One imagined transition per row: ``(next_obs [B, o], reward [B])``.
 
         For each row an elite is drawn uniformly (as the original ``random_inds``) and the target
-        ``[r, s' - s]`` is sampled from that elite's Gaussian (its mean if ``deterministic``).
+        ``[r, s' - s]`` is sampled from that elite's Gaussian (its mean if ``deterministic`` or
+        the model is deterministic: then only the elite draw uses ``generator``).
         Only the drawn elite is evaluated: rows are packed per elite into a padded
         [num_elites, max_count, in] batch, so a chunk costs about one member's forward pass
         instead of E. Random numbers come only from ``generator`` (any device). The draws depend
@@ -234,6 +289,7 @@ class GaussianEnsemble(nn.Module):
         obs = obs.to(device=self.device, dtype=self.dtype)
         x = self.normalized_inputs(obs, act)
         weights, biases = self._member_params(self.elites)
+        deterministic = deterministic or self.deterministic
         targets = torch.cat([self._sample_chunk(weights, biases, chunk, generator, deterministic)
                              for chunk in torch.split(x, self._chunk_rows(chunk_size, x.shape[0]))])
         return obs + targets[:, 1:], targets[:, 0]

@@ -1,6 +1,9 @@
 """The ensemble's training step as one compiled graph (``torch.func`` + ``torch.compile``).
 
-The loss is the original code's (:func:`boundcheck.models.trainer.ensemble_loss`), written as a
+The loss is the original code's (:func:`boundcheck.models.trainer.ensemble_loss`; for a
+deterministic model its MSE-only form, :func:`~boundcheck.models.trainer.mse_loss_terms`, with
+gradients for the weights and biases only, as the eager step, whose unused log-variance bounds
+get none), written as a
 pure function of the parameter list so that ``torch.func.grad_and_value`` gives loss and
 gradients in one traceable call; ``torch.compile`` fuses its small elementwise ops (softplus
 bounds, Gaussian NLL, per-layer decay) around the batched matmuls. The Adam step stays
@@ -20,8 +23,8 @@ import torch
 from torch import Tensor
 
 from boundcheck.config import EnsembleConfig
-from boundcheck.models.ensemble import GaussianEnsemble, ensemble_mlp
-from boundcheck.models.trainer import StepFn, ensemble_loss_terms, train_step
+from boundcheck.models.ensemble import GaussianEnsemble, ensemble_mean, ensemble_mlp
+from boundcheck.models.trainer import StepFn, ensemble_loss_terms, mse_loss_terms, train_step
 
 
 def _loss(params: list[Tensor], x: Tensor, y: Tensor, decay: tuple[float, ...],
@@ -32,6 +35,13 @@ def _loss(params: list[Tensor], x: Tensor, y: Tensor, decay: tuple[float, ...],
     max_logvar, min_logvar = params[2 * layers], params[2 * layers + 1]
     mean, logvar = ensemble_mlp(weights, biases, max_logvar, min_logvar, x)
     return ensemble_loss_terms(mean, logvar, y, weights, max_logvar, min_logvar, decay, penalty)
+
+
+def _mse_loss(params: list[Tensor], x: Tensor, y: Tensor, decay: tuple[float, ...]) -> Tensor:
+    """:func:`~boundcheck.models.trainer.mse_loss_terms` of ``[*weights, *biases]``."""
+    layers = len(decay)
+    weights, biases = params[:layers], params[layers:]
+    return mse_loss_terms(ensemble_mean(weights, biases, x, y.shape[-1]), y, weights, decay)
 
 
 class FunctionalTrainStep:
@@ -48,6 +58,9 @@ class FunctionalTrainStep:
     def __init__(self, *, compile: bool = True) -> None:
         grad = torch.func.grad_and_value(_loss)
         self._grad = torch.compile(grad, fullgraph=True, dynamic=False) if compile else grad
+        grad_mse = torch.func.grad_and_value(_mse_loss)
+        self._grad_mse = (torch.compile(grad_mse, fullgraph=True, dynamic=False) if compile
+                          else grad_mse)
 
     def __call__(self, model: GaussianEnsemble, optimizer: torch.optim.Optimizer, x: Tensor,
                  y: Tensor, config: EnsembleConfig) -> Tensor:
@@ -55,9 +68,15 @@ class FunctionalTrainStep:
         if x.shape[1] != config.batch_size:
             return train_step(model, optimizer, x, y, config)
         optimizer.zero_grad(set_to_none=True)
-        params = [*model.weights, *model.biases, model.max_logvar, model.min_logvar]
-        grads, loss = self._grad([p.detach() for p in params], x, y,
-                                 tuple(config.weight_decay), config.logvar_penalty)
+        loss: Tensor
+        if model.deterministic:
+            params = [*model.weights, *model.biases]
+            grads, loss = self._grad_mse([p.detach() for p in params], x, y,
+                                         tuple(config.weight_decay))
+        else:
+            params = [*model.weights, *model.biases, model.max_logvar, model.min_logvar]
+            grads, loss = self._grad([p.detach() for p in params], x, y,
+                                     tuple(config.weight_decay), config.logvar_penalty)
         for p, g in zip(params, grads, strict=True):
             p.grad = g
         optimizer.step()

@@ -15,6 +15,10 @@ jannerm/mbpo ``mbpo/models/bnn.py``):
        + logvar_penalty * (sum max_logvar - sum min_logvar)
 
    minimized by Adam (lr 1e-3). The decay is added to the loss, not applied by the optimizer.
+   A deterministic model (the ``--model deterministic`` ablation; docs/trainer.md, "Ablations")
+   minimizes ``sum_e mean_{b,d}(mu - y)^2 + decay`` instead: the original's
+   ``_compile_losses(inc_var_loss=False)`` (its holdout ``mse_loss``) as the training loss, with
+   no log-variance or bounds terms; everything else below is the same.
 5. After each epoch, the holdout MSE ``mean_{b,d}(mu - y)^2`` of each member; a member whose
    MSE improved on its best by more than ``improvement_threshold`` (relative) snapshots its own
    slices of the fused weights. Bests start at 1e10 on every call, as in the original.
@@ -26,7 +30,8 @@ jannerm/mbpo ``mbpo/models/bnn.py``):
    capped call overruns its limit by less than one epoch, as in the original).
 7. Restore each member's best snapshot (weights and biases of that member only; the shared
    log-variance bounds keep their final values, as in the original), recompute the holdout MSE
-   and take the ``num_elites`` lowest as elites.
+   and take the ``num_elites`` lowest as elites. The elites' holdout NLL is reported too (NaN
+   for a deterministic model, which has no density).
 
 Warm start: call :func:`train_ensemble` again on the same model with the grown data set; nothing
 is reset. The original also keeps its Adam moments across calls: pass the same ``optimizer``
@@ -45,7 +50,7 @@ import torch
 from torch import Tensor
 
 from boundcheck.config import EnsembleConfig
-from boundcheck.models.ensemble import GaussianEnsemble
+from boundcheck.models.ensemble import GaussianEnsemble, ensemble_mean
 
 #: ``(model, optimizer, x [E, B, in], y [E, B, D], config) -> loss``: one Adam step.
 StepFn = Callable[[GaussianEnsemble, torch.optim.Optimizer, Tensor, Tensor, EnsembleConfig],
@@ -91,9 +96,25 @@ def ensemble_loss_terms(mean: Tensor, logvar: Tensor, y: Tensor, weights: Sequen
     return nll + decay + bounds
 
 
+def mse_loss_terms(mean: Tensor, y: Tensor, weights: Sequence[Tensor],
+                   weight_decay: Sequence[float]) -> Tensor:
+    """A deterministic model's loss from its means [E, B, D]: ``sum_e mean_{b,d}(mu - y)^2``
+    plus the same weight decay as :func:`ensemble_loss_terms` (over the whole last layer: its
+    unused variance columns only shrink, the means do not depend on them)."""
+    mse = (mean - y).square().mean(dim=(1, 2)).sum()
+    decay = torch.stack([d * 0.5 * w.square().sum()
+                         for d, w in zip(weight_decay, weights, strict=True)]).sum()
+    return mse + decay
+
+
 def ensemble_loss(model: GaussianEnsemble, x: Tensor, y: Tensor,
                   weight_decay: Sequence[float], logvar_penalty: float) -> Tensor:
-    """Original training loss on normalized inputs ``x`` [E, B, in] and targets ``y`` [E, B, D]."""
+    """Training loss on normalized inputs ``x`` [E, B, in] and targets ``y`` [E, B, D]: the
+    original's, or :func:`mse_loss_terms` for a deterministic model."""
+    if model.deterministic:
+        weights = list(model.weights)
+        return mse_loss_terms(ensemble_mean(weights, list(model.biases), x, model.out_dim), y,
+                              weights, weight_decay)
     out: tuple[Tensor, Tensor] = model(x)
     return ensemble_loss_terms(*out, y, list(model.weights), model.max_logvar, model.min_logvar,
                                weight_decay, logvar_penalty)
@@ -119,7 +140,12 @@ def holdout_mse(model: GaussianEnsemble, x: Tensor, y: Tensor) -> Tensor:
 @torch.no_grad()
 def holdout_nll(model: GaussianEnsemble, x: Tensor, y: Tensor) -> Tensor:
     """Per-member Gaussian NLL [E] in nats per row (summed over the D target dims, with the
-    ``log 2 pi`` constant), averaged over the rows of ``x`` [H, in] (normalized), ``y`` [H, D]."""
+    ``log 2 pi`` constant), averaged over the rows of ``x`` [H, in] (normalized), ``y`` [H, D].
+
+    NaN for every member of a deterministic model: a point mass has no density (docs/trainer.md,
+    "Ablations")."""
+    if model.deterministic:
+        return torch.full((model.num_members,), math.nan, device=model.device, dtype=model.dtype)
     out: tuple[Tensor, Tensor] = model(x.unsqueeze(0).expand(model.num_members, -1, -1))
     mean, logvar = out
     per_dim = (mean - y).square() * torch.exp(-logvar) + logvar + math.log(2.0 * math.pi)
@@ -213,7 +239,8 @@ def train_ensemble(
         restore),
         ``holdout_mse_history`` (per epoch, per member, before restore), ``best_epoch`` (per
         member, 0-based epoch of its restored snapshot, -1 if none), ``elites`` (best first),
-        ``holdout_nll_elites`` (per elite, nats per row), ``holdout_mse`` (mean elite holdout
+        ``holdout_nll_elites`` (per elite, nats per row; NaN for a deterministic model),
+        ``holdout_mse`` (mean elite holdout
         MSE: the model's holdout loss, the original's reported ``val_loss``), ``stop`` (a
         :class:`StopReason` value) and ``seconds`` (wall time of the epochs).
     """

@@ -197,3 +197,18 @@ def test_a_log_file_gets_a_line_per_epoch_and_tensorboard_events(capsys: Capture
     assert [(e.step, round(e.value, 3)) for e in events.Scalars("eval/return_mean")] == [
         (r["env_steps"], round(r["eval/return_mean"], 3)) for r in records]
     assert "model/holdout_mse" in events.Tags()["scalars"]
+
+
+def test_the_deterministic_model_ablation(capsys: Capture, tmp_path: Path) -> None:
+    """--model deterministic: recorded in config.json, holdout MSE logged, no likelihood (null
+    NLL), and validate refuses the run saying why (its TV is 1 by definition)."""
+    out = tmp_path / "det"
+    code, _, err = train(capsys, "--steps", "400", "--threads", "1", "--out", str(out),
+                         "--model", "deterministic", "--quiet", *TINY)
+    assert code == 0, err
+    assert json.loads((out / "config.json").read_text())["config"]["model"] == "deterministic"
+    records = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert all(r["model/holdout_nll"] is None and r["model/holdout_mse"] > 0 for r in records)
+    code = main(["validate", "--run", str(out), "--episodes", "3", "--device", "cpu"])
+    err = capsys.readouterr().err
+    assert code == 2 and "--run" in err and "deterministic" in err and "1 by definition" in err

@@ -133,6 +133,14 @@ def resolve_validation(run_path: Path | None, data_epoch: int | None, epoch: int
     if config.algo != "mbpo":
         raise InputError("run", f"{run.path} is a '{config.algo}' run: it has no model to "
                                    "validate (train with --algo mbpo)")
+    if config.model == "oracle":
+        raise InputError("run", f"{run.path} is an oracle run (--model oracle): it has no "
+                                   "learned model, eps_m = 0 by construction; nothing to validate")
+    if config.model == "deterministic":
+        raise InputError("run", f"{run.path} is a deterministic-model run (--model "
+                                   "deterministic): a point-mass model has no density, so its TV "
+                                   "to the true law is 1 by definition and its NLL is undefined; "
+                                   "validate needs a probabilistic model")
     if not epochs:
         raise InputError("run", f"{run.path} has no complete checkpoint yet")
     pairs = _pairs(run, epochs, model_epochs, data_epoch, epoch, all_epochs)
