@@ -109,8 +109,10 @@ def prepare_out(out_dir: Path, results_file: str, force: bool) -> Path:
     return out_dir
 
 
-#: With no terminal (a log file): a progress line at every new phase and at least this often.
+#: With no terminal (a log file): a progress line at a new phase (at most one per
+#: LOG_MIN_S, so a model fit's epochs do not flood the log) and at least one per LOG_EVERY_S.
 LOG_EVERY_S = 30.0
+LOG_MIN_S = 5.0
 
 
 @contextmanager
@@ -118,12 +120,12 @@ def phase_progress(column: str, disabled: bool) -> Iterator[Callable[[dict[str, 
     """A progress bar driven by ``{"description", "completed", "total"}`` reports.
 
     When stderr is not a terminal (output to a log file) the bar is not drawn until the end,
-    so a line is printed at every new description and at least every :data:`LOG_EVERY_S`
-    seconds instead.
+    so a line is printed at a new description (at most one per :data:`LOG_MIN_S` seconds) and
+    at least every :data:`LOG_EVERY_S` seconds instead.
     """
     progress = progress_bar(column, disabled=disabled)
     log = not disabled and not progress.console.is_terminal
-    last = {"description": None, "at": time.monotonic()}
+    last: dict[str, Any] = {"description": None, "at": None}
     with progress:
         task = progress.add_task("starting", total=1.0)
 
@@ -131,8 +133,9 @@ def phase_progress(column: str, disabled: bool) -> Iterator[Callable[[dict[str, 
             progress.update(task, description=info["description"], completed=info["completed"],
                             total=info["total"])
             now = time.monotonic()
-            if log and (info["description"] != last["description"]
-                        or now - float(last["at"] or 0.0) >= LOG_EVERY_S):
+            since = None if last["at"] is None else now - last["at"]
+            if log and (since is None or since >= LOG_EVERY_S or (
+                    info["description"] != last["description"] and since >= LOG_MIN_S)):
                 last["description"], last["at"] = info["description"], now
                 share = info["completed"] / info["total"] if info["total"] else 0.0
                 progress.console.print(f"{info['description']} ({share:.0%})",

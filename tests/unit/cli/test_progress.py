@@ -11,15 +11,16 @@ from boundcheck.cli.common import phase_progress
 
 def test_a_line_per_phase_when_stderr_is_a_log(capsys: pytest.CaptureFixture[str],
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    clock = iter([0.0, 1.0, 2.0, 40.0, 41.0])
+    clock = iter([0.0, 1.0, 2.0, 40.0, 46.0])
     monkeypatch.setattr(common.time, "monotonic", lambda: next(clock))
     with phase_progress("{task.completed}", disabled=False) as report:
-        report({"description": "size 5000: model", "completed": 0.1, "total": 1.0})
+        report({"description": "size 5000: model", "completed": 0.1, "total": 1.0})  # 0 s
         report({"description": "size 5000: model", "completed": 0.2, "total": 1.0})  # quiet
-        report({"description": "size 5000: model", "completed": 0.3, "total": 1.0})  # 40 s
-        report({"description": "size 5000: SAC", "completed": 0.5, "total": 1.0})
+        report({"description": "size 5000: epoch 2", "completed": 0.2, "total": 1.0})  # < 5 s
+        report({"description": "size 5000: epoch 9", "completed": 0.3, "total": 1.0})  # 40 s
+        report({"description": "size 5000: SAC", "completed": 0.5, "total": 1.0})  # new, 6 s
     lines = [line for line in capsys.readouterr().err.splitlines() if "(" in line]
-    assert lines[:3] == ["size 5000: model (10%)", "size 5000: model (30%)",
+    assert lines[:3] == ["size 5000: model (10%)", "size 5000: epoch 9 (30%)",
                          "size 5000: SAC (50%)"]
 
 
