@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -109,9 +108,8 @@ def prepare_out(out_dir: Path, results_file: str, force: bool) -> Path:
     return out_dir
 
 
-#: With no terminal (a log file): a progress line at a new phase (at most one per
-#: LOG_MIN_S, so a model fit's epochs do not flood the log) and at least one per LOG_EVERY_S.
-LOG_EVERY_S = 30.0
+#: With no terminal (a log file): at most one progress line per LOG_MIN_S seconds on a new
+#: phase, so a model fit's epochs do not flood the log (and one at least every 30 s).
 LOG_MIN_S = 5.0
 
 
@@ -121,22 +119,19 @@ def phase_progress(column: str, disabled: bool) -> Iterator[Callable[[dict[str, 
 
     When stderr is not a terminal (output to a log file) the bar is not drawn until the end,
     so a line is printed at a new description (at most one per :data:`LOG_MIN_S` seconds) and
-    at least every :data:`LOG_EVERY_S` seconds instead.
+    at least every 30 seconds instead (:class:`~boundcheck.render.progress.LogLines`).
     """
+    from boundcheck.render.progress import LogLines
+
     progress = progress_bar(column, disabled=disabled)
-    log = not disabled and not progress.console.is_terminal
-    last: dict[str, Any] = {"description": None, "at": None}
+    lines = None if disabled or progress.console.is_terminal else LogLines(min_s=LOG_MIN_S)
     with progress:
         task = progress.add_task("starting", total=1.0)
 
         def report(info: dict[str, Any]) -> None:
             progress.update(task, description=info["description"], completed=info["completed"],
                             total=info["total"])
-            now = time.monotonic()
-            since = None if last["at"] is None else now - last["at"]
-            if log and (since is None or since >= LOG_EVERY_S or (
-                    info["description"] != last["description"] and since >= LOG_MIN_S)):
-                last["description"], last["at"] = info["description"], now
+            if lines is not None and lines.due(info["description"]):
                 share = info["completed"] / info["total"] if info["total"] else 0.0
                 progress.console.print(f"{info['description']} ({share:.0%})",
                                        highlight=False, soft_wrap=True)

@@ -3,7 +3,6 @@ table of settings (``--list-settings``). Only the CLI calls this."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +11,8 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 from rich.text import Text
+
+from boundcheck.render.progress import LogLines
 
 if TYPE_CHECKING:
     from boundcheck.config import SettingsListing
@@ -24,24 +25,19 @@ PROGRESS_COLUMNS = ("{task.completed}/{task.total} steps",
 
 #: With no terminal (output to a log file): a line at least this often (seconds), and at
 #: every new epoch or phase.
-LOG_EVERY_S = 30.0
-
-
 def follow_training(progress: Progress, total: int, done: int, *,
-                    clock: Callable[[], float] = time.monotonic
+                    clock: Callable[[], float] | None = None
                     ) -> Callable[[dict[str, Any]], None]:
     """Add the run's task to ``progress`` (a bar made with :data:`PROGRESS_COLUMNS`) and return
     the training loop's progress callback, which moves it (cheap: rich throttles refreshes).
 
     When the bar's console is not a terminal (a log file), the bar is not drawn until the end,
     so the callback also prints one line per new epoch (or phase) and at least every
-    :data:`LOG_EVERY_S` seconds.
+    :data:`~boundcheck.render.progress.LOG_EVERY_S` seconds (:class:`LogLines`).
     """
     task = progress.add_task("exploring", total=total, completed=done, ret="-", k="-",
                              loss="-")
-    log = not progress.disable and not progress.console.is_terminal
-    last_key: tuple[str, int] | None = None
-    last_at = clock()
+    lines = None if progress.disable or progress.console.is_terminal else LogLines(clock=clock)
 
     def report(info: dict[str, Any]) -> None:
         loss = info.get("holdout_mse")
@@ -50,10 +46,7 @@ def follow_training(progress: Progress, total: int, done: int, *,
         progress.update(task, completed=info["env_steps"],
                         description=f"{info['phase']} epoch {info['epoch']}", ret=ret, k=k,
                         loss=model)
-        nonlocal last_key, last_at
-        now, key = clock(), (info["phase"], info["epoch"])
-        if log and (key != last_key or now - last_at >= LOG_EVERY_S):
-            last_key, last_at = key, now
+        if lines is not None and lines.due((info["phase"], info["epoch"])):
             progress.console.print(
                 f"{info['phase']} epoch {info['epoch']}: {info['env_steps']}/{total} steps, "
                 f"eval {ret}, k {k}, model {model}",

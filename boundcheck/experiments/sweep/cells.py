@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import enum
-import json
 import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from boundcheck.experiments.sweep.grid import Cell, Grid
+from boundcheck.runs.atomic import JsonFileError, read_json_object, read_jsonl
+from boundcheck.runs.errors import RunError
 
 CONFIG_FILE = "config.json"
 METRICS_FILE = "metrics.jsonl"
@@ -86,19 +87,12 @@ def cell_task(grid: Grid, cell: Cell, sweep_dir: Path, *, threads: int, device: 
 def progress(run_dir: Path) -> Progress:
     """The cell's last recorded epoch, real steps and evaluation return (zeros if none)."""
     total = None
-    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
-        total = int(json.loads((run_dir / CONFIG_FILE).read_text())["config"]["total_steps"])
-    last: dict[str, Any] = {}
-    try:
-        for line in (run_dir / METRICS_FILE).read_text().splitlines():
-            try:
-                record = json.loads(line)
-            except ValueError:  # a torn last line while the worker writes
-                continue
-            if isinstance(record, dict):
-                last = record
-    except OSError:
-        pass
+    with contextlib.suppress(JsonFileError, KeyError, TypeError, ValueError):
+        total = int(read_json_object(run_dir / CONFIG_FILE)["config"]["total_steps"])
+    records: list[dict[str, Any]] = []
+    with contextlib.suppress(OSError, RunError):  # a damaged file: the run's resume reports it
+        records = read_jsonl(run_dir / METRICS_FILE)  # complete lines only, as it is written
+    last = records[-1] if records else {}
     ret = last.get("eval/return_mean")
     return Progress(epoch=last.get("epoch"), env_steps=int(last.get("env_steps", 0) or 0),
                     total_steps=total, eval_return=None if ret is None else float(ret))
@@ -119,6 +113,7 @@ def train_cell(task: CellTask) -> CellResult:
     import torch
 
     from boundcheck.mbpo.request import RunRequest, open_training
+    from boundcheck.mbpo.setup import resolve_device
 
     torch.set_num_threads(max(1, task.threads))
     out = Path(task.out)
@@ -126,7 +121,7 @@ def train_cell(task: CellTask) -> CellResult:
     request = RunRequest(env=task.env, algo=task.algo, seed=task.seed,
                          settings=dict(task.settings), options=options)
     try:
-        device = torch.device(_device(task.device))
+        device = resolve_device(task.device)
         resume = (out / CONFIG_FILE).is_file()
         with open_training(request, out, device=device, force=False, resume=resume) as session:
             summary = session.train()
@@ -137,10 +132,3 @@ def train_cell(task: CellTask) -> CellResult:
     return CellResult(task.name, CellState.FINISHED, epochs=summary.epochs,
                       env_steps=summary.env_steps, eval_return=None if ret is None else float(ret))
 
-
-def _device(device: str) -> str:
-    if device != "auto":
-        return device
-    import torch
-
-    return "cuda" if torch.cuda.is_available() else "cpu"

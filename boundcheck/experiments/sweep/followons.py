@@ -70,13 +70,14 @@ def analyse_cell(name: str, run_dir: str, follow: FollowOns, threads: int,
     """Run the cell's missing analyses (in a Ray worker); an error is reported, not raised."""
     import torch
 
+    from boundcheck.mbpo.setup import resolve_device
+
     torch.set_num_threads(max(1, threads))
     run = Path(run_dir)
-    dev = torch.device("cuda" if device == "auto" and torch.cuda.is_available()
-                       else "cpu" if device == "auto" else device)
     done: list[Analysis] = []
     for analysis in follow.missing(run):
         try:
+            dev = resolve_device(device)
             if analysis is Analysis.VALIDATE and follow.validate is not None:
                 _validate(run, follow.validate, dev)
             elif follow.generalization is not None:

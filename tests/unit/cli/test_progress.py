@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from boundcheck.cli import common
 from boundcheck.cli.common import phase_progress
+from boundcheck.render import progress
 
 
 def test_a_line_per_phase_when_stderr_is_a_log(capsys: pytest.CaptureFixture[str],
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     clock = iter([0.0, 1.0, 2.0, 40.0, 46.0])
-    monkeypatch.setattr(common.time, "monotonic", lambda: next(clock))
+    monkeypatch.setattr(progress.time, "monotonic", lambda: next(clock))
     with phase_progress("{task.completed}", disabled=False) as report:
         report({"description": "size 5000: model", "completed": 0.1, "total": 1.0})  # 0 s
         report({"description": "size 5000: model", "completed": 0.2, "total": 1.0})  # quiet
