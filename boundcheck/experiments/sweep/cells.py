@@ -14,11 +14,14 @@ import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from boundcheck.experiments.sweep.grid import Cell, Grid
 from boundcheck.runs.atomic import JsonFileError, read_json_object, read_jsonl
 from boundcheck.runs.errors import RunError
+
+if TYPE_CHECKING:
+    from boundcheck.mbpo.request import RunRequest
 
 CONFIG_FILE = "config.json"
 METRICS_FILE = "metrics.jsonl"
@@ -45,8 +48,16 @@ class CellTask:
     seed: int | None
     settings: Mapping[str, str] = field(default_factory=dict)
     steps: int | None = None
-    threads: int = 1
+    threads: int = 1  # set by the engine from the CPUs it gives the task
     device: str = "auto"
+
+    def request(self) -> RunRequest:
+        """The ``train`` command line this cell stands for (what ``train`` would resolve)."""
+        from boundcheck.mbpo.request import RunRequest
+
+        options = () if self.steps is None else (("--steps", "total_steps", self.steps),)
+        return RunRequest(env=self.env, algo=self.algo, seed=self.seed,
+                          settings=dict(self.settings), options=options)
 
 
 @dataclass(frozen=True)
@@ -71,7 +82,7 @@ class Progress:
     eval_return: float | None
 
 
-def cell_task(grid: Grid, cell: Cell, sweep_dir: Path, *, threads: int, device: str) -> CellTask:
+def cell_task(grid: Grid, cell: Cell, sweep_dir: Path, *, device: str) -> CellTask:
     """The task of ``cell``: its axis values over the grid's fixed settings."""
     settings = {k: v for k, v in grid.fixed if k not in ("env", "algo", "seed")}
     settings.update({k: v for k, v in cell.values if k not in ("env", "algo", "seed")})
@@ -81,7 +92,7 @@ def cell_task(grid: Grid, cell: Cell, sweep_dir: Path, *, threads: int, device: 
     seed = cell.value("seed") or fixed.get("seed")
     return CellTask(name=cell.name, out=str(sweep_dir / cell.name), env=env, algo=algo,
                     seed=None if seed is None else int(seed), settings=settings,
-                    steps=grid.steps, threads=threads, device=device)
+                    steps=grid.steps, device=device)
 
 
 def progress(run_dir: Path) -> Progress:
@@ -112,14 +123,12 @@ def train_cell(task: CellTask) -> CellResult:
     """
     import torch
 
-    from boundcheck.mbpo.request import RunRequest, open_training
+    from boundcheck.mbpo.request import open_training
     from boundcheck.mbpo.setup import resolve_device
 
     torch.set_num_threads(max(1, task.threads))
     out = Path(task.out)
-    options = () if task.steps is None else (("--steps", "total_steps", task.steps),)
-    request = RunRequest(env=task.env, algo=task.algo, seed=task.seed,
-                         settings=dict(task.settings), options=options)
+    request = task.request()
     try:
         device = resolve_device(task.device)
         resume = (out / CONFIG_FILE).is_file()

@@ -39,6 +39,11 @@ class EngineSettings:
     gpus_per_run: float = 0.0
     max_retries: int = 3
 
+    @property
+    def threads(self) -> int:
+        """torch threads of one run: its CPUs, at least one."""
+        return max(1, int(self.cpus_per_run))
+
 
 def _probe(path: str, token: str) -> tuple[str, bool]:
     """Runs on a worker: writes ``<path>/.probe-<token>.worker`` and says whether it sees the
@@ -140,7 +145,7 @@ def run_cells(tasks: Sequence[CellTask], settings: EngineSettings,
                "max_retries": settings.max_retries, "retry_exceptions": False}
     train = ray.remote(train_cell).options(**options)
     analyse = ray.remote(analyse_cell).options(**options)
-    threads = max(1, int(settings.cpus_per_run))
+    threads = settings.threads  # a task's CPUs are the engine's to give
     pending: dict[Any, tuple[bool, CellTask]] = {
         train.remote(replace(t, threads=threads)): (True, t) for t in tasks}
     states = {t.name: CellState.RUNNING for t in tasks}

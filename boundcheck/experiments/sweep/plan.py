@@ -35,9 +35,9 @@ class Plan:
     configs: dict[str, dict[str, Any]]
 
 
-def check_cells(grid: Grid, out: Path, *, threads: int, device: str) -> Plan:
+def check_cells(grid: Grid, out: Path, *, device: str) -> Plan:
     """Every cell's config resolved as ``train`` would (bad input names the cell)."""
-    from boundcheck.mbpo.request import RunRequest, fresh_config
+    from boundcheck.mbpo.request import fresh_config
 
     cells: list[Cell] = grid.cells()
     names = [c.name for c in cells]
@@ -46,12 +46,9 @@ def check_cells(grid: Grid, out: Path, *, threads: int, device: str) -> Plan:
         raise InputError("axes", f"two cells share the directory name {clash[0]!r}")
     tasks, configs = [], {}
     for cell in cells:
-        task = cell_task(grid, cell, out, threads=threads, device=device)
-        options = () if task.steps is None else (("--steps", "total_steps", task.steps),)
-        request = RunRequest(env=task.env, algo=task.algo, seed=task.seed,
-                             settings=dict(task.settings), options=options)
+        task = cell_task(grid, cell, out, device=device)
         try:
-            config = fresh_config(request)
+            config = fresh_config(task.request())
         except InputError as exc:
             raise InputError(exc.where, f"in cell {cell.name}: {exc.detail}") from None
         tasks.append(task)

@@ -84,8 +84,7 @@ Watch = Callable[[list[CellStatus]], None]
 
 def run_sweep(request: SweepRequest, watch: Watch | None = None) -> SweepResult:
     """Run the sweep to its end (see the module docstring); ``watch`` sees every poll."""
-    threads = max(1, int(request.engine.cpus_per_run))
-    plan = check_cells(request.grid, request.out, threads=threads, device=request.device)
+    plan = check_cells(request.grid, request.out, device=request.device)
     check_against_record(request.grid, request.out, extend=request.extend)
     if request.engine.address is not None:
         engine.check_reachable(request.engine.address)
