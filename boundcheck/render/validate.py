@@ -50,6 +50,9 @@ def _header(result: ValidationResult, pair: PairResult) -> list[str]:
         f"{_num(inputs.eps_model_shifted, '.3g')} ({inputs.eps_model_shifted_source.value}); "
         f"proxies: NLL {_num(err_d.nll_mean)} / {_num(err_pi.nll_mean)} nats, MSE "
         f"{_num(err_d.mse_mean)} / {_num(err_pi.mse_mean)} (under pi_D / pi)",
+        "  informative (C < 2 r_max/(1-gamma)) only for gamma below: " + ", ".join(
+            f"{thm} {_num(g, '.3g') if g is not None else 'none'}"
+            for thm, g in pair.informative_gamma.items()),
     ]
 
 

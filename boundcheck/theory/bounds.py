@@ -18,6 +18,7 @@ multiplies ε_π (``policy_shift``) and the part that multiplies the model error
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -198,3 +199,29 @@ def lemma_b3(gamma: float, r_max: float, eps_model: float, eps_policy: float) ->
     em, ep = check_tv(eps_model, "eps_model"), check_tv(eps_policy, "eps_policy")
     one = 1.0 - g
     return 2.0 * r * (g * (ep + em) / one**2 + ep / one)
+
+
+def largest_informative_gamma(penalty_at: Callable[[float], Penalty], *,
+                              tol: float = 1e-9) -> float | None:
+    """sup{γ ∈ (0, 1) : ``penalty_at(γ)`` is informative}, or None when no γ > 0 is.
+
+    ``penalty_at(γ)`` is one theorem's penalty at γ with the ε's (and k) held fixed, e.g.
+    ``lambda g: theorem_4_1(g, 1.0, eps_m, eps_pi)``. Informative means C < 2 r_max/(1−γ)
+    (:attr:`Penalty.informative`); the ratio C(1−γ)/(2 r_max) does not depend on r_max and
+    grows with γ in all three theorems (every term is a non-negative multiple of γ^j or of
+    γ/(1−γ)), so the informative γ form an interval (0, γ*) and bisection finds γ* to ``tol``.
+    """
+    def ratio(g: float) -> float:
+        pen = penalty_at(g)
+        return pen.total / pen.trivial_range
+
+    low, high = 0.0, 1.0 - 1e-12
+    if ratio(tol) >= 1.0:
+        return None
+    if ratio(high) < 1.0:
+        return high
+    low = tol
+    while high - low > tol:
+        mid = 0.5 * (low + high)
+        low, high = (mid, high) if ratio(mid) < 1.0 else (low, mid)
+    return low

@@ -183,6 +183,13 @@ def test_known_noise_gives_a_measured_tv(capsys, tmp_path: Path) -> None:
     assert 0.0 < inputs["eps_m"] <= 1.0 and 0.0 < inputs["eps_model_shifted"] <= 1.0
     errors = doc["pairs"][0]["model_error"]
     assert errors["pi_d"]["sup_over_time"]["sup_mean"] == pytest.approx(inputs["eps_m"])
+    # The largest informative gamma agrees with every gamma's verdict on informativeness.
+    limits = doc["pairs"][0]["informative_gamma"]
+    assert set(limits) == {"4.1", "4.2", "4.3"}
+    for block in doc["pairs"][0]["by_gamma"]:
+        for thm, check in block["theorems"].items():
+            below = limits[thm] is not None and block["gamma"] < limits[thm]
+            assert check["informative"] == below, (thm, block["gamma"], limits[thm])
 
 
 def test_a_tampered_model_is_refused_in_one_line(capsys, tmp_path: Path,

@@ -88,12 +88,13 @@ class ModelErrorEstimate:
     ``nll_*``: nats per transition, joint over the 1 + obs_dim target dims; ``mse_*``: of the
     mixture mean, averaged over dims; ``tv_*`` (None unless the true law is known): expected TV,
     its standard error over rows and the mean per-row Monte Carlo standard error;
-    ``sup_over_time``: None when no time bucket has 2 transitions.
+    ``sup_over_time``: None when no time bucket has 2 transitions. ``nll_*`` is None only for
+    the oracle of a deterministic task (:func:`oracle_model_error`: a point mass has no density).
     """
 
     n: int
-    nll_mean: float
-    nll_stderr: float
+    nll_mean: float | None
+    nll_stderr: float | None
     mse_mean: float
     mse_stderr: float
     tv_mean: float | None
@@ -159,6 +160,36 @@ def model_error(model: GaussianEnsemble, data: Transitions, true_std: np.ndarray
         mse_mean=report["mse_mean"], mse_stderr=report["mse_stderr"], tv_mean=tv_mean,
         tv_stderr=tv_stderr, tv_mc_stderr=tv_mc_stderr,
         sup_over_time=_sup_over_time(per_row, data.timestep, bucket_width, which))
+
+
+def oracle_model_error(data: Transitions, true_std: np.ndarray | None, *,
+                       bucket_width: int) -> ModelErrorEstimate:
+    """The error of the oracle "model" (``train --model oracle``): the simulator itself.
+
+    Its law IS the true law, so the TV is exactly 0 on every row (no Monte Carlo: ε_m = 0 by
+    construction, paper Theorem 4.3 with ε_m = 0). The proxies are those of the true law
+    itself on ``data``: the MSE of its mean F(s, a) (the noise variance, 0 without noise) and,
+    with known noise ``true_std``, the NLL under N(F(s, a), diag(true_std²)); without noise
+    the NLL is None (a point mass has no density). The reconstruction caveat of
+    :mod:`boundcheck.envs.oracle` applies (exact while no observation clips a velocity).
+    """
+    _, _, targets = data.model_targets()
+    targets = targets.double()
+    # Without noise the wrapper records no clean outcomes: the targets are F(s, a) themselves.
+    mean = targets if data.clean_reward is None else data.true_mean().double()
+    mse = mean_std(((targets - mean) ** 2).mean(dim=-1).cpu().numpy())
+    nll_mean = nll_stderr = None
+    if true_std is not None:
+        var = torch.as_tensor(true_std, dtype=torch.float64) ** 2
+        with torch.no_grad():
+            nll_rows = mixture_nll(mean[None], var.expand_as(mean)[None], targets)
+        nll = mean_std(nll_rows.cpu().numpy())
+        nll_mean, nll_stderr = nll.mean, nll.stderr
+    zeros = np.zeros(int(targets.shape[0]))
+    return ModelErrorEstimate(
+        n=int(targets.shape[0]), nll_mean=nll_mean, nll_stderr=nll_stderr, mse_mean=mse.mean,
+        mse_stderr=mse.stderr, tv_mean=0.0, tv_stderr=0.0, tv_mc_stderr=0.0,
+        sup_over_time=_sup_over_time(zeros, data.timestep, bucket_width, "tv"))
 
 
 def _sup_over_time(values: np.ndarray, timesteps: np.ndarray, bucket_width: int,

@@ -77,6 +77,7 @@ def pair_json(pair: PairResult) -> dict[str, Any]:
         "model_error": {"pi_d": asdict(pair.model_error_pi_d),
                         "pi": asdict(pair.model_error_pi)},
         "by_gamma": [gamma_block_json(b) for b in pair.by_gamma],
+        "informative_gamma": dict(pair.informative_gamma),
         "warnings": list(pair.warnings),
     }
 

@@ -55,6 +55,8 @@ def run_validation(source: ValidationSource, settings: MeasureSettings, inputs: 
     env = make_env(spec, transition_noise=cfg.transition_noise, reward_noise=cfg.reward_noise,
                    unit_actions=True)
     true_std, tv_reason = true_law_std(env, spec, cfg)
+    if cfg.model == "oracle":  # the model is the true law: its TV is 0, known without noise
+        tv_reason = None
     steps = _env_steps(source)
     gammas = gammas_for(gamma)
     total = PHASES * len(source.pairs)
@@ -80,11 +82,16 @@ def run_validation(source: ValidationSource, settings: MeasureSettings, inputs: 
                           buffer_epoch=source.buffer_epoch),
         gamma=gamma, gammas=gammas, settings=settings, bounds=inputs, device=str(device),
         tv_unavailable_reason=tv_reason, pairs=tuple(pairs),
-        warnings=tuple(_warnings(pairs, inputs)), versions=provenance())
+        warnings=tuple(_warnings(pairs, inputs, oracle=cfg.model == "oracle")),
+        versions=provenance())
 
 
-def _warnings(pairs: list[PairResult], inputs: BoundInputs) -> list[str]:
+def _warnings(pairs: list[PairResult], inputs: BoundInputs, *, oracle: bool) -> list[str]:
     out = [w for p in pairs for w in p.warnings]
+    if oracle:
+        out.append("an oracle run (--model oracle): its model is the simulator, so eps_m = "
+                   "eps_m' = 0 by construction (exactly, no Monte Carlo); the model returns "
+                   "are the simulator's own")
     if inputs.eps_pi_stat is not EpsPiStat.MAX:
         out.append(f"eps_pi is the {inputs.eps_pi_stat.value} over states, not the max the "
                    "theorems take: a 'violated' verdict is not a test of a theorem (exit code "

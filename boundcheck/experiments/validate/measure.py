@@ -23,12 +23,14 @@ from torch import Tensor
 
 from boundcheck.agents.networks import actor_forward
 from boundcheck.envs import EnvSpec
+from boundcheck.envs.oracle import SimulatorOracle
 from boundcheck.estimators import policy_shift_report
 from boundcheck.experiments.common.collect import Transitions, collect_episodes
 from boundcheck.experiments.common.measure import (
     ModelErrorEstimate,
     make_generator,
     model_error,
+    oracle_model_error,
 )
 from boundcheck.experiments.common.source import recorded_k
 from boundcheck.experiments.validate.results import PolicyShiftSummary
@@ -100,7 +102,7 @@ def measure_pair(source: ValidationSource, pair: EpochPair, spec: EnvSpec, env: 
     seeds = [int(s) for s in
              np.random.default_rng(int(w[0])).integers(2**31, size=settings.episodes)]
     actor_d, actor_pi = _actor(source, pair.data_epoch, device), _actor(source, pair.epoch, device)
-    model = load_ensemble(source.run, pair.data_epoch, cfg, device)
+    model = _model(source, pair.data_epoch, spec, device)
 
     progress("real episodes of pi")
     trans_pi, rewards_pi = collect_episodes(env, actor_pi, seeds,
@@ -128,6 +130,8 @@ def measure_pair(source: ValidationSource, pair: EpochPair, spec: EnvSpec, env: 
     progress("model error")
     errors = [_model_error(model, data, true_std, settings, make_generator(device, int(w[6])))
               for data in (trans_d, trans_pi)]
+    if isinstance(model, SimulatorOracle):
+        model.close()
     return PairMeasurements(
         pair=pair, k=k, horizon=horizon, r_max_buffer=buffer_r_max(source, pair.data_epoch),
         real_pi=RewardPaths.from_lists(rewards_pi), real_pi_d=RewardPaths.from_lists(rewards_d),
@@ -135,7 +139,21 @@ def measure_pair(source: ValidationSource, pair: EpochPair, spec: EnvSpec, env: 
         model_error_pi_d=errors[0], model_error_pi=errors[1])
 
 
-def _model_error(model: GaussianEnsemble, data: Transitions, true_std: np.ndarray | None,
-                 settings: MeasureSettings, gen: torch.Generator) -> ModelErrorEstimate:
+def _model(source: ValidationSource, data_epoch: int, spec: EnvSpec,
+           device: torch.device) -> GaussianEnsemble | SimulatorOracle:
+    """The ensemble saved at ``data_epoch``; for an oracle run the simulator itself (with the
+    run's known noise), as the trainer's rollouts used it (docs/trainer.md, "Ablations")."""
+    cfg = source.config
+    if cfg.model == "oracle":
+        return SimulatorOracle(spec, transition_noise=cfg.transition_noise,
+                               reward_noise=cfg.reward_noise, threads=torch.get_num_threads())
+    return load_ensemble(source.run, data_epoch, cfg, device)
+
+
+def _model_error(model: GaussianEnsemble | SimulatorOracle, data: Transitions,
+                 true_std: np.ndarray | None, settings: MeasureSettings,
+                 gen: torch.Generator) -> ModelErrorEstimate:
+    if isinstance(model, SimulatorOracle):  # its law is the true one: TV 0 on every row
+        return oracle_model_error(data, true_std, bucket_width=settings.bucket_width)
     return model_error(model, data, true_std, gen, tv_samples=settings.tv_samples,
                        bucket_width=settings.bucket_width)

@@ -157,7 +157,10 @@ class PolicyShiftSummary:
 @dataclass(frozen=True)
 class PairResult:
     """Everything measured and checked for one epoch pair (E_D = ``data_epoch``, E = ``epoch``).
-    ``warnings``: rewards met that exceed the r_max the bounds assume."""
+    ``informative_gamma``: per theorem (``"4.1"``...), the largest γ at which its bound would be
+    informative with this pair's ε's and k (None: at no γ > 0;
+    :func:`boundcheck.theory.bounds.largest_informative_gamma`). ``warnings``: rewards met
+    that exceed the r_max the bounds assume."""
 
     data_epoch: int
     epoch: int
@@ -171,6 +174,7 @@ class PairResult:
     model_error_pi_d: ModelErrorEstimate
     model_error_pi: ModelErrorEstimate
     by_gamma: tuple[GammaBlock, ...]
+    informative_gamma: Mapping[str, float | None]
     warnings: tuple[str, ...]
 
 

@@ -4,6 +4,8 @@
 then), π from checkpoint E (default E_D + 1). Defaults: the newest run under ``./runs``
 (:func:`boundcheck.experiments.common.source.newest_run`) and its last two epochs (with a
 model checkpoint stride > 1: the newest epoch with a model that another checkpoint follows).
+An oracle run (``--model oracle``) has no model file: its model is the simulator at every
+epoch, so every checkpoint can serve as E_D and ε_m = 0 exactly.
 The real buffer comes from the newest checkpoint that keeps one; its per-transition ``epoch``
 labels select the data D_env that existed at E_D (labels ≤ E_D; exploration is −1).
 
@@ -133,9 +135,8 @@ def resolve_validation(run_path: Path | None, data_epoch: int | None, epoch: int
     if config.algo != "mbpo":
         raise InputError("run", f"{run.path} is a '{config.algo}' run: it has no model to "
                                    "validate (train with --algo mbpo)")
-    if config.model == "oracle":
-        raise InputError("run", f"{run.path} is an oracle run (--model oracle): it has no "
-                                   "learned model, eps_m = 0 by construction; nothing to validate")
+    if config.model == "oracle":  # the simulator is the model at every epoch: eps_m = 0
+        model_epochs = epochs
     if config.model == "deterministic":
         raise InputError("run", f"{run.path} is a deterministic-model run (--model "
                                    "deterministic): a point-mass model has no density, so its TV "

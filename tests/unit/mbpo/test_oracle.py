@@ -12,7 +12,6 @@ from boundcheck.agents import SAC
 from boundcheck.buffers import ReplayBuffer
 from boundcheck.envs import SPECS
 from boundcheck.envs.oracle import SimulatorOracle
-from boundcheck.experiments.validate.source import resolve_validation
 from boundcheck.inputs import InputError
 from boundcheck.mbpo.checkpoint import load_ensemble
 from boundcheck.mbpo.loop import resume_run, start_run, train
@@ -68,10 +67,28 @@ def test_oracle_run_resumes_exactly(oracle_run: RunDir, tmp_path: Path) -> None:
     assert run.metrics_path.read_bytes() == oracle_run.metrics_path.read_bytes()
 
 
-def test_analyses_refuse_an_oracle_run_clearly(oracle_run: RunDir) -> None:
-    with pytest.raises(InputError, match=r"oracle run.*eps_m = 0"):
-        resolve_validation(oracle_run.path, None, None, all_epochs=False,
-                           runs_root=oracle_run.path.parent)
+def test_validate_measures_an_oracle_run_with_eps_m_zero(oracle_run: RunDir, capsys) -> None:
+    """validate on an oracle run: the model is the simulator, so eps_m = eps_m' = 0 exactly
+    (a TV, not a proxy), and the model's returns are the simulator's (eta_model near eta)."""
+    import json
+
+    from boundcheck.cli import main
+
+    code = main(["validate", "--run", str(oracle_run.path), "--json", "--episodes", "3",
+                 "--model-starts", "50", "--device", "cpu", "--threads", "1",
+                 "--out", str(oracle_run.path.parent / "validation")])
+    out, err = capsys.readouterr()
+    assert code in (0, 1), err
+    doc = json.loads(out)
+    assert doc["tv_available"] is True
+    pair = doc["pairs"][0]
+    assert (pair["data_epoch"], pair["epoch"]) == (2, 3)  # every epoch has the oracle model
+    inputs = pair["inputs"]
+    assert inputs["eps_m"] == 0.0 and inputs["eps_model_shifted"] == 0.0
+    assert inputs["eps_m_source"] == "tv_sup_over_time"
+    err_d = pair["model_error"]["pi_d"]
+    assert err_d["tv_mean"] == 0.0 and err_d["mse_mean"] == 0.0
+    assert err_d["nll_mean"] is None  # no noise: a point mass has no density
     with pytest.raises(InputError, match="no learned model"):
         load_ensemble(oracle_run, 3, _config())
 

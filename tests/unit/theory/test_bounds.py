@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -12,6 +13,7 @@ from boundcheck.theory.bounds import (
     TheoryInputError,
     eps_model_shifted_linear,
     eps_model_shifted_linear_raw,
+    largest_informative_gamma,
     lemma_b3,
     theorem_4_1,
     theorem_4_2,
@@ -126,3 +128,27 @@ def test_parts_sum_and_monotone(g: float, r: float, em: float, ep: float, k: int
     assert theorem_4_1(g, r, min(1.0, em + 0.1), ep).total >= theorem_4_1(g, r, em, ep).total
     # 4.3 with eps_m' = eps_m is never looser than 4.2 (which pays 2 eps_pi extra per step).
     assert theorem_4_3(g, r, em, ep, k).total <= theorem_4_2(g, r, em, ep, k).total * (1 + 1e-12)
+
+
+@pytest.mark.parametrize(("eps_m", "eps_pi"), [(0.3, 0.1), (0.0, 0.01), (0.45, 0.105), (1.0, 0.0)])
+def test_largest_informative_gamma_of_theorem_4_1_is_its_closed_form(eps_m: float,
+                                                                      eps_pi: float) -> None:
+    # C/(2 r_max/(1-g)) = g (eps_m + 2 eps_pi)/(1-g) + 2 eps_pi < 1  <=>  g < (1-2 eps_pi)/(1+eps_m)
+    found = largest_informative_gamma(lambda g: theorem_4_1(g, 3.0, eps_m, eps_pi))
+    assert found == pytest.approx((1 - 2 * eps_pi) / (1 + eps_m), abs=1e-8)
+    assert theorem_4_1(found - 1e-6, 3.0, eps_m, eps_pi).informative
+    assert not theorem_4_1(found + 1e-6, 3.0, eps_m, eps_pi).informative
+
+
+def test_largest_informative_gamma_is_none_or_near_one_at_the_extremes() -> None:
+    # eps_pi >= 1/2: 4 r_max eps_pi/(1-g) alone reaches the trivial range, at every g.
+    assert largest_informative_gamma(lambda g: theorem_4_1(g, 1.0, 0.0, 0.5)) is None
+    assert largest_informative_gamma(lambda g: theorem_4_2(g, 1.0, 1.0, 0.0, 1)) is None
+    assert largest_informative_gamma(lambda g: theorem_4_3(g, 1.0, 0.0, 0.0, 5)) > 0.999999
+    for k in (1, 3, 10):  # 4.2 and 4.3 agree with a brute-force scan of gamma
+        grid = np.linspace(0.001, 0.999, 999)
+        for theorem in (lambda g, k=k: theorem_4_2(g, 1.0, 0.02, 0.01, k),
+                        lambda g, k=k: theorem_4_3(g, 1.0, 0.05, 0.01, k)):
+            found = largest_informative_gamma(theorem)
+            scan = [g for g in grid if theorem(g).informative]
+            assert found is not None and scan and abs(max(scan) - found) < 0.0011
