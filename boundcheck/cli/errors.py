@@ -57,6 +57,7 @@ OPTION_OF_FIELD = {
     "instance": "--instance",
     "runs": "RUNS",
     "at": "--at",
+    "train_size": "--train-size",
 }
 
 

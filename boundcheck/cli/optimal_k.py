@@ -15,6 +15,7 @@ from boundcheck.cli.common import (
     stdout_console,
 )
 from boundcheck.cli.errors import naming
+from boundcheck.experiments.generalization.sizes import parse_size
 from boundcheck.experiments.generalization.theory_inputs import read_theory_inputs
 from boundcheck.render.theory import render_k_by_ratio, render_optimal_k
 from boundcheck.theory.bounds import check_tv
@@ -41,6 +42,10 @@ def command(
     from_file: Annotated[Path | None, typer.Option(
         "--from", help="Take eps_pi, eps_m, slope from a measure-generalization results.json.")]
     = None,
+    train_size: Annotated[str | None, typer.Option(
+        "--train-size", metavar="N", help="With --from: the inputs at this training size of "
+        "the results (e.g. 60k; default: the file's optimal_k_inputs, the smallest size).")]
+    = None,
     plot: Annotated[Path | None, typer.Option(
         "--plot", help="Write a figure of k* against rho = eps_m'/eps_pi (.png/.pdf/.svg).")]
     = None,
@@ -48,8 +53,11 @@ def command(
 ) -> int:
     """k* for given errors, or k* over a grid of rho = eps_m'/eps_pi when none are given."""
     source = None
+    if train_size is not None and from_file is None:
+        bad_input("--train-size", "needs --from (a measure-generalization results.json)")
     if from_file is not None:
-        eps_pi, eps_m, slope, source = _from_results(from_file, eps_pi, eps_m, slope)
+        size = None if train_size is None else _one_size(train_size)
+        eps_pi, eps_m, slope, source = _from_results(from_file, size, eps_pi, eps_m, slope)
     if (eps_pi is None) != (eps_m is None):
         bad_input("--eps-pi" if eps_pi is None else "--eps-m",
                   "is required when the other error is given (give both or neither)")
@@ -74,14 +82,22 @@ def command(
     return 0
 
 
-def _from_results(from_file: Path, *given: float | None) -> tuple[float, float, float, str]:
+def _one_size(text: str) -> int:
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        bad_input("--train-size", str(exc))
+
+
+def _from_results(from_file: Path, train_size: int | None,
+                  *given: float | None) -> tuple[float, float, float, str]:
     """ε_π, ε_m, slope and source from a measure-generalization results file (bad input if an
     error is also given as an option, or the file's values are not TV distances)."""
     for name, value in zip(("--eps-pi", "--eps-m", "--slope"), given, strict=True):
         if value is not None:
             bad_input(name, "cannot be combined with --from (the file provides it)")
     with naming("--from"):
-        inputs = read_theory_inputs(from_file)
+        inputs = read_theory_inputs(from_file, train_size)
         check_tv(inputs.eps_pi, f"{from_file}: optimal_k_inputs.eps_pi")
         check_tv(inputs.eps_m, f"{from_file}: optimal_k_inputs.eps_m")
     return inputs.eps_pi, inputs.eps_m, inputs.slope, inputs.source

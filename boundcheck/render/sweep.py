@@ -151,6 +151,8 @@ def render_report(console: Console, report: SweepReport) -> None:
                           f"{_interval(d.mean, d.ci_low, d.ci_high)}")
         for label, counts in task.verdicts.items():
             _say(console, f"validate, {label} ({counts.runs} runs): {_verdict_text(counts)}")
+            if counts.measured:
+                _say(console, f"  measured, {label}: {_measured_text(counts)}")
         for label, rows in task.slopes.items():
             _say(console, f"slope of {rows[0].measure} vs Pinsker TV, {label}: "
                           f"{_slope_text(rows)}")
@@ -162,6 +164,11 @@ def render_report(console: Console, report: SweepReport) -> None:
 def _verdict_text(counts: VerdictCounts) -> str:
     return "; ".join(f"{key}: " + ", ".join(f"{v} {n}" for v, n in c.items())
                      for key, c in counts.counts.items())
+
+
+def _measured_text(counts: VerdictCounts) -> str:
+    return "; ".join(f"{name} {_interval(s.mean, s.ci_low, s.ci_high, '.3g')}"
+                     for name, s in counts.measured.items())
 
 
 def _slope_text(rows: list[SlopeRow] | tuple[SlopeRow, ...]) -> str:
@@ -185,6 +192,8 @@ def render_runs_analysis(console: Console, result: RunsAnalysis) -> None:
         _say(console, f"{g.label}: {len(g.runs)} runs")
         if g.verdicts is not None:
             _say(console, f"  validate ({g.verdicts.runs} runs): {_verdict_text(g.verdicts)}")
+            if g.verdicts.measured:
+                _say(console, f"  measured: {_measured_text(g.verdicts)}")
         if g.slopes:
             _say(console, f"  slope of {g.slopes[0].measure} vs Pinsker TV: "
                           f"{_slope_text(g.slopes)}")

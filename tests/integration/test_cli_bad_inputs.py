@@ -248,6 +248,12 @@ CASES = [
     Case("optimal-k-from-and-eps", ["optimal-k", "--from", "{ws}/r.json", "--eps-m", "0.1"],
          "--eps-m", results(GOOD_K)),
     Case("optimal-k-slope-alone", ["optimal-k", "--slope", "0.3"], "--slope"),
+    Case("optimal-k-train-size-alone", ["optimal-k", "--train-size", "5k"], "--train-size"),
+    Case("optimal-k-train-size-bad", ["optimal-k", "--from", "{ws}/r.json", "--train-size",
+                                      "5q"], "--train-size", results(GOOD_K)),
+    Case("optimal-k-train-size-not-a-results-doc", ["optimal-k", "--from", "{ws}/r.json",
+                                                    "--train-size", "5k"], "r.json",
+         results(GOOD_K)),
     Case("optimal-k-plot-folder", ["optimal-k", "--plot", "{ws}/fig.png"], "--plot",
          folder("fig.png")),
     # --- verify-tabular -----------------------------------------------------------------------

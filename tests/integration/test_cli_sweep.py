@@ -196,6 +196,7 @@ def test_follow_on_analyses_run_on_each_finished_cell(tmp_path: Path,
     assert [r["train_size"] for r in slopes] == [300, 600]
     assert all(r["summary"]["local"]["n"] == 2 for r in slopes)
     assert "validate, mbpo (2 runs)" in (out / "report.md").read_text()
+    assert analyses["validate"]["measured"]["eps_m"]["n"] == 2
     assert main(args) == 0
     assert json.loads(capsys.readouterr().out)["analyses"] == []  # nothing left to analyse
 

@@ -133,8 +133,11 @@ class OptimalKInputs:
 
 
 def optimal_k_inputs(sizes: Sequence[SizeRecord], tv_available: bool,
-                     interval_updates: int) -> tuple[OptimalKInputs | None, str | None]:
-    """The theory inputs of Theorem 4.3 (docs/results-schema.md) from the SMALLEST size.
+                     interval_updates: int, train_size: int | None = None,
+                     ) -> tuple[OptimalKInputs | None, str | None]:
+    """The theory inputs of Theorem 4.3 (docs/results-schema.md) from the SMALLEST size (the
+    file's ``optimal_k_inputs``), or from ``train_size`` (``optimal-k --from --train-size``;
+    ``ValueError`` naming the sizes when there is no such size).
 
     slope: the local slope dε_m′/dε_π against the Pinsker TV (mean over seeds; the all-points
     fit if no local fit exists), of TV if known, else of the NLL proxy. eps_m: the mean TV at
@@ -143,22 +146,30 @@ def optimal_k_inputs(sizes: Sequence[SizeRecord], tv_available: bool,
     SAC updates (MBPO's updates between two model retrains), mean over seeds.
     Returns ``(inputs, None)`` or ``(None, why)`` when a number is missing.
     """
-    smallest = min(sizes, key=lambda s: s.train_size)
-    n = smallest.train_size
+    if train_size is None:
+        record = min(sizes, key=lambda s: s.train_size)
+    else:
+        chosen = [s for s in sizes if s.train_size == train_size]
+        if not chosen:
+            raise ValueError(f"no training size {train_size} in the results (sizes: "
+                             f"{', '.join(str(s.train_size) for s in sizes)})")
+        record = chosen[0]
+    n = record.train_size
+    which = "the smallest" if train_size is None else "the one asked for"
     y = "tv" if tv_available else "nll"
-    slope_sets = smallest.slopes[y]["pinsker_tv"]
+    slope_sets = record.slopes[y]["pinsker_tv"]
     kind = "local" if slope_sets.local is not None else "linear"
     slope = slope_sets.local if slope_sets.local is not None else slope_sets.linear
-    eps_pi = smallest.eps_pi_interval
+    eps_pi = record.eps_pi_interval
     if slope is None:
-        return None, (f"no optimal_k_inputs: the smallest size ({n}) has "
+        return None, (f"no optimal_k_inputs: size {n} ({which}) has "
                       "no slope estimate (fewer than 2 points with distinct shifts?)")
     if eps_pi is None:
         return None, (f"no optimal_k_inputs: no eps_pi estimate for size "
                       f"{n} (is --max-updates below the "
                       f"{interval_updates} updates between two MBPO model retrains?)")
     if tv_available:
-        eps_m_at_pi_d = smallest.eps_m_at_pi_d["tv"]
+        eps_m_at_pi_d = record.eps_m_at_pi_d["tv"]
         if eps_m_at_pi_d is None:
             return None, "no optimal_k_inputs: no TV estimate at pi_D"
         eps_m = min(1.0, max(0.0, eps_m_at_pi_d.mean))
@@ -170,7 +181,7 @@ def optimal_k_inputs(sizes: Sequence[SizeRecord], tv_available: bool,
         eps_m = TV_TO_DETERMINISTIC
         what = ("eps_m = 1, the exact TV of any continuous model to a deterministic simulator, "
                 "for every policy, so slope = 0 (the NLL-proxy slopes are in sizes[].slopes)")
-    source = (f"measure-generalization, training size {n} (the smallest), mean over "
+    source = (f"measure-generalization, training size {n} ({which}), mean over "
               f"{slope.n} seed(s): {what}; eps_pi = Pinsker TV of the mean KL(pi||pi_D) "
               f"after {interval_updates} SAC updates (MBPO's updates between model retrains)")
     return OptimalKInputs(eps_pi=min(1.0, max(0.0, eps_pi.mean)), eps_m=eps_m,

@@ -1,7 +1,9 @@
 """The follow-on analyses of a sweep, summarised per task and setting (the seeds pooled).
 
 - ``validate``: how many runs' checks hold, are violated or are inconclusive, per theorem and
-  γ (read from each cell's ``validate/validation.json``).
+  γ (read from each cell's ``validate/validation.json``), and what each run measured on its
+  newest epoch pair (ε_m, ε_m′, ε_π as the max and as the mean over states, the NLL/MSE
+  proxies, the largest informative γ per theorem) with a Student-t interval over the runs.
 - ``measure-generalization``: per training-set size, the slope dε_m′/dε_π (primary measure
   against the Pinsker TV, local and all-points fits) of each run, and their mean with a
   Student-t interval over the runs (read back into the typed result from each cell's
@@ -11,9 +13,10 @@
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +33,32 @@ from boundcheck.inputs import InputError
 FIT_KINDS = ("local", "linear")
 
 
+#: The measured quantities summarised over runs: name -> how to read it from a pair's JSON.
+#: ``eps_pi`` is the statistic the checks used (the max over states unless ``--eps-pi``);
+#: ``eps_pi_mean`` the mean over states (not what the theorems take); ``gamma_star_*`` the
+#: largest informative γ per theorem, 0 where no γ > 0 is informative.
+MEASURED: dict[str, Any] = {
+    "eps_m": lambda p: p["inputs"]["eps_m"],
+    "eps_model_shifted": lambda p: p["inputs"]["eps_model_shifted"],
+    "eps_pi": lambda p: p["inputs"]["eps_pi"],
+    "eps_pi_mean": lambda p: min(1.0, p["policy_shift"]["stats"]["pinsker_min"]["mean"]["value"]),
+    "tv_mean_pi_d": lambda p: p["model_error"]["pi_d"]["tv_mean"],
+    "nll_pi_d": lambda p: p["model_error"]["pi_d"]["nll_mean"],
+    "mse_pi_d": lambda p: p["model_error"]["pi_d"]["mse_mean"],
+    **{f"gamma_star_{t}": (lambda p, t=t: p.get("informative_gamma", {}).get(t, math.nan) or 0.0)
+       for t in ("4.1", "4.2", "4.3")},
+}
+
+
 @dataclass(frozen=True)
 class VerdictCounts:
-    """Per ``"theorem @ γ"``: how many checks had each verdict, over the runs of a setting."""
+    """Per ``"theorem @ γ"``: how many checks had each verdict, over the runs of a setting;
+    ``measured``: each :data:`MEASURED` quantity of the runs' newest pairs over the runs
+    (absent where no run has it, e.g. a TV without known noise)."""
 
     runs: int
     counts: dict[str, dict[str, int]]
+    measured: dict[str, SeedSummary] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -55,23 +78,30 @@ def _read(path: Path) -> Any:
         raise InputError(str(path), f"cannot be read ({exc})") from None
 
 
-def verdict_counts(run_dirs: list[Path]) -> VerdictCounts | None:
+def verdict_counts(run_dirs: list[Path], confidence: float = 0.95) -> VerdictCounts | None:
     """Counts over the runs that have a validation result (None if none has)."""
     counts: dict[str, Counter[str]] = {}
+    values: dict[str, list[float]] = {name: [] for name in MEASURED}
     runs = 0
     for run in run_dirs:
         path = run / VALIDATE_DIR / VALIDATE_FILE
         if not path.is_file():
             continue
         runs += 1
-        for pair in _read(path)["pairs"]:
+        pairs = _read(path)["pairs"]
+        for name, read in MEASURED.items():
+            value = read(pairs[-1]) if pairs else None
+            if value is not None and math.isfinite(value):
+                values[name].append(float(value))
+        for pair in pairs:
             for block in pair["by_gamma"]:
                 for theorem, check in block["theorems"].items():
                     key = f"{theorem} @ γ={block['gamma']:g}"
                     counts.setdefault(key, Counter())[str(check["verdict"])] += 1
     if not runs:
         return None
-    return VerdictCounts(runs, {k: dict(v) for k, v in counts.items()})
+    return VerdictCounts(runs, {k: dict(v) for k, v in counts.items()},
+                         {k: seed_summary(v, confidence) for k, v in values.items() if v})
 
 
 def slopes_by_size(run_dirs: list[Path], confidence: float = 0.95) -> list[SlopeRow]:
@@ -105,11 +135,17 @@ def slopes_by_size(run_dirs: list[Path], confidence: float = 0.95) -> list[Slope
 def analyses_json(counts: VerdictCounts | None, slopes: list[SlopeRow]) -> Mapping[str, Any]:
     """The follow-on block of one setting in ``summary.json``."""
     return {
-        "validate": None if counts is None else {"runs": counts.runs, "counts": counts.counts},
+        "validate": None if counts is None else {
+            "runs": counts.runs, "counts": counts.counts,
+            "measured": {k: _summary_json(s) for k, s in counts.measured.items()}},
         "generalization_slopes": [
             {"train_size": r.train_size, "measure": r.measure,
              "per_run": {k: list(v) for k, v in r.per_run.items()},
-             "summary": {k: None if s is None else {"mean": s.mean, "ci_low": s.ci_low,
-                                                    "ci_high": s.ci_high, "n": s.n}
+             "summary": {k: None if s is None else _summary_json(s)
                          for k, s in r.summary.items()}} for r in slopes],
     }
+
+
+def _summary_json(s: SeedSummary) -> dict[str, Any]:
+    return {"mean": s.mean, "ci_low": s.ci_low, "ci_high": s.ci_high, "n": s.n,
+            "values": list(s.values)}

@@ -137,7 +137,7 @@ def report_sweep(out: Path, *, step: int | None = None, window: int = 5,
         plot_seed_groups({k: list(v.values()) for k, v in groups.items()}, figure,
                          title=task, confidence=confidence)
         verdicts = {label: v for label, paths in dirs[task].items()
-                    if (v := verdict_counts(paths)) is not None}
+                    if (v := verdict_counts(paths, confidence)) is not None}
         slopes = {label: rows for label, paths in dirs[task].items()
                   if (rows := slopes_by_size(paths, confidence))}
         tasks.append(TaskReport(task, summary, _pairs(summary, axes_of, confidence), figure,
@@ -183,9 +183,10 @@ def summary_csv(report: SweepReport) -> str:
     return buffer.getvalue()
 
 
-def interval_text(mean: float, low: float, high: float) -> str:
+def interval_text(mean: float, low: float, high: float, fmt: str = ".1f") -> str:
     """``mean [low, high]`` (just the mean when the interval is undefined, one seed)."""
-    return f"{mean:.1f} [{low:.1f}, {high:.1f}]" if low == low else f"{mean:.1f}"
+    text = format(mean, fmt)
+    return f"{text} [{low:{fmt}}, {high:{fmt}}]" if low == low else text
 
 
 def report_markdown(report: SweepReport) -> str:
@@ -225,6 +226,13 @@ def _analyses_markdown(task: TaskReport) -> list[str]:
         for key, c in counts.counts.items():
             lines.append(f"| {key} | {c.get('holds', 0)} | {c.get('violated', 0)} | "
                          f"{c.get('inconclusive', 0)} |")
+        if counts.measured:
+            lines += ["", f"validate, {label}: measured on each run's newest epoch pair "
+                          "(mean [t interval] over runs)", "",
+                      "| quantity | mean [interval] | runs |", "| --- | --- | --- |"]
+            for name, s in counts.measured.items():
+                lines.append(f"| {name} | {interval_text(s.mean, s.ci_low, s.ci_high, '.3g')}"
+                             f" | {s.n} |")
     for label, rows in task.slopes.items():
         lines += ["", f"measure-generalization, {label}: slope of {rows[0].measure} against "
                       "the Pinsker TV, over runs", "",

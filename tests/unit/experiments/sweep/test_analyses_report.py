@@ -1,0 +1,58 @@
+"""The sweep report's validate block: verdict counts and the measured ε's over the runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from boundcheck.experiments.sweep.analyses_report import analyses_json, verdict_counts
+from boundcheck.experiments.sweep.followons import VALIDATE_DIR, VALIDATE_FILE
+
+
+def _pair(eps_m: float, eps_pi: float, mean_pi: float, tv: float | None,
+          gamma_41: float | None, verdict: str = "holds") -> dict:
+    return {
+        "inputs": {"eps_m": eps_m, "eps_model_shifted": eps_m / 2, "eps_pi": eps_pi},
+        "policy_shift": {"stats": {"pinsker_min": {"mean": {"value": mean_pi}}}},
+        "model_error": {"pi_d": {"tv_mean": tv, "nll_mean": -3.0, "mse_mean": 0.01}},
+        "informative_gamma": {"4.1": gamma_41, "4.2": None, "4.3": 0.5},
+        "by_gamma": [{"gamma": 0.99, "theorems": {"4.1": {"verdict": verdict}}}],
+    }
+
+
+def _run(root: Path, name: str, *pairs: dict) -> Path:
+    run = root / name
+    (run / VALIDATE_DIR).mkdir(parents=True)
+    (run / VALIDATE_DIR / VALIDATE_FILE).write_text(json.dumps({"pairs": list(pairs)}))
+    return run
+
+
+def test_measured_values_come_from_each_runs_newest_pair(tmp_path: Path) -> None:
+    runs = [
+        _run(tmp_path, "a", _pair(1.0, 1.0, 0.9, None, None, "violated"),
+             _pair(0.4, 0.6, 0.1, 0.35, 0.3)),
+        _run(tmp_path, "b", _pair(0.6, 0.8, 0.3, 0.55, None)),
+        tmp_path / "no-validation-yet",
+    ]
+    counts = verdict_counts(runs)
+    assert counts is not None and counts.runs == 2
+    assert counts.counts == {"4.1 @ γ=0.99": {"violated": 1, "holds": 2}}
+    m = counts.measured
+    assert m["eps_m"].values == (0.4, 0.6) and m["eps_m"].mean == pytest.approx(0.5)
+    assert m["eps_model_shifted"].mean == pytest.approx(0.25)
+    assert m["eps_pi"].values == (0.6, 0.8) and m["eps_pi_mean"].values == (0.1, 0.3)
+    assert m["tv_mean_pi_d"].values == (0.35, 0.55)
+    assert m["gamma_star_4.1"].values == (0.3, 0.0)  # None: informative at no gamma > 0
+    assert m["gamma_star_4.3"].values == (0.5, 0.5) and "gamma_star_4.2" in m
+    doc = analyses_json(counts, [])["validate"]
+    assert doc["measured"]["eps_m"]["values"] == [0.4, 0.6]
+    assert doc["measured"]["eps_m"]["ci_low"] < 0.5 < doc["measured"]["eps_m"]["ci_high"]
+
+
+def test_a_quantity_no_run_has_is_left_out(tmp_path: Path) -> None:
+    counts = verdict_counts([_run(tmp_path, "a", _pair(1.0, 1.0, 0.5, None, None))])
+    assert counts is not None
+    assert "tv_mean_pi_d" not in counts.measured  # deterministic task: no TV measured
+    assert counts.measured["eps_m"].n == 1

@@ -1,0 +1,188 @@
+"""The known-noise study across σ (docs/results/noise_study.md): one table and one figure.
+
+Each argument is a sweep directory trained at one noise level σ = σ_r (``boundcheck sweep train
+... --set transition_noise=S --set reward_noise=S --then validate``). For each, the sweep's own
+report is rebuilt (``boundcheck sweep report``: learning curves and the validate block with the
+measured ε's over the runs, Student-t intervals), then this tool lines the σ's up:
+
+    python tools/noise_study.py sweeps/noise-ip/sigma=* --out docs/results/data/noise_ip \\
+        --figure docs/results/noise_ip.png
+
+Writes ``OUT.json`` (per σ: the return summaries, every measured quantity's mean, interval and
+per-run values, and per run the returns and lower bounds at each γ) and ``OUT.csv`` (one row
+per σ and quantity). The figure: (a) ε_m, ε_m′ (TV) and ε_π (max and mean over states) against
+σ; (b) the mean of the last evaluations; (c) the largest γ at which each theorem would be
+informative; (d) η and the three lower bounds at γ = 0.9 on a symmetric-log axis.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+from boundcheck.experiments.sweep.followons import VALIDATE_DIR, VALIDATE_FILE
+from boundcheck.experiments.sweep.report import report_sweep
+from boundcheck.runs.atomic import atomic_write_json, atomic_write_text
+
+BOUND_GAMMA = 0.9
+
+
+def _sigma(sweep: Path) -> float:
+    fixed = json.loads((sweep / "sweep.json").read_text())["grid"]["fixed"]
+    s, r = float(fixed.get("transition_noise", 0)), float(fixed.get("reward_noise", 0))
+    if s != r:
+        raise SystemExit(f"{sweep}: transition_noise {s} != reward_noise {r}")
+    return s
+
+
+def _per_run(sweep: Path) -> list[dict[str, Any]]:
+    rows = []
+    for path in sorted(sweep.glob(f"*/{VALIDATE_DIR}/{VALIDATE_FILE}")):
+        pair = json.loads(path.read_text())["pairs"][-1]
+        blocks = {}
+        for block in pair["by_gamma"]:
+            blocks[f"{block['gamma']:g}"] = {
+                "eta": block["returns"]["eta"]["mean"],
+                **{f"bound_{t}": c["lower_bound"]["mean"] for t, c in block["theorems"].items()},
+                **{f"informative_{t}": c["informative"] for t, c in block["theorems"].items()}}
+        rows.append({"run": path.parent.parent.name, "data_epoch": pair["data_epoch"],
+                     "epoch": pair["epoch"], "k": pair["k"], "by_gamma": blocks})
+    return rows
+
+
+def study(sweeps: list[Path]) -> list[dict[str, Any]]:
+    """One record per σ, ascending."""
+    records = []
+    for sweep in sweeps:
+        report = report_sweep(sweep)
+        task = report.tasks[0]
+        (label, group), = task.summary.groups.items()
+        counts = task.verdicts.get(label)
+        records.append({
+            "sigma": _sigma(sweep), "sweep": str(sweep), "task": task.task,
+            "step": task.summary.step, "window": task.summary.window,
+            "return_at_step": _summary(group.at_step.summary),
+            "return_window_mean": _summary(group.window_mean.summary),
+            "validated_runs": 0 if counts is None else counts.runs,
+            "measured": {} if counts is None else {k: _summary(s)
+                                                   for k, s in counts.measured.items()},
+            "runs": _per_run(sweep)})
+    return sorted(records, key=lambda r: r["sigma"])
+
+
+def _summary(s: Any) -> dict[str, Any]:
+    return {"mean": s.mean, "ci_low": _nan_none(s.ci_low), "ci_high": _nan_none(s.ci_high),
+            "n": s.n, "values": list(s.values)}
+
+
+def _nan_none(x: float) -> float | None:
+    return None if isinstance(x, float) and math.isnan(x) else x
+
+
+def to_csv(records: list[dict[str, Any]]) -> str:
+    """One row per σ and quantity: mean, interval, n and the per-run values."""
+    buf = io.StringIO()
+    out = csv.writer(buf, lineterminator="\n")
+    out.writerow(["sigma", "quantity", "mean", "ci_low", "ci_high", "n", "values"])
+    for r in records:
+        rows = {"return_at_step": r["return_at_step"],
+                "return_window_mean": r["return_window_mean"], **r["measured"]}
+        for name, s in rows.items():
+            out.writerow([r["sigma"], name, s["mean"], s["ci_low"], s["ci_high"], s["n"],
+                          " ".join(f"{v:.6g}" for v in s["values"])])
+    return buf.getvalue()
+
+
+Series = list[tuple[float, dict[str, Any]]]
+
+
+def _band(ax: Any, series: Series, label: str) -> None:
+    """Mean against σ with its interval as a band and each run as a dot."""
+    if not series:
+        return
+    xs = [x for x, _ in series]
+    mean = [s["mean"] for _, s in series]
+    low = [s["mean"] if s.get("ci_low") is None else s["ci_low"] for _, s in series]
+    high = [s["mean"] if s.get("ci_high") is None else s["ci_high"] for _, s in series]
+    line, = ax.plot(xs, mean, marker="o", label=label)
+    ax.fill_between(xs, low, high, color=line.get_color(), alpha=0.2, linewidth=0)
+    for x, s in series:
+        ax.scatter([x] * len(s["values"]), s["values"], color=line.get_color(), s=8, alpha=0.6)
+
+
+def _measured(records: list[dict[str, Any]], key: str) -> Series:
+    return [(r["sigma"], r["measured"][key]) for r in records if key in r["measured"]]
+
+
+def _bound_series(records: list[dict[str, Any]], gamma: str, name: str) -> Series:
+    out = []
+    for r in records:
+        vals = [run["by_gamma"][gamma][name] for run in r["runs"] if gamma in run["by_gamma"]]
+        if vals:
+            out.append((r["sigma"], {"mean": sum(vals) / len(vals), "values": vals}))
+    return out
+
+
+def plot(records: list[dict[str, Any]], path: Path) -> None:
+    """The four panels of the module docstring."""
+    fig, axes = plt.subplots(2, 2, figsize=(11, 8))
+    (a, b), (c, d) = axes
+    for key, label in (("eps_m", "ε_m (TV, under π_D)"),
+                       ("eps_model_shifted", "ε_m′ (TV, under π)"),
+                       ("eps_pi", "ε_π (max over states)"),
+                       ("eps_pi_mean", "ε_π (mean over states, not the theorem's)")):
+        _band(a, _measured(records, key), label)
+    a.set(title="(a) measured ε (newest epoch pair per run)", ylabel="TV", ylim=(0, 1.05))
+    _band(b, [(r["sigma"], r["return_window_mean"]) for r in records],
+          f"mean of the last {records[0]['window']} evaluations")
+    b.set(title="(b) return: is the task still learned?", ylabel="undiscounted return")
+    for t in ("4.1", "4.2", "4.3"):
+        _band(c, _measured(records, f"gamma_star_{t}"), f"Theorem {t}")
+    c.set(title="(c) largest γ at which each bound is informative", ylabel="γ*", ylim=(0, 1))
+    gamma = f"{BOUND_GAMMA:g}"
+    for name, label in (("eta", "η (measured)"), ("bound_4.1", "η̂ − C (4.1)"),
+                        ("bound_4.2", "η^branch − C (4.2)"),
+                        ("bound_4.3", "η^branch − C (4.3)")):
+        _band(d, _bound_series(records, gamma, name), label)
+    d.set_yscale("symlog", linthresh=10)
+    d.set(title=f"(d) η and the lower bounds at γ = {gamma} (mean; dots: runs)",
+          ylabel="discounted return")
+    for ax in axes.flat:
+        ax.set_xscale("log")
+        ax.set_xlabel("σ = σ_r (known Gaussian noise per coordinate)")
+        ax.legend(fontsize=8)
+        ax.grid(alpha=0.3)
+    fig.suptitle(f"{records[0]['task']}: the known-noise study (bands: 95% t interval over "
+                 "seeds)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sweeps", nargs="+", type=Path)
+    parser.add_argument("--out", type=Path, required=True, help="OUT.json and OUT.csv")
+    parser.add_argument("--figure", type=Path, required=True)
+    args = parser.parse_args()
+    records = study(args.sweeps)
+    atomic_write_json(args.out.with_suffix(".json"), {"format": "boundcheck-noise-study",
+                                                      "sigmas": records})
+    atomic_write_text(args.out.with_suffix(".csv"), to_csv(records))
+    plot(records, args.figure)
+    print(f"wrote {args.out.with_suffix('.json')}, {args.out.with_suffix('.csv')}, "
+          f"{args.figure}")
+
+
+if __name__ == "__main__":
+    main()
