@@ -1,7 +1,7 @@
 """``make bench``: run every benchmark and write one JSON file of results.
 
 ``python -m bench --out bench-results.json [--only tabular,sac,ensemble,loop,validate,
-generalization,growth,caps,batch,memory,sweep,oracle] [--quick]``.
+generalization,generalization_noise,growth,caps,batch,memory,sweep,oracle] [--quick]``.
 Each benchmark module has ``run(**kwargs) -> dict``; comparisons inside one benchmark run
 interleaved in one process, so their ratios are meaningful even when the machine's speed drifts.
 """
@@ -25,6 +25,10 @@ BENCHMARKS: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
     "loop": ("bench.loop", {}, {"epochs": 1}),
     "validate": ("bench.validate", {}, {"episodes": 10}),
     "generalization": ("bench.generalization", {}, {"sizes": "1k,2k"}),
+    # The known-noise study's target: 5k,60k with 3 seeds on the noisy reference in 20 min.
+    "generalization_noise": ("bench.generalization", {
+        "reference": "data/reference-noise", "extra": ("--seeds", "3"), "target_minutes": 20.0},
+        {"reference": "data/reference-noise", "sizes": "1k,2k"}),
     "growth": ("bench.growth", {}, {"sizes": (6000, 12000), "warmup_max_epochs": 20,
                                     "retrain_max_epochs": 30, "epoch_steps": 250}),
     # --quick: a smoke run; the uncapped rule can run hundreds of epochs, so a 30-epoch cap

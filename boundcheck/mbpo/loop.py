@@ -154,7 +154,7 @@ def run_epoch(state: TrainState, eval_env: Any, progress: ProgressFn | None,
     sac_total, sac_count = None, 0
     for t in range(n_steps):
         if state.uses_model and t % cfg.model_train_freq == 0:
-            model_metrics = _train_model(state, timer)
+            model_metrics = _train_model(state, timer, progress, last)
             start = time.perf_counter()
             record.update(steps.rollout(state))
             timer.add("rollout", start)
@@ -185,12 +185,20 @@ def run_epoch(state: TrainState, eval_env: Any, progress: ProgressFn | None,
     return record, timer
 
 
-def _train_model(state: TrainState, timer: PhaseTimer) -> dict[str, Any] | None:
-    """Retrain the learned model (its metrics), or None for the oracle, which has none."""
+def _train_model(state: TrainState, timer: PhaseTimer, progress: ProgressFn | None,
+                 last: dict[str, Any]) -> dict[str, Any] | None:
+    """Retrain the learned model (its metrics), or None for the oracle, which has none. The
+    fit reports its epochs through ``progress`` (a fit can take minutes on a large buffer)."""
     if not state.trains_model:
         return None
+
+    def fitting(info: dict[str, Any]) -> None:
+        _report(progress, state, last, phase="training",
+                fit=f"fitting the model: epoch {info['epoch']}, {info['improved']} "
+                    "member(s) improved")
+
     start = time.perf_counter()
-    metrics = steps.train_model(state)
+    metrics = steps.train_model(state, on_epoch=None if progress is None else fitting)
     timer.add("model_train", start)
     timer.model_fits.append({key: metrics[key] for key in (
         "num_train", "epochs", "grad_steps", "stop", "seconds")})
@@ -230,10 +238,12 @@ def save_epoch(run: RunDir, state: TrainState, record: dict[str, Any], timer: Ph
 
 
 def _report(progress: ProgressFn | None, state: TrainState, last: dict[str, Any],
-            phase: str) -> None:
+            phase: str, fit: str | None = None) -> None:
+    """``fit``: what the model fit is doing, while it runs (else absent)."""
     if progress is None:
         return
     progress({"phase": phase, "env_steps": state.env_steps, "epoch": state.epoch,
               "total_steps": state.config.total_steps, "k": state.rollout_length,
               "eval_return": last.get("eval/return_mean"),
-              "holdout_mse": state.last_model_metrics.get("holdout_mse")})
+              "holdout_mse": state.last_model_metrics.get("holdout_mse"),
+              **({"fit": fit} if fit is not None else {})})

@@ -14,6 +14,8 @@ set k from the schedule and roll out; then take one real step and do G SAC updat
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from typing import Any
 
 import numpy as np
@@ -59,8 +61,10 @@ def env_step(state: TrainState) -> dict[str, float]:
     return out
 
 
-def train_model(state: TrainState) -> dict[str, Any]:
-    """Fit the ensemble on all real data (warm start, Adam state kept across calls).
+def train_model(state: TrainState,
+                on_epoch: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+    """Fit the ensemble on all real data (warm start, Adam state kept across calls);
+    ``on_epoch`` is called after each of the fit's epochs (progress display).
 
     Only for a learned model (``state.trains_model``): the oracle has nothing to fit.
     """
@@ -71,7 +75,7 @@ def train_model(state: TrainState) -> dict[str, Any]:
                                    tensors["next_obs"])
     metrics = train_ensemble(state.model, inputs, targets, state.config.ensemble,
                              state.streams.torch_model, optimizer=state.model_optimizer,
-                             step=state.model_step)
+                             step=state.model_step, on_epoch=on_epoch)
     metrics.pop("holdout_mse_history", None)
     state.last_model_metrics = metrics
     return metrics

@@ -48,6 +48,11 @@ def render_bounds(console: Console, report: BoundsReport) -> None:
 def render_optimal_k(console: Console, report: OptimalKReport) -> None:
     """k*, its closed form and the per-k table of the Theorem 4.3 bracket."""
     k_star = "unbounded (no finite minimiser)" if report.k_star_unbounded else report.k_star
+    if report.source is not None:
+        console.print(f"from: {report.source}", markup=False, highlight=False)
+    console.print(f"inputs: gamma = {_fmt(report.gamma)}, eps_pi = {_fmt(report.eps_pi)}, "
+                  f"eps_m = {_fmt(report.eps_m)}, slope d eps_m'/d eps_pi = "
+                  f"{_fmt(report.slope)}", markup=False)
     console.print(f"k* = {k_star}    eps_m' = {_fmt(report.eps_model_shifted.value)}    "
                   f"rho = eps_m'/eps_pi = {_fmt(report.ratio)}")
     console.print(report.closed_form)

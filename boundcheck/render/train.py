@@ -47,9 +47,10 @@ def follow_training(progress: Progress, total: int, done: int, *,
                         description=f"{info['phase']} epoch {info['epoch']}", ret=ret, k=k,
                         loss=model)
         if lines is not None and lines.due((info["phase"], info["epoch"])):
+            fit = f" ({info['fit']})" if info.get("fit") else ""
             progress.console.print(
                 f"{info['phase']} epoch {info['epoch']}: {info['env_steps']}/{total} steps, "
-                f"eval {ret}, k {k}, model {model}",
+                f"eval {ret}, k {k}, model {model}{fit}",
                 highlight=False, soft_wrap=True)
 
     return report

@@ -61,6 +61,9 @@ def test_optimal_k_from_results_file(capsys, tmp_path: Path) -> None:
                                                     "slope": 0.3, "source": "test"}}))
     doc = run_json(capsys, "optimal-k", "--from", str(res))
     assert doc["eps_model_shifted"] == pytest.approx(0.05) and doc["from"] == "test"
+    code, out, _ = run(capsys, "optimal-k", "--from", str(res))
+    assert code == 0 and "from: test" in out  # the table shows what it was given, and whence
+    assert "eps_pi = 0.1," in out and "eps_m = 0.02," in out and "= 0.3" in out
 
 
 def test_bounds_json(capsys) -> None:

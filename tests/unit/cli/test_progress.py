@@ -28,3 +28,25 @@ def test_quiet_prints_nothing(capsys: pytest.CaptureFixture[str]) -> None:
     with phase_progress("{task.completed}", disabled=True) as report:
         report({"description": "x", "completed": 0.5, "total": 1.0})
     assert capsys.readouterr().err == ""
+
+
+def test_train_says_in_a_log_when_a_model_fit_holds_it_up(capsys: pytest.CaptureFixture[str]
+                                                          ) -> None:
+    from rich.console import Console
+    from rich.progress import Progress, TextColumn
+
+    from boundcheck.render.train import follow_training
+
+    clock = iter([0.0, 10.0, 31.0])
+    console = Console(stderr=True, force_terminal=False)
+    with Progress(TextColumn("{task.description}"), console=console) as bar:
+        report = follow_training(bar, 1000, 0, clock=lambda: next(clock))
+        info = {"phase": "training", "epoch": 3, "env_steps": 400, "total_steps": 1000, "k": 1,
+                "eval_return": 12.0, "holdout_mse": 0.5}
+        report(info)  # the epoch's first line
+        report({**info, "fit": "fitting the model: epoch 7, 2 member(s) improved"})  # quiet
+        report({**info, "fit": "fitting the model: epoch 9, 1 member(s) improved"})  # 31 s
+    lines = [line for line in capsys.readouterr().err.splitlines() if "steps" in line]
+    assert lines[0] == "training epoch 3: 400/1000 steps, eval 12.0, k 1, model 0.5"
+    assert lines[1] == lines[0] + " (fitting the model: epoch 9, 1 member(s) improved)"
+    assert len(lines) == 2

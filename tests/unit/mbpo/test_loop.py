@@ -74,8 +74,16 @@ def test_checkpoint_round_trip(tiny_run: RunDir) -> None:
 
 
 def test_same_seed_same_metrics(tiny_run: RunDir, tmp_path: Path) -> None:
-    other = run_tiny(tmp_path / "b")
+    reports: list[dict] = []
+    run, state = start_run(tiny_config(), tmp_path / "b", seed=0, device=torch.device("cpu"),
+                           force=False)
+    train(run, state, progress=reports.append)  # watching the run changes nothing in it
+    other = RunDir.open(tmp_path / "b")
     assert other.metrics_path.read_bytes() == tiny_run.metrics_path.read_bytes()
+    # The model fits report their epochs while they run (a fit can take minutes).
+    fits = [r["fit"] for r in reports if "fit" in r]
+    assert fits and fits[0].startswith("fitting the model: epoch 1, ")
+    assert len(fits) >= 4  # 2 epochs x 2 retrains (every 50 of 100 steps), >= 1 fit epoch each
     different = run_tiny(tmp_path / "c", seed=1)
     assert different.metrics_path.read_bytes() != tiny_run.metrics_path.read_bytes()
 
