@@ -198,3 +198,23 @@ def test_the_shipped_reference_policy() -> None:
     assert revision[:7] in readme and "boundcheck train --env Hopper-v5" in readme
     assert f"--seed {source.run_seed}" in readme
     assert f"{last['eval/return_mean']:.1f}" in readme
+
+
+def test_the_shipped_known_noise_reference_policy() -> None:
+    """data/reference-noise: a Hopper-v5 policy trained with known noise (so the experiment's
+    model error is a true TV), small, loadable, with its command and provenance beside it."""
+    from boundcheck.experiments.generalization.source import resolve_source
+
+    ref = Path(__file__).resolve().parents[2] / "data" / "reference-noise"
+    source = resolve_source(ref, None, runs_root=ref / "no-runs-here", reference_dir=ref)
+    assert source.config.env == "Hopper-v5" and "actor" in source.policy_state
+    assert source.config.transition_noise == source.config.reward_noise == 0.03
+    metrics = [json.loads(line) for line in (ref / "metrics.jsonl").read_text().splitlines()]
+    last = next(m for m in metrics if m["epoch"] == source.epoch)
+    assert last["env_steps"] >= 15_000
+    assert sum(f.stat().st_size for f in ref.rglob("*") if f.is_file()) < 5_000_000
+    readme = (ref / "README.md").read_text()
+    revision = json.loads((ref / "config.json").read_text())["provenance"]["git"]["revision"]
+    assert revision in readme and "--transition-noise 0.03" in readme
+    assert f"--seed {source.run_seed}" in readme
+    assert f"{last['eval/return_mean']:.1f}" in readme
