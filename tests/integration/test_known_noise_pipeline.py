@@ -82,6 +82,15 @@ def test_measured_tv_flows_from_measure_generalization_to_optimal_k_and_validate
     assert k_doc["eps_model_shifted"] == pytest.approx(
         min(1.0, max(0.0, inputs["eps_m"] + inputs["eps_pi"] * inputs["slope"])))
     assert k_doc["k_star"] is not None
+    # optimal-k --from --train-size: the same inputs, derived at the other size's record.
+    largest = max(results["sizes"], key=lambda s: s["train_size"])
+    k_600 = _json_of(capsys, ["optimal-k", "--from", str(gen / "results.json"),
+                              "--train-size", "600", "--json"])
+    assert "training size 600" in k_600["from"]
+    assert k_600["eps_m"] == pytest.approx(
+        sum(largest["eps_m_at_pi_d"]["tv"]["values"]) / 2, rel=1e-12)
+    kind = "local" if largest["slopes"]["tv"]["pinsker_tv"]["local"] else "linear"
+    assert k_600["slope"] == largest["slopes"]["tv"]["pinsker_tv"][kind]["mean"]
 
     # validate --run: eps_m and eps_m' are the measured sup over time of the TV.
     v_doc = _json_of(capsys, ["validate", "--run", str(run), "--out", str(tmp_path / "val"),
