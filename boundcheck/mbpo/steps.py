@@ -15,7 +15,6 @@ set k from the schedule and roll out; then take one real step and do G SAC updat
 from __future__ import annotations
 
 from collections.abc import Callable
-
 from typing import Any
 
 import numpy as np
