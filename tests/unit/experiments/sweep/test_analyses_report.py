@@ -14,7 +14,7 @@ from boundcheck.experiments.sweep.followons import VALIDATE_DIR, VALIDATE_FILE
 def _pair(eps_m: float, eps_pi: float, mean_pi: float, tv: float | None,
           gamma_41: float | None, verdict: str = "holds") -> dict:
     return {
-        "inputs": {"eps_m": eps_m, "eps_model_shifted": eps_m / 2, "eps_pi": eps_pi},
+        "k": 1, "inputs": {"eps_m": eps_m, "eps_model_shifted": eps_m / 2, "eps_pi": eps_pi},
         "policy_shift": {"stats": {"pinsker_min": {"mean": {"value": mean_pi}}}},
         "model_error": {"pi_d": {"tv_mean": tv, "nll_mean": -3.0, "mse_mean": 0.01}},
         "informative_gamma": {"4.1": gamma_41, "4.2": None, "4.3": 0.5},
@@ -46,6 +46,9 @@ def test_measured_values_come_from_each_runs_newest_pair(tmp_path: Path) -> None
     assert m["tv_mean_pi_d"].values == (0.35, 0.55)
     assert m["gamma_star_4.1"].values == (0.3, 0.0)  # None: informative at no gamma > 0
     assert m["gamma_star_4.3"].values == (0.5, 0.5) and "gamma_star_4.2" in m
+    # What-if with the mean shift, Theorem 4.1's closed form (1 - 2 eps_pi)/(1 + eps_m):
+    assert m["gamma_star_4.1_if_eps_pi_mean"].values == pytest.approx(
+        ((1 - 2 * 0.1) / 1.4, (1 - 2 * 0.3) / 1.6), abs=1e-8)
     doc = analyses_json(counts, [])["validate"]
     assert doc["measured"]["eps_m"]["values"] == [0.4, 0.6]
     assert doc["measured"]["eps_m"]["ci_low"] < 0.5 < doc["measured"]["eps_m"]["ci_high"]
