@@ -107,14 +107,19 @@ def to_csv(records: list[dict[str, Any]]) -> str:
 Series = list[tuple[float, dict[str, Any]]]
 
 
-def _band(ax: Any, series: Series, label: str, style: str = "-") -> None:
-    """Mean against σ with its interval as a band and each run as a dot."""
+def _band(ax: Any, series: Series, label: str, style: str = "-",
+          clip: tuple[float, float] | None = None) -> None:
+    """Mean against σ with its interval as a band (cut to ``clip``, the quantity's range:
+    a 3-seed t interval can leave it) and each run as a dot."""
     if not series:
         return
     xs = [x for x, _ in series]
     mean = [s["mean"] for _, s in series]
     low = [s["mean"] if s.get("ci_low") is None else s["ci_low"] for _, s in series]
     high = [s["mean"] if s.get("ci_high") is None else s["ci_high"] for _, s in series]
+    if clip is not None:
+        low = [min(max(v, clip[0]), clip[1]) for v in low]
+        high = [min(max(v, clip[0]), clip[1]) for v in high]
     line, = ax.plot(xs, mean, marker="o", linestyle=style, label=label)
     ax.fill_between(xs, low, high, color=line.get_color(), alpha=0.2, linewidth=0)
     for x, s in series:
@@ -142,16 +147,17 @@ def plot(records: list[dict[str, Any]], path: Path) -> None:
                        ("eps_model_shifted", "ε_m′ (TV, under π)"),
                        ("eps_pi", "ε_π (max over states)"),
                        ("eps_pi_mean", "ε_π (mean over states, not the theorem's)")):
-        _band(a, _measured(records, key), label)
+        _band(a, _measured(records, key), label, clip=(0.0, 1.0))
     a.set(title="(a) measured ε (newest epoch pair per run)", ylabel="TV", ylim=(0, 1.05))
     _band(b, [(r["sigma"], r["return_window_mean"]) for r in records],
           f"mean of the last {records[0]['window']} evaluations")
     b.set(title="(b) return: is the task still learned?", ylabel="undiscounted return")
     for t in ("4.1", "4.2", "4.3"):
-        _band(c, _measured(records, f"gamma_star_{t}"), f"Theorem {t} (ε_π: max, the theorem's)")
+        _band(c, _measured(records, f"gamma_star_{t}"), f"Theorem {t} (ε_π: max, the theorem's)",
+              clip=(0.0, 1.0))
     for t in ("4.1", "4.2", "4.3"):
         _band(c, _measured(records, f"gamma_star_{t}_if_eps_pi_mean"),
-              f"Theorem {t} if ε_π were its mean (what-if)", "--")
+              f"Theorem {t} if ε_π were its mean (what-if)", "--", (0.0, 1.0))
     c.set(title="(c) largest γ at which each bound is informative", ylabel="γ*", ylim=(0, 1))
     gamma = f"{BOUND_GAMMA:g}"
     for name, label in (("eta", "η (measured)"), ("bound_4.1", "η̂ − C (4.1)"),

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from boundcheck.experiments.generalization.records import Summary
 from boundcheck.experiments.generalization.results import GeneralizationResults
+from boundcheck.experiments.generalization.trend import slope_trends
 
 
 def _fmt(summary: Summary | None) -> str:
@@ -36,6 +37,10 @@ def render_generalization(console: Console, result: GeneralizationResults,
         table.add_row(f"{size.train_size:,}", _fmt(slopes.local), _fmt(slopes.linear),
                       _fmt(size.eps_m_at_pi_d[y]), _fmt(size.eps_pi_interval))
     console.print(table)
+    for t in slope_trends(result.sizes):
+        console.print(f"slope of {t.measure} ({t.kind} fit) from N = {t.small:,} to {t.large:,}: "
+                      f"change {t.mean:.3g} [{t.ci_low:.3g}, {t.ci_high:.3g}] over "
+                      f"{len(t.differences)} repetition(s): {t.verdict.value}", highlight=False)
     if not result.model_error.tv_available:
         console.print(f"TV unavailable: {result.model_error.tv_unavailable_reason}")
     for warning in result.warnings:

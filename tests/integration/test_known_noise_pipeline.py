@@ -74,6 +74,21 @@ def test_measured_tv_flows_from_measure_generalization_to_optimal_k_and_validate
     assert inputs["slope"] != 0.0
     assert 0.0 < inputs["eps_pi"] <= 1.0
 
+    # The paper's claim, the slope falls with more data: per repetition, slope(600) - slope(300)
+    # of the TV's fit, with its verdict.
+    trend = next(t for t in results["slope_trends"] if (t["measure"], t["kind"]) == ("tv",
+                                                                                  "linear"))
+    by_size = {s["train_size"]: s for s in results["sizes"]}
+    expected = [by_size[600]["seeds"][i]["fits"]["tv"]["pinsker_tv"]["linear"]["slope"]
+                - by_size[300]["seeds"][i]["fits"]["tv"]["pinsker_tv"]["linear"]["slope"]
+                for i in range(2)]
+    assert (trend["small"], trend["large"]) == (300, 600)
+    assert trend["differences"] == pytest.approx(expected, rel=1e-12)
+    assert trend["mean"] == pytest.approx(sum(expected) / 2, rel=1e-12)
+    assert trend["verdict"] == ("falls" if trend["ci_high"] < 0 else "rises"
+                                if trend["ci_low"] > 0 else "not settled")
+    assert {t["measure"] for t in results["slope_trends"]} == {"tv", "nll", "mse"}
+
     # optimal-k --from: exactly those numbers.
     k_doc = _json_of(capsys, ["optimal-k", "--from", str(gen / "results.json"), "--json"])
     assert (k_doc["eps_m"], k_doc["eps_pi"], k_doc["slope"]) == \

@@ -17,6 +17,7 @@ from typing import Any
 from boundcheck.experiments.generalization.analysis import OptimalKInputs
 from boundcheck.experiments.generalization.records import Json, num
 from boundcheck.experiments.generalization.size_records import SizeRecord
+from boundcheck.experiments.generalization.trend import slope_trends
 
 RESULTS_FORMAT = "boundcheck-generalization"
 RESULTS_FORMAT_VERSION = 1
@@ -154,6 +155,7 @@ def results_json(result: GeneralizationResults) -> Json:
         "model_error": result.model_error.to_json(),
         "sizes": [s.to_json() for s in result.sizes],
         "optimal_k_inputs": None if inputs is None else inputs.to_json(),
+        "slope_trends": [t.to_json() for t in slope_trends(result.sizes)],
         "warnings": list(result.warnings), "versions": result.versions,
         "run_provenance": result.run_provenance,
         "timings": {"wall_seconds": result.wall_seconds},
@@ -161,7 +163,8 @@ def results_json(result: GeneralizationResults) -> Json:
 
 
 def results_from_json(doc: Mapping[str, Any]) -> GeneralizationResults:
-    """The inverse of :func:`results_json` (e.g. of a results.json read back); raises
+    """The inverse of :func:`results_json` (e.g. of a results.json read back; ``slope_trends``
+    is derived from the sizes, so it is recomputed rather than read); raises
     ``ValueError`` for another format and ``KeyError`` / ``TypeError`` for a damaged one."""
     if doc.get("format") != RESULTS_FORMAT:
         raise ValueError(f"not a {RESULTS_FORMAT} document (format {doc.get('format')!r})")
