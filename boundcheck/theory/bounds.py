@@ -225,3 +225,16 @@ def largest_informative_gamma(penalty_at: Callable[[float], Penalty], *,
         mid = 0.5 * (low + high)
         low, high = (mid, high) if ratio(mid) < 1.0 else (low, mid)
     return low
+
+
+def informative_gammas(eps_model: float, eps_model_shifted: float, eps_policy: float,
+                       k: int) -> dict[str, float | None]:
+    """Per theorem (``"4.1"``, ``"4.2"``, ``"4.3"``), :func:`largest_informative_gamma` with
+    these ε's and k held fixed (r_max cancels; 4.3 takes ε_m′, the others ε_m)."""
+    return {
+        "4.1": largest_informative_gamma(lambda g: theorem_4_1(g, 1.0, eps_model, eps_policy)),
+        "4.2": largest_informative_gamma(
+            lambda g: theorem_4_2(g, 1.0, eps_model, eps_policy, k)),
+        "4.3": largest_informative_gamma(
+            lambda g: theorem_4_3(g, 1.0, eps_model_shifted, eps_policy, k)),
+    }

@@ -189,15 +189,8 @@ def test_the_shipped_reference_policy() -> None:
     ref = Path(__file__).resolve().parents[2] / "data" / "reference"
     source = resolve_source(None, None, runs_root=ref / "no-runs-here", reference_dir=ref)
     assert source.kind == "reference" and source.config.env == "Hopper-v5"
-    metrics = [json.loads(line) for line in (ref / "metrics.jsonl").read_text().splitlines()]
-    last = next(m for m in metrics if m["epoch"] == source.epoch)
-    assert last["env_steps"] >= 30_000
-    assert sum(f.stat().st_size for f in ref.rglob("*") if f.is_file()) < 5_000_000
-    readme = (ref / "README.md").read_text()
-    revision = json.loads((ref / "config.json").read_text())["provenance"]["git"]["revision"]
+    readme, revision = _check_shipped_policy(ref, source, min_steps=30_000)
     assert revision[:7] in readme and "boundcheck train --env Hopper-v5" in readme
-    assert f"--seed {source.run_seed}" in readme
-    assert f"{last['eval/return_mean']:.1f}" in readme
 
 
 def test_the_shipped_known_noise_reference_policy() -> None:
@@ -209,12 +202,19 @@ def test_the_shipped_known_noise_reference_policy() -> None:
     source = resolve_source(ref, None, runs_root=ref / "no-runs-here", reference_dir=ref)
     assert source.config.env == "Hopper-v5" and "actor" in source.policy_state
     assert source.config.transition_noise == source.config.reward_noise == 0.03
+    readme, revision = _check_shipped_policy(ref, source, min_steps=15_000)
+    assert revision in readme and "--transition-noise 0.03" in readme
+
+
+def _check_shipped_policy(ref: Path, source, *, min_steps: int) -> tuple[str, str]:
+    """A shipped policy's common checks: trained for at least ``min_steps``, under 5 MB, its
+    README naming the seed and the last evaluation return. Returns (README, git revision)."""
     metrics = [json.loads(line) for line in (ref / "metrics.jsonl").read_text().splitlines()]
     last = next(m for m in metrics if m["epoch"] == source.epoch)
-    assert last["env_steps"] >= 15_000
+    assert last["env_steps"] >= min_steps
     assert sum(f.stat().st_size for f in ref.rglob("*") if f.is_file()) < 5_000_000
     readme = (ref / "README.md").read_text()
-    revision = json.loads((ref / "config.json").read_text())["provenance"]["git"]["revision"]
-    assert revision in readme and "--transition-noise 0.03" in readme
     assert f"--seed {source.run_seed}" in readme
     assert f"{last['eval/return_mean']:.1f}" in readme
+    revision = json.loads((ref / "config.json").read_text())["provenance"]["git"]["revision"]
+    return readme, revision

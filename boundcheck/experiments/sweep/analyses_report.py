@@ -29,12 +29,7 @@ from boundcheck.experiments.sweep.followons import (
     VALIDATE_FILE,
 )
 from boundcheck.inputs import InputError
-from boundcheck.theory.bounds import (
-    largest_informative_gamma,
-    theorem_4_1,
-    theorem_4_2,
-    theorem_4_3,
-)
+from boundcheck.theory.bounds import informative_gammas
 
 FIT_KINDS = ("local", "linear")
 
@@ -48,7 +43,7 @@ MEASURED: dict[str, Any] = {
     "eps_m": lambda p: p["inputs"]["eps_m"],
     "eps_model_shifted": lambda p: p["inputs"]["eps_model_shifted"],
     "eps_pi": lambda p: p["inputs"]["eps_pi"],
-    "eps_pi_mean": lambda p: min(1.0, p["policy_shift"]["stats"]["pinsker_min"]["mean"]["value"]),
+    "eps_pi_mean": lambda p: _eps_pi_mean(p),
     "tv_mean_pi_d": lambda p: p["model_error"]["pi_d"]["tv_mean"],
     "nll_pi_d": lambda p: p["model_error"]["pi_d"]["nll_mean"],
     "mse_pi_d": lambda p: p["model_error"]["pi_d"]["mse_mean"],
@@ -59,17 +54,17 @@ MEASURED: dict[str, Any] = {
 }
 
 
+def _eps_pi_mean(pair: Mapping[str, Any]) -> float:
+    """ε_π as the mean over states of the per-state Pinsker bound (capped at 1)."""
+    return min(1.0, pair["policy_shift"]["stats"]["pinsker_min"]["mean"]["value"])
+
+
 def _gamma_star_at_mean_shift(pair: Mapping[str, Any], theorem: str) -> float:
     """What-if, clearly not the theorem: the largest informative γ were ε_π the MEAN over
     states of the Pinsker bound instead of its max (0: at no γ > 0)."""
-    eps_pi = min(1.0, pair["policy_shift"]["stats"]["pinsker_min"]["mean"]["value"])
-    inputs, k = pair["inputs"], int(pair["k"])
-    penalty = {
-        "4.1": lambda g: theorem_4_1(g, 1.0, inputs["eps_m"], eps_pi),
-        "4.2": lambda g: theorem_4_2(g, 1.0, inputs["eps_m"], eps_pi, k),
-        "4.3": lambda g: theorem_4_3(g, 1.0, inputs["eps_model_shifted"], eps_pi, k),
-    }[theorem]
-    return largest_informative_gamma(penalty) or 0.0
+    inputs = pair["inputs"]
+    return informative_gammas(inputs["eps_m"], inputs["eps_model_shifted"], _eps_pi_mean(pair),
+                              int(pair["k"]))[theorem] or 0.0
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ from boundcheck.experiments.validate.results import (
 from boundcheck.experiments.validate.returns import RewardPaths
 from boundcheck.experiments.validate.settings import BoundInputs
 from boundcheck.theory.bounds import (
-    largest_informative_gamma,
+    informative_gammas,
     theorem_4_1,
     theorem_4_2,
     theorem_4_3,
@@ -121,17 +121,6 @@ def gamma_block(m: PairMeasurements, gamma: float, values: BoundValues,
                       tuple(_theorem_check(res, values, which) for res, which in checks))
 
 
-def informative_gammas(values: BoundValues, k: int) -> dict[str, float | None]:
-    """Per theorem, the largest γ at which it is informative with these ε's and k (r_max
-    cancels; :func:`boundcheck.theory.bounds.largest_informative_gamma`)."""
-    eps_pi, eps_m, eps_mp = values.eps_pi, values.eps_m, values.eps_model_shifted
-    return {
-        "4.1": largest_informative_gamma(lambda g: theorem_4_1(g, 1.0, eps_m, eps_pi)),
-        "4.2": largest_informative_gamma(lambda g: theorem_4_2(g, 1.0, eps_m, eps_pi, k)),
-        "4.3": largest_informative_gamma(lambda g: theorem_4_3(g, 1.0, eps_mp, eps_pi, k)),
-    }
-
-
 def reward_range_warnings(m: PairMeasurements, r_max: float) -> list[str]:
     """Where rewards met while measuring exceed the r_max the bounds assume."""
     out = []
@@ -161,5 +150,6 @@ def pair_result(m: PairMeasurements, gammas: tuple[float, ...], inputs: BoundInp
         policy_shift=m.policy_shift, model_error_pi_d=m.model_error_pi_d,
         model_error_pi=m.model_error_pi,
         by_gamma=tuple(gamma_block(m, g, values, inputs.confidence) for g in gammas),
-        informative_gamma=informative_gammas(values, m.k),
+        informative_gamma=informative_gammas(values.eps_m, values.eps_model_shifted,
+                                             values.eps_pi, m.k),
         warnings=tuple(reward_range_warnings(m, values.r_max)))
