@@ -43,6 +43,7 @@ OPTION_OF_FIELD = {
     "seeds": "--seeds",
     "address": "--address",
     "out": "--out",
+    "resume": "--resume",
     "sweep": "SWEEP",
     "runs_pattern": "--runs",
     "metric": "--metric",

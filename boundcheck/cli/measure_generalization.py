@@ -71,6 +71,9 @@ def command(
     out: Annotated[Path | None, opt("--out", "Output folder (default "
                                      "generalization/<run>-epoch<E>).")] = None,
     force: ReplaceOption = False,
+    resume: Annotated[bool, opt("--resume", "Continue the results in --out: keep their "
+                                "finished repetitions and run the rest (a larger --seeds adds "
+                                "repetitions); every other setting must be the same.")] = False,
     device: DeviceOption = "auto",
     threads: ThreadsOption = None,
     quiet: QuietOption = False,
@@ -79,24 +82,34 @@ def command(
     """Model error against policy shift for models trained on N transitions of pi_D."""
     from boundcheck.experiments.generalization.experiment import measure_generalization
     from boundcheck.experiments.generalization.outputs import RESULTS_FILE, write_outputs
-    from boundcheck.experiments.generalization.results import results_json
+    from boundcheck.experiments.generalization.results import read_prior, results_json
     from boundcheck.experiments.generalization.source import reference_dir, resolve_source
     from boundcheck.render.generalization import render_generalization
+    from boundcheck.runs.lock import RunLock
 
     cfg = _config(train_size, seeds=seeds, seed=seed, epoch=epoch, snapshots=snapshots,
                   eval_steps=eval_steps, kl_min=kl_min, kl_max=kl_max, max_updates=max_updates,
                   check_every=check_every, local_points=local_points, tv_samples=tv_samples,
                   rollout_length=rollout_length, rollout_batch=rollout_batch,
                   model_max_epochs=model_max_epochs, model_max_t=model_max_t)
+    if resume and force:
+        bad_input("--resume", "cannot be combined with --force")
     dev = torch_device(device, threads)
     source = resolve_source(run, epoch, runs_root=Path("runs"), reference_dir=reference_dir())
     out_dir = out or Path("generalization") / f"{source.run.path.name}-epoch{source.epoch}"
-    prepare_out(out_dir, RESULTS_FILE, force)
-    # A checkpoint damaged after the run was opened is bad input too (naming the file).
-    with phase_progress("{task.percentage:>3.0f}%", disabled=quiet or as_json) as report:
-        with naming("--run"):
-            result = measure_generalization(cfg, source, device=dev, progress=report)
-        paths = write_outputs(result, out_dir)
+    prepare_out(out_dir, RESULTS_FILE, force or resume)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    # One writer per output folder; results are written after every repetition, so a killed
+    # measurement keeps what it finished (--resume continues it).
+    with naming("--out"), RunLock(out_dir):
+        prior = read_prior(out_dir / RESULTS_FILE) if resume else None
+        with phase_progress("{task.percentage:>3.0f}%", disabled=quiet or as_json) as report:
+            # A checkpoint damaged after the run was opened is bad input too (naming the file).
+            with naming("--run"):
+                result = measure_generalization(
+                    cfg, source, device=dev, progress=report, prior=prior,
+                    on_repetition=lambda partial: write_outputs(partial, out_dir))
+            paths = write_outputs(result, out_dir)
     if as_json:
         emit_json({**results_json(result.results), "files": paths})
     elif not quiet:

@@ -40,12 +40,17 @@ from boundcheck.experiments.common.collect import Transitions, collect, true_law
 from boundcheck.experiments.common.measure import Evaluator, make_generator
 from boundcheck.experiments.generalization import analysis as ana
 from boundcheck.experiments.generalization.continuation import continue_sac, make_learner
-from boundcheck.experiments.generalization.records import ContinuationStop, CurvePoint
+from boundcheck.experiments.generalization.document import DocumentFrame
+from boundcheck.experiments.generalization.records import CurvePoint
 from boundcheck.experiments.generalization.results import (
     GeneralizationResults,
     ModelErrorInfo,
     Settings,
     SourceInfo,
+)
+from boundcheck.experiments.generalization.resume import (
+    check_resumable,
+    prior_records,
 )
 from boundcheck.experiments.generalization.settings import (
     GeneralizationConfig,
@@ -56,13 +61,11 @@ from boundcheck.experiments.generalization.size_records import (
     ContinuationRecord,
     ModelFitRecord,
     SeedRecord,
-    SizeRecord,
 )
 from boundcheck.experiments.generalization.source import PolicySource
 from boundcheck.mbpo.state import Streams
 from boundcheck.models import GaussianEnsemble, make_train_step, train_ensemble
 from boundcheck.models.trainer import StepFn
-from boundcheck.runs.provenance import provenance
 
 ProgressFn = Callable[[dict[str, Any]], None]
 
@@ -88,6 +91,10 @@ class GeneralizationResult:
 
     results: GeneralizationResults
     snapshots: tuple[SnapshotActor, ...]
+
+
+#: Receives the result so far after each repetition (to write it).
+ResultFn = Callable[[GeneralizationResult], None]
 
 
 class _Progress:
@@ -130,9 +137,15 @@ class _Context:
 
 
 def measure_generalization(cfg: GeneralizationConfig, source: PolicySource, *,
-                           device: torch.device,
-                           progress: ProgressFn | None = None) -> GeneralizationResult:
-    """Run the experiment (module doc); see docs/measure-generalization.md for the result."""
+                           device: torch.device, progress: ProgressFn | None = None,
+                           prior: GeneralizationResults | None = None,
+                           on_repetition: ResultFn | None = None) -> GeneralizationResult:
+    """Run the experiment (module doc); see docs/measure-generalization.md for the result.
+
+    ``prior``: a result of the same measurement with fewer repetitions, continued from its
+    next repetition (:mod:`~.resume`). ``on_repetition`` receives the result so far after each
+    repetition but the last (its snapshots are those made in this call), so a caller can write
+    it and a killed measurement keeps its finished repetitions."""
     start = time.perf_counter()
     run_cfg, spec = source.config, get_spec(source.config.env)
     env = make_env(spec, transition_noise=run_cfg.transition_noise,
@@ -141,14 +154,32 @@ def measure_generalization(cfg: GeneralizationConfig, source: PolicySource, *,
     y_measures = ["nll", "mse"] + (["tv"] if true_std is not None else [])
     settings = resolve_settings(cfg, source)
     sizes = list(settings.train_sizes)
-    actor_d = [p.to(device) for p in source.policy_state["actor"]]
-    tracker = _Progress(progress, cfg.seeds * (2 + len(sizes) * (3 + cfg.snapshots)))
+    frame = DocumentFrame(
+        source=SourceInfo(run=str(source.run.path), kind=source.kind, epoch=source.epoch,
+                          env=spec.name, algo=run_cfg.algo, run_seed=source.run_seed,
+                          transition_noise=run_cfg.transition_noise,
+                          reward_noise=run_cfg.reward_noise),
+        settings=settings,
+        model_error=ModelErrorInfo(tv_available=true_std is not None,
+                                   tv_unavailable_reason=tv_reason,
+                                   primary="tv" if true_std is not None else "nll",
+                                   measures=tuple(y_measures)),
+        run_provenance=source.run_provenance, tv=true_std is not None,
+        start=start - (prior.wall_seconds if prior is not None else 0.0))
     per_size: dict[int, list[SeedRecord]] = {n: [] for n in sizes}
+    done = 0
+    if prior is not None:
+        done = check_resumable(prior, settings=settings, source=frame.source,
+                               model_error=frame.model_error,
+                               run_provenance=source.run_provenance)
+        per_size = prior_records(prior)
+    actor_d = [p.to(device) for p in source.policy_state["actor"]]
+    tracker = _Progress(progress, (cfg.seeds - done) * (2 + len(sizes) * (3 + cfg.snapshots)))
     # Per size, so a size's result does not depend on which other sizes were asked for.
     model_steps = {n: make_train_step(run_cfg.ensemble.step_backend(device.type, n))
                    for n in sizes}
     snapshots: list[SnapshotActor] = []
-    for i in range(cfg.seeds):
+    for i in range(done, cfg.seeds):
         w = seed_words(cfg.seed, i)
         tracker.report(f"seed {i}: collecting {sizes[-1]} transitions with pi_D")
         full = collect(env, actor_d, sizes[-1], env_seed=w[0],
@@ -166,25 +197,12 @@ def measure_generalization(cfg: GeneralizationConfig, source: PolicySource, *,
             record, snaps = _one_size(ctx, full.head(n), i)
             per_size[n].append(record)
             snapshots.extend(snaps)
+        if on_repetition is not None and i + 1 < cfg.seeds:
+            on_repetition(GeneralizationResult(results=frame.results(per_size, i + 1),
+                                               snapshots=tuple(snapshots)))
     env.close()
-    size_records = tuple(ana.size_record(n, per_size[n], y_measures) for n in sizes)
-    inputs, missing = ana.optimal_k_inputs(size_records, true_std is not None,
-                                           settings.eps_pi_updates)
-    results = GeneralizationResults(
-        source=SourceInfo(run=str(source.run.path), kind=source.kind, epoch=source.epoch,
-                          env=spec.name, algo=run_cfg.algo, run_seed=source.run_seed,
-                          transition_noise=run_cfg.transition_noise,
-                          reward_noise=run_cfg.reward_noise),
-        settings=settings,
-        model_error=ModelErrorInfo(tv_available=true_std is not None,
-                                   tv_unavailable_reason=tv_reason,
-                                   primary="tv" if true_std is not None else "nll",
-                                   measures=tuple(y_measures)),
-        sizes=size_records, optimal_k_inputs=inputs,
-        warnings=tuple(m for m in (missing, *_warnings(size_records)) if m),
-        versions=provenance(), run_provenance=source.run_provenance,
-        wall_seconds=time.perf_counter() - start)
-    return GeneralizationResult(results=results, snapshots=tuple(snapshots))
+    return GeneralizationResult(results=frame.results(per_size, cfg.seeds),
+                                snapshots=tuple(snapshots))
 
 
 def _fit_model(ctx: _Context, data: Transitions, i: int,
@@ -258,10 +276,3 @@ def _without_sup(point: CurvePoint) -> CurvePoint:
     """The point without its own ε_m sup over time (π_D's is kept on the seed record)."""
     error = replace(point.measured.error, sup_over_time=None)
     return replace(point, measured=replace(point.measured, error=error))
-
-
-def _warnings(sizes: tuple[SizeRecord, ...]) -> list[str]:
-    """One warning per continuation that did not reach every KL target."""
-    return [f"N={size.train_size} seed {rec.seed}: {rec.continuation.stop_reason}"
-            for size in sizes for rec in size.seeds
-            if rec.continuation.stop is not ContinuationStop.ALL_REACHED]

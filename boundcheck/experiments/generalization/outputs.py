@@ -45,6 +45,11 @@ def points_csv(result: GeneralizationResults) -> str:
     return buf.getvalue()
 
 
+def snapshot_name(seed: int, train_size: int, index: int) -> str:
+    """The path, under the output folder, of one snapshot actor."""
+    return f"{SNAPSHOTS_DIR}/seed{seed}_size{train_size}_snapshot{index}.pt"
+
+
 def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and not math.isfinite(value))
 
@@ -54,22 +59,24 @@ def write_outputs(result: GeneralizationResult, out: Path) -> dict[str, str]:
 
     The figures read the results.json document (:func:`results_json`), as any reader would.
 
-    The snapshot actors go to ``snapshots/seed{i}_size{N}_snapshot{j}.pt`` (a dict with
-    ``actor``, a list of tensors for :func:`boundcheck.agents.networks.actor_forward`, and
-    ``index``, ``updates``), loadable with ``torch.load(..., weights_only=True)``. The figures
-    and CSV are written before results.json, which is written last and lists them.
+    The snapshot actors of ``result.snapshots`` go to
+    ``snapshots/seed{i}_size{N}_snapshot{j}.pt`` (a dict with ``actor``, a list of tensors for
+    :func:`boundcheck.agents.networks.actor_forward`, and ``index``, ``updates``), loadable
+    with ``torch.load(..., weights_only=True)``. The figures and CSV are written before
+    results.json, which is written last and lists them and the snapshots of every repetition
+    it holds (those finished by an earlier, resumed call are already on disk).
     """
     from boundcheck.plots.generalization import plot_error_vs_kl, plot_slope_vs_size
 
     out.mkdir(parents=True, exist_ok=True)
     (out / SNAPSHOTS_DIR).mkdir(exist_ok=True)
-    snapshot_files = []
     for snap in result.snapshots:
-        name = (f"{SNAPSHOTS_DIR}/seed{snap.seed}_size{snap.train_size}"
-                f"_snapshot{snap.index}.pt")
         atomic_torch_save({"actor": [t.detach().cpu() for t in snap.actor],
-                           "index": snap.index, "updates": snap.updates}, out / name)
-        snapshot_files.append(name)
+                           "index": snap.index, "updates": snap.updates},
+                          out / snapshot_name(snap.seed, snap.train_size, snap.index))
+    snapshot_files = [snapshot_name(rec.seed, size.train_size, point.index)
+                      for size in result.results.sizes for rec in size.seeds
+                      for point in rec.points if point.policy != "pi_D"]
     doc = results_json(result.results)
     atomic_write_text(out / POINTS_FILE, points_csv(result.results))
     plot_error_vs_kl(doc, out / ERROR_FIGURE)

@@ -12,12 +12,15 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from boundcheck.experiments.generalization.analysis import OptimalKInputs
 from boundcheck.experiments.generalization.records import Json, num
 from boundcheck.experiments.generalization.size_records import SizeRecord
 from boundcheck.experiments.generalization.trend import slope_trends
+from boundcheck.inputs import InputError
+from boundcheck.runs.atomic import JsonFileError, read_json_object
 
 RESULTS_FORMAT = "boundcheck-generalization"
 RESULTS_FORMAT_VERSION = 1
@@ -176,3 +179,15 @@ def results_from_json(doc: Mapping[str, Any]) -> GeneralizationResults:
         warnings=tuple(str(w) for w in doc["warnings"]), versions=dict(doc["versions"]),
         run_provenance=dict(doc["run_provenance"]),
         wall_seconds=float(doc["timings"]["wall_seconds"]))
+
+
+def read_prior(path: Path) -> GeneralizationResults | None:
+    """The results document at ``path`` to continue, or None if there is none yet (raises
+    ``InputError("resume", ...)`` for a file that is not one)."""
+    if not path.exists():
+        return None
+    try:
+        return results_from_json(read_json_object(path, "results file"))
+    except (JsonFileError, ValueError, KeyError, TypeError) as exc:
+        raise InputError("resume", f"{path} is not a measure-generalization results file "
+                         f"that can be continued ({type(exc).__name__}: {exc})") from None

@@ -174,15 +174,18 @@ def _result(tmp_path: Path) -> GeneralizationResult:
         sizes=sizes, optimal_k_inputs=inputs, warnings=("N=300 seed 1: budget",),
         versions={"boundcheck_version": "0"}, run_provenance={"git": None}, wall_seconds=1.5)
     actor = [torch.zeros(2, 3)]
-    return GeneralizationResult(results=results, snapshots=(
-        SnapshotActor(seed=0, train_size=300, index=1, updates=10, actor=actor),))
+    return GeneralizationResult(results=results, snapshots=tuple(
+        SnapshotActor(seed=i, train_size=n, index=1, updates=10, actor=actor)
+        for n in (300, 600) for i in (0, 1)))
 
 
 def test_results_round_trip_through_results_json(tmp_path: Path) -> None:
     result = _result(tmp_path)
     paths = write_outputs(result, tmp_path / "out")
     saved = json.loads(Path(paths["results"]).read_text())
-    assert saved["files"]["snapshots"] == ["snapshots/seed0_size300_snapshot1.pt"]
+    names = [f"snapshots/seed{i}_size{n}_snapshot1.pt" for n in (300, 600) for i in (0, 1)]
+    assert saved["files"]["snapshots"] == names
+    assert all((tmp_path / "out" / name).is_file() for name in names)
     assert results_from_json(saved) == result.results
     assert strict_json(results_json(results_from_json(saved))) == \
         {k: v for k, v in saved.items() if k != "files"}

@@ -1,0 +1,89 @@
+"""Continuing a model-generalization measurement (``measure-generalization --resume``).
+
+The experiment writes its results after every finished repetition, so a measurement that is
+killed keeps the repetitions it finished, and one that was asked for too few seeds can be
+extended (docs/measure-generalization.md, "Resuming and adding seeds"). Repetition i draws every
+random stream from ``SeedSequence([seed, i])`` and ``SeedSequence([seed, i, N])``, never from
+the number of repetitions asked for, so repetitions 0..m−1 of a finished document are exactly
+those a longer run would have made, and continuing at repetition m gives the numbers a single
+longer run gives.
+
+Continuing is allowed only where that holds: the same π_D (task, epoch, run seed, known noise,
+the run's provenance) and every resolved setting equal except the number of repetitions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields, replace
+
+from boundcheck.experiments.generalization.results import (
+    GeneralizationResults,
+    ModelErrorInfo,
+    Settings,
+    SourceInfo,
+)
+from boundcheck.experiments.generalization.size_records import SeedRecord
+from boundcheck.inputs import InputError
+
+__all__ = ["check_resumable", "finished_repetitions", "partial_settings", "prior_records"]
+
+
+def finished_repetitions(prior: GeneralizationResults) -> int:
+    """The number m of repetitions the document holds: repetitions 0..m−1 in every size, in
+    order (raises ``InputError("resume", ...)`` for any other layout)."""
+    counts = set()
+    for size in prior.sizes:
+        indices = [rec.seed for rec in size.seeds]
+        if indices != list(range(len(indices))):
+            raise InputError("resume", f"the results for N={size.train_size} hold repetitions "
+                             f"{indices}, not 0, 1, ... in order; cannot continue them")
+        counts.add(len(indices))
+    if len(counts) != 1:
+        raise InputError("resume", "the sizes hold different numbers of repetitions "
+                         f"({sorted(counts)}); cannot continue them")
+    return counts.pop()
+
+
+def check_resumable(prior: GeneralizationResults, *, settings: Settings, source: SourceInfo,
+                    model_error: ModelErrorInfo, run_provenance: dict[str, object]) -> int:
+    """Whether ``prior`` can be continued as the new request (module doc); returns its number
+    of finished repetitions, or raises ``InputError("resume", ...)`` naming what differs."""
+    done = finished_repetitions(prior)
+    if done > settings.seeds:
+        raise InputError("resume", f"the results already hold {done} repetitions, more than "
+                         f"--seeds {settings.seeds}")
+    diffs = [_differs(f.name, getattr(prior.settings, f.name), getattr(settings, f.name))
+             for f in fields(Settings) if f.name != "seeds"
+             and getattr(prior.settings, f.name) != getattr(settings, f.name)]
+    diffs += [_differs(f"pi_D's {f.name}", getattr(prior.source, f.name),
+                       getattr(source, f.name))
+              for f in fields(SourceInfo) if f.name != "run"
+              and getattr(prior.source, f.name) != getattr(source, f.name)]
+    if prior.run_provenance != run_provenance:
+        diffs.append("pi_D's run provenance")
+    if prior.model_error.measures != model_error.measures:
+        diffs.append("the model-error measures")
+    if diffs:
+        raise InputError("resume", "the results in --out were measured with other settings ("
+                         + "; ".join(diffs) + "); ask for the same ones, or pass --force "
+                         "instead to start over")
+    return done
+
+
+def _differs(name: str, before: object, now: object) -> str:
+    """``name: <before> in the results, <now> asked for`` (tuples shortened)."""
+    def show(value: object) -> str:
+        text = str(list(value) if isinstance(value, tuple) else value)
+        return text if len(text) <= 40 else text[:37] + "..."
+    return f"{name} {show(before)} in the results, {show(now)} now"
+
+
+def prior_records(prior: GeneralizationResults) -> dict[int, list[SeedRecord]]:
+    """The finished per-seed records of every size, as the experiment accumulates them."""
+    return {size.train_size: list(size.seeds) for size in prior.sizes}
+
+
+def partial_settings(settings: Settings, done: int) -> Settings:
+    """The settings of a document written after ``done`` of ``settings.seeds`` repetitions:
+    ``seeds`` says how many it holds, so every reader sees a consistent document."""
+    return replace(settings, seeds=done)
