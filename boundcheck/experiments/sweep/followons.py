@@ -5,7 +5,9 @@ Section 4.3 experiment with the run's last policy as π_D).
 Each is one more Ray task per cell, submitted when the cell's training ends; it calls the same
 library functions as the commands and writes the same files inside the cell's run directory
 (``validate/validation.json``, ``generalization/results.json``). An analysis whose results
-file exists is not run again, so a sweep run again does only what is missing.
+file exists is not run again, so a sweep run again does only what is missing; a
+measure-generalization killed part way has written its finished repetitions, and is continued
+from them (docs/measure-generalization.md, "Resuming, adding seeds, one writer").
 """
 
 from __future__ import annotations
@@ -50,10 +52,24 @@ class FollowOns:
         out = []
         if self.validate is not None and not (run_dir / VALIDATE_DIR / VALIDATE_FILE).is_file():
             out.append(Analysis.VALIDATE)
-        if self.generalization is not None and \
-                not (run_dir / GENERALIZATION_DIR / GENERALIZATION_FILE).is_file():
+        if self.generalization is not None and not _finished(
+                run_dir / GENERALIZATION_DIR / GENERALIZATION_FILE, self.generalization.seeds):
             out.append(Analysis.GENERALIZATION)
         return out
+
+
+def _finished(results: Path, seeds: int) -> bool:
+    """Whether a measure-generalization results file holds ``seeds`` repetitions (one written
+    during a measurement that was then killed holds fewer, and is continued)."""
+    import json
+
+    try:
+        done = json.loads(results.read_text())["settings"]["seeds"]
+    except FileNotFoundError:
+        return False
+    except (OSError, ValueError, KeyError, TypeError):
+        return False  # damaged: the analysis runs and reports it
+    return isinstance(done, int) and done >= seeds
 
 
 @dataclass(frozen=True)
@@ -104,11 +120,15 @@ def _validate(run: Path, settings: MeasureSettings, device: object) -> None:
 def _generalization(run: Path, cfg: GeneralizationConfig, device: object) -> None:
     from boundcheck.experiments.generalization.experiment import measure_generalization
     from boundcheck.experiments.generalization.outputs import write_outputs
+    from boundcheck.experiments.generalization.results import read_prior
     from boundcheck.experiments.generalization.source import resolve_source
 
+    out = run / GENERALIZATION_DIR
     source = resolve_source(run, None, runs_root=run.parent, reference_dir=run.parent)
-    result = measure_generalization(cfg, source, device=device)  # type: ignore[arg-type]
-    write_outputs(result, run / GENERALIZATION_DIR)
+    prior = read_prior(out / GENERALIZATION_FILE)  # the repetitions a killed one finished
+    result = measure_generalization(cfg, source, device=device,  # type: ignore[arg-type]
+                                    prior=prior, on_repetition=lambda p: write_outputs(p, out))
+    write_outputs(result, out)
 
 
 def with_settings(base: _T, pairs: list[str], where: str) -> _T:
