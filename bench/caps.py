@@ -35,7 +35,7 @@ from boundcheck.experiments.common.collect import collect
 from boundcheck.experiments.common.measure import make_generator
 from boundcheck.experiments.generalization.source import reference_dir, resolve_source
 from boundcheck.models import GaussianEnsemble, make_optimizer, make_train_step, train_ensemble
-from boundcheck.models.trainer import holdout_mse, holdout_nll
+from boundcheck.models.losses import holdout_mse, holdout_nll
 
 VARIANTS: dict[str, dict[str, Any]] = {
     "paper (no cap)": {},

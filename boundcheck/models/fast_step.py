@@ -1,7 +1,7 @@
 """The ensemble's training step as one compiled graph (``torch.func`` + ``torch.compile``).
 
-The loss is the original code's (:func:`boundcheck.models.trainer.ensemble_loss`; for a
-deterministic model its MSE-only form, :func:`~boundcheck.models.trainer.mse_loss_terms`, with
+The loss is the original code's (:func:`boundcheck.models.losses.ensemble_loss`; for a
+deterministic model its MSE-only form, :func:`~boundcheck.models.losses.mse_loss_terms`, with
 gradients for the weights and biases only, as the eager step, whose unused log-variance bounds
 get none), written as a
 pure function of the parameter list so that ``torch.func.grad_and_value`` gives loss and
@@ -23,13 +23,15 @@ import torch
 from torch import Tensor
 
 from boundcheck.config import EnsembleConfig
-from boundcheck.models.ensemble import GaussianEnsemble, ensemble_mean, ensemble_mlp
-from boundcheck.models.trainer import StepFn, ensemble_loss_terms, mse_loss_terms, train_step
+from boundcheck.models.ensemble import GaussianEnsemble
+from boundcheck.models.functional import ensemble_mean, ensemble_mlp
+from boundcheck.models.losses import ensemble_loss_terms, mse_loss_terms
+from boundcheck.models.trainer import StepFn, train_step
 
 
 def _loss(params: list[Tensor], x: Tensor, y: Tensor, decay: tuple[float, ...],
           penalty: float) -> Tensor:
-    """:func:`~boundcheck.models.trainer.ensemble_loss` of ``[*weights, *biases, max, min]``."""
+    """:func:`~boundcheck.models.losses.ensemble_loss` of ``[*weights, *biases, max, min]``."""
     layers = len(decay)
     weights, biases = params[:layers], params[layers:2 * layers]
     max_logvar, min_logvar = params[2 * layers], params[2 * layers + 1]
@@ -38,7 +40,7 @@ def _loss(params: list[Tensor], x: Tensor, y: Tensor, decay: tuple[float, ...],
 
 
 def _mse_loss(params: list[Tensor], x: Tensor, y: Tensor, decay: tuple[float, ...]) -> Tensor:
-    """:func:`~boundcheck.models.trainer.mse_loss_terms` of ``[*weights, *biases]``."""
+    """:func:`~boundcheck.models.losses.mse_loss_terms` of ``[*weights, *biases]``."""
     layers = len(decay)
     weights, biases = params[:layers], params[layers:]
     return mse_loss_terms(ensemble_mean(weights, biases, x, y.shape[-1]), y, weights, decay)

@@ -19,7 +19,8 @@ from boundcheck.models import (
     make_optimizer,
     train_ensemble,
 )
-from boundcheck.models.trainer import ensemble_loss, holdout_nll, train_step
+from boundcheck.models.losses import ensemble_loss, holdout_nll
+from boundcheck.models.trainer import train_step
 
 from .support import ACT_DIM, OBS_DIM, small_config
 

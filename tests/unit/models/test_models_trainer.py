@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from boundcheck.models import GaussianEnsemble, make_optimizer, train_ensemble
-from boundcheck.models.trainer import ensemble_loss, improved_members, select_elites
+from boundcheck.models.losses import ensemble_loss
+from boundcheck.models.trainer import improved_members, select_elites
 
 from .support import ACT_DIM, OBS_DIM, small_config
 
