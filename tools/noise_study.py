@@ -22,7 +22,6 @@ import argparse
 import csv
 import io
 import json
-import math
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +32,7 @@ import matplotlib.pyplot as plt
 
 from boundcheck.experiments.sweep.followons import VALIDATE_DIR, VALIDATE_FILE
 from boundcheck.experiments.sweep.report import report_sweep
-from boundcheck.runs.atomic import atomic_write_json, atomic_write_text
+from boundcheck.runs.atomic import atomic_write_json, atomic_write_text, strict_json
 
 BOUND_GAMMA = 0.9
 
@@ -82,12 +81,7 @@ def study(sweeps: list[Path]) -> list[dict[str, Any]]:
 
 
 def _summary(s: Any) -> dict[str, Any]:
-    return {"mean": s.mean, "ci_low": _nan_none(s.ci_low), "ci_high": _nan_none(s.ci_high),
-            "n": s.n, "values": list(s.values)}
-
-
-def _nan_none(x: float) -> float | None:
-    return None if isinstance(x, float) and math.isnan(x) else x
+    return strict_json(s.interval_json())
 
 
 def to_csv(records: list[dict[str, Any]]) -> str:

@@ -41,6 +41,12 @@ class SeedSummary:
     confidence: float
     values: tuple[float, ...]
 
+    def interval_json(self) -> dict[str, float | int | list[float]]:
+        """``{mean, ci_low, ci_high, n, values}``: what reports print (NaN stays NaN; the
+        writers of strict JSON turn it into null)."""
+        return {"mean": self.mean, "ci_low": self.ci_low, "ci_high": self.ci_high, "n": self.n,
+                "values": list(self.values)}
+
 
 def _check_confidence(confidence: float) -> None:
     if not 0.0 < confidence < 1.0:

@@ -154,15 +154,12 @@ def analyses_json(counts: VerdictCounts | None, slopes: list[SlopeRow]) -> Mappi
     return {
         "validate": None if counts is None else {
             "runs": counts.runs, "counts": counts.counts,
-            "measured": {k: _summary_json(s) for k, s in counts.measured.items()}},
+            "measured": {k: s.interval_json() for k, s in counts.measured.items()}},
         "generalization_slopes": [
             {"train_size": r.train_size, "measure": r.measure,
              "per_run": {k: list(v) for k, v in r.per_run.items()},
-             "summary": {k: None if s is None else _summary_json(s)
+             "summary": {k: None if s is None else s.interval_json()
                          for k, s in r.summary.items()}} for r in slopes],
     }
 
 
-def _summary_json(s: SeedSummary) -> dict[str, Any]:
-    return {"mean": s.mean, "ci_low": s.ci_low, "ci_high": s.ci_high, "n": s.n,
-            "values": list(s.values)}
