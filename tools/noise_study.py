@@ -8,6 +8,10 @@ measured ε's over the runs, Student-t intervals), then this tool lines the σ's
     python tools/noise_study.py sweeps/noise-ip/sigma=* --out docs/results/data/noise_ip \\
         --figure docs/results/noise_ip.png
 
+Or, for runs trained one by one (the Hopper part), ``--runs SIGMA=RUN,RUN,...`` per σ, each
+run validated into ``RUN/validate/`` (``boundcheck validate --run RUN --all-epochs --out
+RUN/validate``); the same summaries are computed from the runs directly.
+
 Writes ``OUT.json`` (per σ: the return summaries, every measured quantity's mean, interval and
 per-run values, and per run the returns and lower bounds at each γ) and ``OUT.csv`` (one row
 per σ and quantity). The figure: (a) ε_m, ε_m′ (TV) and ε_π (max and mean over states)
@@ -30,6 +34,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
+from boundcheck.experiments.learning.curves import load_run_curves
+from boundcheck.experiments.learning.summary import last_common_step, summarize_groups
+from boundcheck.experiments.sweep.analyses_report import verdict_counts
 from boundcheck.experiments.sweep.followons import VALIDATE_DIR, VALIDATE_FILE
 from boundcheck.experiments.sweep.report import report_sweep
 from boundcheck.runs.atomic import atomic_write_json, atomic_write_text, strict_json
@@ -45,9 +52,10 @@ def _sigma(sweep: Path) -> float:
     return s
 
 
-def _per_run(sweep: Path) -> list[dict[str, Any]]:
+def _per_run(paths: list[Path]) -> list[dict[str, Any]]:
+    """Per validation file (``RUN/validate/validation.json``): its newest pair's η and bounds."""
     rows = []
-    for path in sorted(sweep.glob(f"*/{VALIDATE_DIR}/{VALIDATE_FILE}")):
+    for path in paths:
         pair = json.loads(path.read_text())["pairs"][-1]
         blocks = {}
         for block in pair["by_gamma"]:
@@ -76,7 +84,38 @@ def study(sweeps: list[Path]) -> list[dict[str, Any]]:
             "validated_runs": 0 if counts is None else counts.runs,
             "measured": {} if counts is None else {k: _summary(s)
                                                    for k, s in counts.measured.items()},
-            "runs": _per_run(sweep)})
+            "runs": _per_run(sorted(sweep.glob(f"*/{VALIDATE_DIR}/{VALIDATE_FILE}")))})
+    return sorted(records, key=lambda r: r["sigma"])
+
+
+def study_runs(groups: list[str], window: int = 5) -> list[dict[str, Any]]:
+    """The same records from plain run directories, ``SIGMA=RUN,RUN,...`` per σ (runs trained
+    one by one, each validated into ``RUN/validate/``): the return at the runs' last common
+    evaluation step and the mean of the last ``window`` evaluations, the measured ε's of each
+    run's newest validated pair."""
+    records = []
+    for group in groups:
+        sigma_text, _, dirs = group.partition("=")
+        paths = [Path(d) for d in dirs.split(",") if d]
+        runs = load_run_curves(paths)
+        noise = {(c["transition_noise"], c["reward_noise"]) for c in (
+            json.loads((p / "config.json").read_text())["config"] for p in paths)}
+        if noise != {(float(sigma_text), float(sigma_text))}:
+            raise SystemExit(f"{group}: the runs' noise is {sorted(noise)}, not σ = σ_r = "
+                             f"{sigma_text}")
+        curves = {"runs": {r.seed: r.curve() for r in runs}}
+        step = last_common_step(curves)
+        summary = summarize_groups(curves, step, window).groups["runs"]
+        counts = verdict_counts(paths)
+        records.append({
+            "sigma": float(sigma_text), "runs_dirs": [str(p) for p in paths],
+            "task": runs[0].env, "step": step, "window": window,
+            "return_at_step": _summary(summary.at_step.summary),
+            "return_window_mean": _summary(summary.window_mean.summary),
+            "validated_runs": 0 if counts is None else counts.runs,
+            "measured": {} if counts is None else {k: _summary(v)
+                                                   for k, v in counts.measured.items()},
+            "runs": _per_run([p / VALIDATE_DIR / VALIDATE_FILE for p in paths])})
     return sorted(records, key=lambda r: r["sigma"])
 
 
@@ -175,11 +214,15 @@ def plot(records: list[dict[str, Any]], path: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("sweeps", nargs="+", type=Path)
+    parser.add_argument("sweeps", nargs="*", type=Path)
+    parser.add_argument("--runs", action="append", default=[], metavar="SIGMA=RUN,RUN,...",
+                        help="plain run directories at one σ instead of a sweep (repeatable)")
     parser.add_argument("--out", type=Path, required=True, help="OUT.json and OUT.csv")
     parser.add_argument("--figure", type=Path, required=True)
     args = parser.parse_args()
-    records = study(args.sweeps)
+    if bool(args.sweeps) == bool(args.runs):
+        parser.error("give sweep directories or --runs groups (one of the two)")
+    records = study(args.sweeps) if args.sweeps else study_runs(args.runs)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.figure.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_json(args.out.with_suffix(".json"), {"format": "boundcheck-noise-study",
