@@ -55,7 +55,7 @@ def _sigma(sweep: Path) -> float:
 def _per_run(paths: list[Path]) -> list[dict[str, Any]]:
     """Per validation file (``RUN/validate/validation.json``): its newest pair's η and bounds."""
     rows = []
-    for path in paths:
+    for path in (p for p in paths if p.is_file()):  # as the summaries, skip unvalidated runs
         pair = json.loads(path.read_text())["pairs"][-1]
         blocks = {}
         for block in pair["by_gamma"]:
@@ -103,6 +103,9 @@ def study_runs(groups: list[str], window: int = 5) -> list[dict[str, Any]]:
         if noise != {(float(sigma_text), float(sigma_text))}:
             raise SystemExit(f"{group}: the runs' noise is {sorted(noise)}, not σ = σ_r = "
                              f"{sigma_text}")
+        seeds = [r.seed for r in runs]
+        if len(set(seeds)) != len(seeds):
+            raise SystemExit(f"{group}: two runs share a seed ({sorted(seeds)})")
         curves = {"runs": {r.seed: r.curve() for r in runs}}
         step = last_common_step(curves)
         summary = summarize_groups(curves, step, window).groups["runs"]

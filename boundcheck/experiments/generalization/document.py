@@ -6,8 +6,7 @@ shares, whether it holds all repetitions asked for or, written during the run, f
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from boundcheck.experiments.generalization import analysis as ana
@@ -20,7 +19,6 @@ from boundcheck.experiments.generalization.results import (
 )
 from boundcheck.experiments.generalization.resume import partial_settings
 from boundcheck.experiments.generalization.size_records import SeedRecord, SizeRecord
-from boundcheck.runs.provenance import provenance
 
 __all__ = ["DocumentFrame", "run_warnings"]
 
@@ -28,18 +26,39 @@ __all__ = ["DocumentFrame", "run_warnings"]
 @dataclass(frozen=True)
 class DocumentFrame:
     """What the result document says besides the records: π_D, the settings, the measures,
-    the run's provenance, whether there is a TV, and when the measurement (with the time of
-    the repetitions it continues) started."""
+    the run's provenance, whether there is a TV, this measurement's versions (taken when it
+    started), the wall time of the earlier calls it continues, and notes about them."""
 
     source: SourceInfo
     settings: Settings
     model_error: ModelErrorInfo
     run_provenance: dict[str, Any]
     tv: bool
-    start: float
+    versions: dict[str, Any]
+    earlier_seconds: float = 0.0
+    notes: tuple[str, ...] = ()
 
-    def results(self, per_size: dict[int, list[SeedRecord]], done: int) -> GeneralizationResults:
-        """The document after ``done`` repetitions (a partial one says so in a warning)."""
+    def continuing(self, prior: GeneralizationResults, done: int) -> DocumentFrame:
+        """The frame of a measurement that continues ``prior`` after its ``done`` repetitions:
+        its ``versions`` keep the earlier ones under ``resumed_from``, and a note says so when
+        the code or a library differs (the numbers of the two parts then come from two
+        versions)."""
+        if not done:
+            return self
+        earlier = {k: v for k, v in prior.versions.items() if k != "resumed_from"}
+        notes = self.notes
+        if earlier != self.versions:
+            differ = ", ".join(k for k in sorted(set(earlier) | set(self.versions))
+                               if earlier.get(k) != self.versions.get(k))
+            notes += (f"resumed: repetitions 0-{done - 1} were measured with other versions "
+                      f"({differ}; see versions.resumed_from)",)
+        history = [*prior.versions.get("resumed_from", []), earlier]
+        return replace(self, notes=notes, versions={**self.versions, "resumed_from": history})
+
+    def results(self, per_size: dict[int, list[SeedRecord]], done: int,
+                seconds: float) -> GeneralizationResults:
+        """The document after ``done`` repetitions and ``seconds`` of this call (a partial one
+        says so in a warning)."""
         size_records = tuple(ana.size_record(n, per_size[n], list(self.model_error.measures))
                              for n in self.settings.train_sizes)
         inputs, missing = ana.optimal_k_inputs(size_records, self.tv,
@@ -51,9 +70,10 @@ class DocumentFrame:
         return GeneralizationResults(
             source=self.source, settings=partial_settings(self.settings, done),
             model_error=self.model_error, sizes=size_records, optimal_k_inputs=inputs,
-            warnings=tuple(m for m in (partial, missing, *run_warnings(size_records)) if m),
-            versions=provenance(), run_provenance=self.run_provenance,
-            wall_seconds=time.perf_counter() - self.start)
+            warnings=tuple(m for m in (partial, *self.notes, missing,
+                                       *run_warnings(size_records)) if m),
+            versions=self.versions, run_provenance=self.run_provenance,
+            wall_seconds=self.earlier_seconds + seconds)
 
 
 def run_warnings(sizes: tuple[SizeRecord, ...]) -> list[str]:

@@ -66,6 +66,7 @@ from boundcheck.experiments.generalization.source import PolicySource
 from boundcheck.mbpo.state import Streams
 from boundcheck.models import GaussianEnsemble, make_train_step, train_ensemble
 from boundcheck.models.trainer import StepFn
+from boundcheck.runs.provenance import provenance
 
 ProgressFn = Callable[[dict[str, Any]], None]
 
@@ -144,8 +145,9 @@ def measure_generalization(cfg: GeneralizationConfig, source: PolicySource, *,
 
     ``prior``: a result of the same measurement with fewer repetitions, continued from its
     next repetition (:mod:`~.resume`). ``on_repetition`` receives the result so far after each
-    repetition but the last (its snapshots are those made in this call), so a caller can write
-    it and a killed measurement keeps its finished repetitions."""
+    repetition but the last, with that repetition's snapshots only (the earlier ones were
+    handed over before), so a caller can write it and a killed measurement keeps its finished
+    repetitions. The returned result has every snapshot made in this call."""
     start = time.perf_counter()
     run_cfg, spec = source.config, get_spec(source.config.env)
     env = make_env(spec, transition_noise=run_cfg.transition_noise,
@@ -165,7 +167,7 @@ def measure_generalization(cfg: GeneralizationConfig, source: PolicySource, *,
                                    primary="tv" if true_std is not None else "nll",
                                    measures=tuple(y_measures)),
         run_provenance=source.run_provenance, tv=true_std is not None,
-        start=start - (prior.wall_seconds if prior is not None else 0.0))
+        versions=provenance(), earlier_seconds=0.0 if prior is None else prior.wall_seconds)
     per_size: dict[int, list[SeedRecord]] = {n: [] for n in sizes}
     done = 0
     if prior is not None:
@@ -173,6 +175,7 @@ def measure_generalization(cfg: GeneralizationConfig, source: PolicySource, *,
                                model_error=frame.model_error,
                                run_provenance=source.run_provenance)
         per_size = prior_records(prior)
+        frame = frame.continuing(prior, done)
     actor_d = [p.to(device) for p in source.policy_state["actor"]]
     tracker = _Progress(progress, (cfg.seeds - done) * (2 + len(sizes) * (3 + cfg.snapshots)))
     # Per size, so a size's result does not depend on which other sizes were asked for.
@@ -180,6 +183,7 @@ def measure_generalization(cfg: GeneralizationConfig, source: PolicySource, *,
                    for n in sizes}
     snapshots: list[SnapshotActor] = []
     for i in range(done, cfg.seeds):
+        made = len(snapshots)
         w = seed_words(cfg.seed, i)
         tracker.report(f"seed {i}: collecting {sizes[-1]} transitions with pi_D")
         full = collect(env, actor_d, sizes[-1], env_seed=w[0],
@@ -198,11 +202,13 @@ def measure_generalization(cfg: GeneralizationConfig, source: PolicySource, *,
             per_size[n].append(record)
             snapshots.extend(snaps)
         if on_repetition is not None and i + 1 < cfg.seeds:
-            on_repetition(GeneralizationResult(results=frame.results(per_size, i + 1),
-                                               snapshots=tuple(snapshots)))
+            partial = frame.results(per_size, i + 1, time.perf_counter() - start)
+            on_repetition(GeneralizationResult(results=partial,
+                                               snapshots=tuple(snapshots[made:])))
     env.close()
-    return GeneralizationResult(results=frame.results(per_size, cfg.seeds),
-                                snapshots=tuple(snapshots))
+    return GeneralizationResult(
+        results=frame.results(per_size, cfg.seeds, time.perf_counter() - start),
+        snapshots=tuple(snapshots))
 
 
 def _fit_model(ctx: _Context, data: Transitions, i: int,

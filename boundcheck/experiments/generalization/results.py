@@ -188,6 +188,6 @@ def read_prior(path: Path) -> GeneralizationResults | None:
         return None
     try:
         return results_from_json(read_json_object(path, "results file"))
-    except (JsonFileError, ValueError, KeyError, TypeError) as exc:
+    except (JsonFileError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
         raise InputError("resume", f"{path} is not a measure-generalization results file "
                          f"that can be continued ({type(exc).__name__}: {exc})") from None

@@ -31,6 +31,10 @@ __all__ = ["check_resumable", "finished_repetitions", "partial_settings", "prior
 def finished_repetitions(prior: GeneralizationResults) -> int:
     """The number m of repetitions the document holds: repetitions 0..m−1 in every size, in
     order (raises ``InputError("resume", ...)`` for any other layout)."""
+    listed = [size.train_size for size in prior.sizes]
+    if listed != list(prior.settings.train_sizes):
+        raise InputError("resume", f"the results hold sizes {listed}, but their settings list "
+                         f"{list(prior.settings.train_sizes)}; cannot continue them")
     counts = set()
     for size in prior.sizes:
         indices = [rec.seed for rec in size.seeds]

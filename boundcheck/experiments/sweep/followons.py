@@ -122,13 +122,17 @@ def _generalization(run: Path, cfg: GeneralizationConfig, device: object) -> Non
     from boundcheck.experiments.generalization.outputs import write_outputs
     from boundcheck.experiments.generalization.results import read_prior
     from boundcheck.experiments.generalization.source import resolve_source
+    from boundcheck.runs.lock import RunLock
 
     out = run / GENERALIZATION_DIR
     source = resolve_source(run, None, runs_root=run.parent, reference_dir=run.parent)
-    prior = read_prior(out / GENERALIZATION_FILE)  # the repetitions a killed one finished
-    result = measure_generalization(cfg, source, device=device,  # type: ignore[arg-type]
-                                    prior=prior, on_repetition=lambda p: write_outputs(p, out))
-    write_outputs(result, out)
+    out.mkdir(parents=True, exist_ok=True)
+    with RunLock(out):  # one writer, as for the command (a user's --resume into the same folder)
+        prior = read_prior(out / GENERALIZATION_FILE)  # the repetitions a killed one finished
+        result = measure_generalization(cfg, source, device=device,  # type: ignore[arg-type]
+                                        prior=prior,
+                                        on_repetition=lambda p: write_outputs(p, out))
+        write_outputs(result, out)
 
 
 def with_settings(base: _T, pairs: list[str], where: str) -> _T:

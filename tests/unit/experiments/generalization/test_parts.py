@@ -237,3 +237,25 @@ def test_true_law_known() -> None:
                                config)
     assert reason is None and std is not None
     np.testing.assert_allclose(std, [0.05] + [0.01] * spec.obs_dim)
+
+
+def test_a_resumed_document_keeps_the_earlier_versions_and_says_when_they_differ(
+        tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from boundcheck.experiments.generalization.document import DocumentFrame
+
+    prior = _result(tmp_path).results
+    frame = DocumentFrame(source=prior.source, settings=prior.settings,
+                          model_error=prior.model_error, run_provenance=prior.run_provenance,
+                          tv=True, versions={"boundcheck_version": "0"}, earlier_seconds=1.5)
+    same = frame.continuing(prior, done=2)
+    assert same.versions["resumed_from"] == [{"boundcheck_version": "0"}]
+    assert not any(w.startswith("resumed") for w in same.results({300: [], 600: []}, 0,
+                                                                 1.0).warnings)
+    other = replace(frame, versions={"boundcheck_version": "1"}).continuing(prior, done=2)
+    doc = other.results({300: [], 600: []}, 0, 2.0)
+    assert any(w.startswith("resumed: repetitions 0-1 were measured with other versions "
+                            "(boundcheck_version") for w in doc.warnings)
+    assert doc.wall_seconds == pytest.approx(3.5)
+    assert other.continuing(prior, done=0) is other
