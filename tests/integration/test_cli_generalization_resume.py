@@ -5,6 +5,7 @@ continuing it (or adding seeds) gives the numbers of one uninterrupted run; one 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -82,6 +83,7 @@ def test_a_killed_measurement_resumes_to_the_numbers_of_one_run(
          "eval_steps 150 in the results, 100 now"),
         (["--seeds", "3", "--resume", "--seed", "7"], "seed 0 in the results, 7 now"),
         (["--seeds", "3", "--resume", "--force"], "cannot be combined"),
+        (["--seeds", "3", "--resume", "--run", "OTHER"], "copy now"),
     ],
 )
 def test_resume_refuses_what_it_cannot_continue(capsys, tmp_path: Path, noisy_run: Path,
@@ -91,6 +93,10 @@ def test_resume_refuses_what_it_cannot_continue(capsys, tmp_path: Path, noisy_ru
     code, _, err = measure(capsys, *base, "--seeds", "2")
     assert code == 0, err
     before = (out / "results.json").read_text()
+    if "OTHER" in extra:  # the same run under another name: a copy of its directory
+        other = tmp_path / "copy"
+        shutil.copytree(noisy_run, other)
+        extra = [str(other) if a == "OTHER" else a for a in extra]
     code, _, err = measure(capsys, *base, *extra)
     assert code == 2, err
     assert "--resume" in err and needle in err and len(err.strip().splitlines()) == 1

@@ -8,13 +8,15 @@ the number of repetitions asked for, so repetitions 0..m−1 of a finished docum
 those a longer run would have made, and continuing at repetition m gives the numbers a single
 longer run gives.
 
-Continuing is allowed only where that holds: the same π_D (task, epoch, run seed, known noise,
-the run's provenance) and every resolved setting equal except the number of repetitions.
+Continuing is allowed only where that holds: the same π_D (the same run directory, resolved
+against the working directory; task, epoch, run seed, known noise, the run's provenance) and
+every resolved setting equal except the number of repetitions.
 """
 
 from __future__ import annotations
 
 from dataclasses import fields, replace
+from pathlib import Path
 
 from boundcheck.experiments.generalization.results import (
     GeneralizationResults,
@@ -63,6 +65,8 @@ def check_resumable(prior: GeneralizationResults, *, settings: Settings, source:
                        getattr(source, f.name))
               for f in fields(SourceInfo) if f.name != "run"
               and getattr(prior.source, f.name) != getattr(source, f.name)]
+    if Path(prior.source.run).resolve() != Path(source.run).resolve():
+        diffs.append(_differs("pi_D's run", prior.source.run, source.run))
     if prior.run_provenance != run_provenance:
         diffs.append("pi_D's run provenance")
     if prior.model_error.measures != model_error.measures:
@@ -75,9 +79,11 @@ def check_resumable(prior: GeneralizationResults, *, settings: Settings, source:
 
 
 def _differs(name: str, before: object, now: object) -> str:
-    """``name: <before> in the results, <now> asked for`` (tuples shortened)."""
+    """``name <before> in the results, <now> now`` (long tuples, e.g. the KL grid, shortened)."""
     def show(value: object) -> str:
-        text = str(list(value) if isinstance(value, tuple) else value)
+        if not isinstance(value, tuple):
+            return str(value)
+        text = str(list(value))
         return text if len(text) <= 40 else text[:37] + "..."
     return f"{name} {show(before)} in the results, {show(now)} now"
 
