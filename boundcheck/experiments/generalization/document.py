@@ -17,7 +17,6 @@ from boundcheck.experiments.generalization.results import (
     Settings,
     SourceInfo,
 )
-from boundcheck.experiments.generalization.resume import partial_settings
 from boundcheck.experiments.generalization.size_records import SeedRecord, SizeRecord
 
 __all__ = ["DocumentFrame", "run_warnings"]
@@ -26,14 +25,13 @@ __all__ = ["DocumentFrame", "run_warnings"]
 @dataclass(frozen=True)
 class DocumentFrame:
     """What the result document says besides the records: π_D, the settings, the measures,
-    the run's provenance, whether there is a TV, this measurement's versions (taken when it
+    the run's provenance, this measurement's versions (taken when it
     started), the wall time of the earlier calls it continues, and notes about them."""
 
     source: SourceInfo
     settings: Settings
     model_error: ModelErrorInfo
     run_provenance: dict[str, Any]
-    tv: bool
     versions: dict[str, Any]
     earlier_seconds: float = 0.0
     notes: tuple[str, ...] = ()
@@ -61,14 +59,16 @@ class DocumentFrame:
         says so in a warning)."""
         size_records = tuple(ana.size_record(n, per_size[n], list(self.model_error.measures))
                              for n in self.settings.train_sizes)
-        inputs, missing = ana.optimal_k_inputs(size_records, self.tv,
+        inputs, missing = ana.optimal_k_inputs(size_records, self.model_error.tv_available,
                                                self.settings.eps_pi_updates)
         partial = None
         if done < self.settings.seeds:
             partial = (f"partial: {done} of {self.settings.seeds} repetitions finished; "
                        "the rest run with --resume")
         return GeneralizationResults(
-            source=self.source, settings=partial_settings(self.settings, done),
+            # A partial document's settings say how many repetitions it holds, so that every
+            # reader sees a consistent document.
+            source=self.source, settings=replace(self.settings, seeds=done),
             model_error=self.model_error, sizes=size_records, optimal_k_inputs=inputs,
             warnings=tuple(m for m in (partial, *self.notes, missing,
                                        *run_warnings(size_records)) if m),

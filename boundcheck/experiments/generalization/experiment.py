@@ -166,7 +166,7 @@ def measure_generalization(cfg: GeneralizationConfig, source: PolicySource, *,
                                    tv_unavailable_reason=tv_reason,
                                    primary="tv" if true_std is not None else "nll",
                                    measures=tuple(y_measures)),
-        run_provenance=source.run_provenance, tv=true_std is not None,
+        run_provenance=source.run_provenance,
         versions=provenance(), earlier_seconds=0.0 if prior is None else prior.wall_seconds)
     per_size: dict[int, list[SeedRecord]] = {n: [] for n in sizes}
     done = 0

@@ -15,7 +15,7 @@ every resolved setting equal except the number of repetitions.
 
 from __future__ import annotations
 
-from dataclasses import fields, replace
+from dataclasses import fields
 from pathlib import Path
 
 from boundcheck.experiments.generalization.results import (
@@ -27,7 +27,7 @@ from boundcheck.experiments.generalization.results import (
 from boundcheck.experiments.generalization.size_records import SeedRecord
 from boundcheck.inputs import InputError
 
-__all__ = ["check_resumable", "finished_repetitions", "partial_settings", "prior_records"]
+__all__ = ["check_resumable", "finished_repetitions", "prior_records"]
 
 
 def finished_repetitions(prior: GeneralizationResults) -> int:
@@ -91,9 +91,3 @@ def _differs(name: str, before: object, now: object) -> str:
 def prior_records(prior: GeneralizationResults) -> dict[int, list[SeedRecord]]:
     """The finished per-seed records of every size, as the experiment accumulates them."""
     return {size.train_size: list(size.seeds) for size in prior.sizes}
-
-
-def partial_settings(settings: Settings, done: int) -> Settings:
-    """The settings of a document written after ``done`` of ``settings.seeds`` repetitions:
-    ``seeds`` says how many it holds, so every reader sees a consistent document."""
-    return replace(settings, seeds=done)

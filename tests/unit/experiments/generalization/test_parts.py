@@ -248,7 +248,7 @@ def test_a_resumed_document_keeps_the_earlier_versions_and_says_when_they_differ
     prior = _result(tmp_path).results
     frame = DocumentFrame(source=prior.source, settings=prior.settings,
                           model_error=prior.model_error, run_provenance=prior.run_provenance,
-                          tv=True, versions={"boundcheck_version": "0"}, earlier_seconds=1.5)
+                          versions={"boundcheck_version": "0"}, earlier_seconds=1.5)
     same = frame.continuing(prior, done=2)
     assert same.versions["resumed_from"] == [{"boundcheck_version": "0"}]
     assert not any(w.startswith("resumed") for w in same.results({300: [], 600: []}, 0,
