@@ -34,4 +34,30 @@ cp "$OUT/run_noisy/metrics.jsonl" "$OUT/metrics_noisy.jsonl"
     > "$OUT/gen_noisy.json"
 "${BC[@]}" optimal-k --from "$OUT/gen_pendulum/results.json" --json > "$OUT/optimal_k_from_pendulum.json"
 "${BC[@]}" optimal-k --from "$OUT/gen_noisy/results.json" --json > "$OUT/optimal_k_from_noisy.json"
+# --resume: a measurement of one seed continued to two equals the two-seed measurement above.
+"${BC[@]}" measure-generalization --run "$OUT/run_noisy" --out "$OUT/gen_resumed" --json "${MEASURE[@]}" \
+    --seeds 1 > /dev/null
+"${BC[@]}" measure-generalization --run "$OUT/run_noisy" --out "$OUT/gen_resumed" --json "${MEASURE[@]}" \
+    --seeds 2 --resume > "$OUT/gen_resumed.json"
+"${BC[@]}" measure-generalization --run "$OUT/run_noisy" --out "$OUT/gen_two" --json "${MEASURE[@]}" \
+    --seeds 2 > "$OUT/gen_two.json"
+# train --resume: a run stopped at 300 steps and continued to 500 equals the 500-step run.
+"${BC[@]}" train --env Pendulum-v1 --seed 1 --out "$OUT/run_resumed" --json "${TINY[@]}" \
+    --steps 300 > /dev/null
+"${BC[@]}" train --env Pendulum-v1 --seed 1 --out "$OUT/run_resumed" --json "${TINY[@]}" \
+    --resume > "$OUT/train_resumed.json"
+cp "$OUT/run_resumed/metrics.jsonl" "$OUT/metrics_resumed.jsonl"
+# sweep: a 2-cell grid with both follow-on analyses, then the report over it.
+SWEEP_SET=()
+for s in epoch_length=100 init_exploration_steps=200 model_train_freq=50 updates_per_step=1 \
+         rollout_batch_size=200 ensemble.max_epochs=3 ensemble.hidden_width=32 sac.hidden_width=32; do
+    SWEEP_SET+=(--set "$s")
+done
+"${BC[@]}" sweep train --env Pendulum-v1 --seeds 0-1 --steps 500 --device cpu --cpus 2 "${SWEEP_SET[@]}" \
+    --out "$OUT/sweep" --json --then validate,measure-generalization \
+    --val-set episodes=3 --val-set model_starts=50 --gen-train-size 300,600 \
+    --gen-set snapshots=3 --gen-set eval_steps=150 --gen-set max_updates=150 --gen-set check_every=5 \
+    --gen-set kl_min=0.002 --gen-set kl_max=0.02 --gen-set rollout_batch_size=200 --gen-set tv_samples=16 \
+    > "$OUT/sweep.json"
+"${BC[@]}" sweep report "$OUT/sweep" --json > "$OUT/sweep_report.json"
 echo "snapshot in $OUT"
