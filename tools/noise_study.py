@@ -34,12 +34,13 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
+from boundcheck.codec import encode
 from boundcheck.experiments.learning.curves import load_run_curves
 from boundcheck.experiments.learning.summary import last_common_step, summarize_groups
 from boundcheck.experiments.sweep.analyses_report import verdict_counts
 from boundcheck.experiments.sweep.followons import VALIDATE_DIR, VALIDATE_FILE
 from boundcheck.experiments.sweep.report import report_sweep
-from boundcheck.runs.atomic import atomic_write_json, atomic_write_text, strict_json
+from boundcheck.runs.atomic import atomic_write_json, atomic_write_text
 
 BOUND_GAMMA = 0.9
 
@@ -123,7 +124,7 @@ def study_runs(groups: list[str], window: int = 5) -> list[dict[str, Any]]:
 
 
 def _summary(s: Any) -> dict[str, Any]:
-    return strict_json(s.interval_json())
+    return encode(s.interval_json())
 
 
 def to_csv(records: list[dict[str, Any]]) -> str:

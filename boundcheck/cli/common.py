@@ -5,7 +5,6 @@ Errors become exit codes in one place, :mod:`boundcheck.cli.errors`.
 
 from __future__ import annotations
 
-import json
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -17,8 +16,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from boundcheck.codec import dumps
 from boundcheck.inputs import InputError, NumberRule
-from boundcheck.runs.atomic import strict_json
 
 FIGURE_TYPES = (".png", ".pdf", ".svg")
 #: ``--threads``: torch CPU threads.
@@ -160,7 +159,7 @@ def stderr_console() -> Console:
 
 def emit_json(doc: dict[str, Any]) -> None:
     """Print exactly one JSON document on stdout (non-finite floats become null)."""
-    sys.stdout.write(json.dumps(strict_json(doc), indent=2, allow_nan=False) + "\n")
+    sys.stdout.write(dumps(doc, indent=2) + "\n")
     sys.stdout.flush()
 
 

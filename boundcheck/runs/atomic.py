@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import math
 import os
 import secrets
 from collections.abc import Callable, Iterable, Mapping
@@ -25,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from boundcheck.codec import JsonFileError, dumps
 from boundcheck.runs.errors import MetricsCorruptError
 
 _CHUNK = 1 << 20
@@ -99,28 +99,11 @@ def atomic_write_text(path: Path | str, text: str, encoding: str = "utf-8") -> F
     return atomic_write_bytes(path, text.encode(encoding))
 
 
-def strict_json(value: Any) -> Any:
-    """``value`` with every non-finite float replaced by None (recursively; tuples -> lists).
-
-    For documents that must be strict JSON (``--json`` output, results files), where a NaN would
-    not parse in other languages' readers.
-    """
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(k): strict_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [strict_json(v) for v in value]
-    return value
-
-
 def to_json(obj: Any, *, indent: int | None = None) -> str:
-    """Serialize to JSON, turning numpy / torch scalars and arrays into plain numbers and lists.
-
-    Non-finite floats are written as ``NaN`` / ``Infinity`` (Python's JSON dialect) rather than
-    rejected: a diverged loss is worth recording.
-    """
-    return json.dumps(obj, indent=indent, default=_json_default, ensure_ascii=False)
+    """``obj`` as strict JSON text (:func:`boundcheck.codec.dumps`): numpy and torch numbers
+    become plain numbers, and a non-finite float (a diverged loss, an undefined standard
+    deviation) is written as ``null``, never as ``NaN``, which most JSON readers reject."""
+    return dumps(obj, indent=indent)
 
 
 def atomic_write_json(path: Path | str, obj: Any, *, indent: int = 2) -> FileDigest:
@@ -158,10 +141,6 @@ def append_jsonl(path: Path | str, record: Mapping[str, Any]) -> None:
         os.fsync(f.fileno())
     if created:
         fsync_dir(path.parent)
-
-
-class JsonFileError(ValueError):
-    """A JSON file that cannot be read, does not parse, or is not a JSON object."""
 
 
 def read_json_object(path: Path | str, what: str = "file") -> dict[str, Any]:
@@ -239,11 +218,3 @@ def _truncate_torn_tail(f: IO[bytes]) -> None:
             return
         pos = start
     f.truncate(0)
-
-
-def _json_default(obj: Any) -> Any:
-    if hasattr(obj, "tolist"):  # numpy arrays and scalars, torch tensors
-        return obj.tolist()
-    if isinstance(obj, Path):
-        return str(obj)
-    raise TypeError(f"{type(obj).__name__} is not JSON serializable")

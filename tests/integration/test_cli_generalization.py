@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from boundcheck.cli import main
+from boundcheck.codec import encode
 from boundcheck.experiments.generalization.results import results_from_json, results_json
-from boundcheck.runs.atomic import strict_json
 from tests import tiny
 
 #: The shared tiny training settings (tests/tiny.py), 400 real steps: 2 epochs.
@@ -78,7 +78,7 @@ def test_end_to_end(capsys, tmp_path: Path, pendulum_run: Path, monkeypatch) -> 
     model = saved["sizes"][0]["seeds"][0]["model"]
     assert "holdout_mse" in model and "val_loss" not in model
     # The saved document reads back into the typed result, and writes back the same.
-    assert strict_json(results_json(results_from_json(saved))) == \
+    assert encode(results_json(results_from_json(saved))) == \
         {k: v for k, v in saved.items() if k != "files"}
 
     assert main(["optimal-k", "--from", str(out / "results.json"), "--json"]) == 0

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 from pathlib import Path
 from typing import Any
 
+from boundcheck.codec import dumps
 from boundcheck.experiments.generalization.experiment import GeneralizationResult
 from boundcheck.experiments.generalization.results import GeneralizationResults, results_json
-from boundcheck.runs.atomic import atomic_torch_save, atomic_write_text, strict_json
+from boundcheck.runs.atomic import atomic_torch_save, atomic_write_text
 
 RESULTS_FILE = "results.json"
 POINTS_FILE = "points.csv"
@@ -85,5 +85,5 @@ def write_outputs(result: GeneralizationResult, out: Path) -> dict[str, str]:
              "slope_figure": SLOPE_FIGURE}
     full = {**doc, "files": {**files, "snapshots": snapshot_files}}
     atomic_write_text(out / RESULTS_FILE,
-                      json.dumps(strict_json(full), indent=2, allow_nan=False) + "\n")
+                      dumps(full, indent=2) + "\n")
     return {k: str(out / v) for k, v in files.items()}

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import torch
 
+from boundcheck.codec import encode
 from boundcheck.config import BASE
 from boundcheck.envs import get_spec, make_env
 from boundcheck.estimators import LinearFit
@@ -53,7 +54,6 @@ from boundcheck.experiments.generalization.size_records import (
 )
 from boundcheck.experiments.generalization.theory_inputs import read_theory_inputs
 from boundcheck.models.trainer import StopReason
-from boundcheck.runs.atomic import strict_json
 
 
 def test_kl_grid_is_geometric() -> None:
@@ -187,7 +187,7 @@ def test_results_round_trip_through_results_json(tmp_path: Path) -> None:
     assert saved["files"]["snapshots"] == names
     assert all((tmp_path / "out" / name).is_file() for name in names)
     assert results_from_json(saved) == result.results
-    assert strict_json(results_json(results_from_json(saved))) == \
+    assert encode(results_json(results_from_json(saved))) == \
         {k: v for k, v in saved.items() if k != "files"}
     rows = Path(paths["points"]).read_text().splitlines()
     assert len(rows) == 1 + 2 * 2 * 2 and rows[1].startswith("0,300,pi_D,0,0,,0.0,0.0,")
@@ -196,7 +196,7 @@ def test_results_round_trip_through_results_json(tmp_path: Path) -> None:
 
 
 def test_files_of_format_version_1_before_the_rename_still_read(tmp_path: Path) -> None:
-    doc = strict_json(results_json(_result(tmp_path).results))
+    doc = encode(results_json(_result(tmp_path).results))
     model = doc["sizes"][0]["seeds"][0]["model"]
     old = {("val_loss" if k == "holdout_mse" else k): v for k, v in model.items()
            if k != "stop"}
@@ -207,7 +207,7 @@ def test_files_of_format_version_1_before_the_rename_still_read(tmp_path: Path) 
 
 
 def test_strict_json_and_csv(tmp_path: Path) -> None:
-    assert strict_json({"a": [math.nan, 1.0, math.inf], "b": (1, "x")}) == \
+    assert encode({"a": [math.nan, 1.0, math.inf], "b": (1, "x")}) == \
         {"a": [None, 1.0, None], "b": [1, "x"]}
     lines = points_csv(_result(tmp_path).results).splitlines()
     assert lines[0].startswith("seed,train_size,policy") and lines[1].startswith("0,300,pi_D")
