@@ -12,6 +12,7 @@ from them (docs/measure-generalization.md, "Resuming, adding seeds, one writer")
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,4 +146,6 @@ def with_settings(base: _T, pairs: list[str], where: str) -> _T:
     try:
         return cast(_T, apply_overrides(base, parse_pairs(pairs, where)))
     except ConfigError as exc:
-        raise InputError(where, str(exc)) from None
+        known = [f.name for f in dataclasses.fields(base)]  # type: ignore[arg-type]
+        hint = f" (keys: {', '.join(known)})" if str(exc).startswith("unknown") else ""
+        raise InputError(where, f"{exc}{hint}") from None
