@@ -31,13 +31,13 @@ BENCHMARKS: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
     # for hundreds of epochs there either: docs/results/noise_study.md, "Cost").
     "generalization_noise": ("bench.generalization", {
         "reference": "data/reference-noise", "target_minutes": 20.0,
-        "extra": ("--seeds", "3", "--model-max-epochs", "100", "--threads", "2")},
+        "extra": ("--repetitions", "3", "--model-max-epochs", "100", "--threads", "2")},
         {"reference": "data/reference-noise", "sizes": "1k,2k"}),
     # The same command without the cap: the paper's stop rule alone (about twice the target
     # here; measured beside the capped case so that the ratio is meaningful).
     "generalization_noise_uncapped": ("bench.generalization", {
         "reference": "data/reference-noise", "target_minutes": 20.0,
-        "extra": ("--seeds", "3", "--threads", "2")},
+        "extra": ("--repetitions", "3", "--threads", "2")},
         {"reference": "data/reference-noise", "sizes": "1k,2k"}),
     "growth": ("bench.growth", {}, {"sizes": (6000, 12000), "warmup_max_epochs": 20,
                                     "retrain_max_epochs": 30, "epoch_steps": 250}),

@@ -4,9 +4,9 @@ policy (``reference``: the deterministic task's ``data/reference``, or the known
 fit of the largest size dominates the time; docs/measure-generalization.md, "How long that
 takes").
 
-``extra`` passes further options, e.g. ``("--model-max-epochs", "50")`` or ``("--seeds",
+``extra`` passes further options, e.g. ``("--model-max-epochs", "50")`` or ``("--repetitions",
 "3")``; the result records them, so a capped timing is never read as the default's. The target
-of the known-noise study (docs/results/noise_study.md): ``5k,60k --seeds 3`` on the noisy
+of the known-noise study (docs/results/noise_study.md): ``5k,60k --repetitions 3`` on the noisy
 reference within 20 minutes on 2 CPU cores (``target_minutes``, ``within_target``)."""
 
 from __future__ import annotations

@@ -33,11 +33,6 @@ class InputError(ValueError):
         self.where = where
         self.detail = detail
 
-    @property
-    def option(self) -> str:
-        """Alias of ``where`` (the name older callers used)."""
-        return self.where
-
 
 @dataclass(frozen=True)
 class NumberRule:

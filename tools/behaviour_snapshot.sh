@@ -14,7 +14,7 @@ TINY=(--steps 500 --threads 1 --device cpu --quiet --set epoch_length=100
       --set rollout_batch_size=200 --set ensemble.max_epochs=3 --set ensemble.hidden_width=32
       --set sac.hidden_width=32)
 MEASURE=(--train-size 300,600 --snapshots 3 --eval-steps 150 --max-updates 150 --check-every 5
-         --kl-min 0.002 --kl-max 0.02 --rollout-batch 200 --tv-samples 16 --device cpu --threads 1)
+         --kl-min 0.002 --kl-max 0.02 --rollout-batch-size 200 --tv-samples 16 --device cpu --threads 1)
 "${BC[@]}" bounds --gamma 0.99 --r-max 1 --eps-m 0.01 --eps-pi 0.01 --k 5 --slope 0.5 --json > "$OUT/bounds.json"
 "${BC[@]}" optimal-k --gamma 0.99 --eps-pi 0.1 --eps-m 0.05 --k-max 80 --json > "$OUT/optimal_k.json"
 "${BC[@]}" optimal-k --gamma 0.95 --json > "$OUT/optimal_k_grid.json"
@@ -36,11 +36,11 @@ cp "$OUT/run_noisy/metrics.jsonl" "$OUT/metrics_noisy.jsonl"
 "${BC[@]}" optimal-k --from "$OUT/gen_noisy/results.json" --json > "$OUT/optimal_k_from_noisy.json"
 # --resume: a measurement of one seed continued to two equals the two-seed measurement above.
 "${BC[@]}" measure-generalization --run "$OUT/run_noisy" --out "$OUT/gen_resumed" --json "${MEASURE[@]}" \
-    --seeds 1 > /dev/null
+    --repetitions 1 > /dev/null
 "${BC[@]}" measure-generalization --run "$OUT/run_noisy" --out "$OUT/gen_resumed" --json "${MEASURE[@]}" \
-    --seeds 2 --resume > "$OUT/gen_resumed.json"
+    --repetitions 2 --resume > "$OUT/gen_resumed.json"
 "${BC[@]}" measure-generalization --run "$OUT/run_noisy" --out "$OUT/gen_two" --json "${MEASURE[@]}" \
-    --seeds 2 > "$OUT/gen_two.json"
+    --repetitions 2 > "$OUT/gen_two.json"
 # train --resume: a run stopped at 300 steps and continued to 500 equals the 500-step run.
 "${BC[@]}" train --env Pendulum-v1 --seed 1 --out "$OUT/run_resumed" --json "${TINY[@]}" \
     --steps 300 > /dev/null

@@ -28,6 +28,7 @@ def build_app() -> typer.Typer:
         validate,
         verify_tabular,
     )
+    from boundcheck.cli.options import aliased
 
     app = typer.Typer(
         name="boundcheck",
@@ -42,8 +43,9 @@ def build_app() -> typer.Typer:
     app.command("verify-tabular")(verify_tabular.command)
     app.command("train")(train.command)
     app.command("plot-runs")(plot_runs.command)
-    app.command("measure-generalization")(measure_generalization.command)
-    app.command("validate")(validate.command)
+    app.command("measure-generalization", cls=aliased(measure_generalization.DEPRECATED))(
+        measure_generalization.command)
+    app.command("validate", cls=aliased(validate.DEPRECATED))(validate.command)
     app.add_typer(sweep.build(), name="sweep")
     return app
 

@@ -4,28 +4,26 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import typer
-
-from boundcheck.cli.common import JsonOption, bad_input, emit_json, stdout_console
+from boundcheck.cli.common import bad_input, emit_json, stdout_console
+from boundcheck.cli.options import JsonOption, opt
 from boundcheck.render.theory import render_bounds
 from boundcheck.theory.report import bounds_report
 
 
 def command(
-    eps_m: Annotated[float, typer.Option(
-        "--eps-m", help="Model error eps_m, a TV distance in [0, 1].")],
-    eps_pi: Annotated[float, typer.Option(
-        "--eps-pi", help="Policy shift eps_pi, a TV distance in [0, 1].")],
-    r_max: Annotated[float, typer.Option("--r-max", help="Largest absolute reward r_max >= 0.")],
-    gamma: Annotated[float, typer.Option("--gamma", help="Discount factor in (0, 1).")] = 0.99,
-    k: Annotated[int, typer.Option("--k", help="Branched rollout length k >= 0.")] = 1,
-    slope: Annotated[float | None, typer.Option(
-        "--slope", help="d eps_m'/d eps_pi: eps_m' = eps_m + eps_pi*slope (default: eps_m).")]
+    eps_model: Annotated[float, opt("--eps-m", "Model error eps_m, a TV distance in [0, 1].")],
+    eps_policy: Annotated[float, opt("--eps-pi", "Policy shift eps_pi, a TV distance in "
+                                                 "[0, 1].")],
+    r_max: Annotated[float, opt("--r-max", "Largest absolute reward r_max >= 0.")],
+    gamma: Annotated[float, opt("--gamma", "Discount factor in (0, 1).")] = 0.99,
+    k: Annotated[int, opt("--k", "Branched rollout length k >= 0.")] = 1,
+    slope: Annotated[float | None, opt(
+        "--slope", "d eps_m'/d eps_pi: eps_m' = eps_m + eps_pi*slope (default: eps_m).")]
     = None,
     as_json: JsonOption = False,
 ) -> int:
     """Show the penalties C of Theorems 4.1, 4.2 and 4.3, their parts, and if they inform."""
-    report = bounds_report(gamma=gamma, r_max=r_max, eps_m=eps_m, eps_pi=eps_pi, k=k,
+    report = bounds_report(gamma=gamma, r_max=r_max, eps_m=eps_model, eps_pi=eps_policy, k=k,
                            slope=slope)
     if not report.finite:
         bad_input("--r-max", f"{r_max:g} is too large for --gamma {gamma:g}: the penalties "

@@ -1,4 +1,5 @@
-"""What every command shares: bad input, number and output-path checks, JSON output, consoles.
+"""What every command shares: bad input, number and output-path checks, JSON output, consoles
+(the shared options: :mod:`boundcheck.cli.options`).
 
 Errors become exit codes in one place, :mod:`boundcheck.cli.errors`.
 """
@@ -10,9 +11,8 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Any, NoReturn
 
-import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
@@ -23,13 +23,9 @@ FIGURE_TYPES = (".png", ".pdf", ".svg")
 #: ``--threads``: torch CPU threads.
 THREADS = NumberRule(integer=True, ge=1, le=4096)
 
-#: Bad input: an :class:`~boundcheck.inputs.InputError` naming the option (exit 2, one line).
-BadInput = InputError
-
-
 def bad_input(option: str, message: str) -> NoReturn:
-    """Raise :class:`BadInput` for ``option``."""
-    raise BadInput(option, message)
+    """Raise :class:`~boundcheck.inputs.InputError` for ``option`` (exit 2, one line)."""
+    raise InputError(option, message)
 
 
 def check_numbers(values: dict[str, tuple[Any, NumberRule]]) -> None:
@@ -161,20 +157,3 @@ def emit_json(doc: dict[str, Any]) -> None:
     """Print exactly one JSON document on stdout (non-finite floats become null)."""
     sys.stdout.write(dumps(doc, indent=2) + "\n")
     sys.stdout.flush()
-
-
-JsonOption = Annotated[
-    bool, typer.Option("--json", help="Print one JSON document instead of tables.")]
-QuietOption = Annotated[
-    bool, typer.Option("--quiet", "-q", help="No progress bars or notes on stderr.")]
-DeviceOption = Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")]
-ThreadsOption = Annotated[int | None, typer.Option(
-    "--threads", help="torch CPU threads (default: torch's choice).")]
-ReplaceOption = Annotated[bool, typer.Option(
-    "--force", help="Replace the results in an existing --out.")]
-
-
-def opt(name: str, text: str) -> Any:
-    """A typer option with its help text (for ``Annotated[...]`` parameters)."""
-    return typer.Option(name, help=text)
-

@@ -1,99 +1,102 @@
 """``boundcheck measure-generalization``: the paper's model-generalization experiment (Sec. 4.3).
 
-See docs/measure-generalization.md. Validates the options, resolves π_D, runs
-:func:`boundcheck.experiments.generalization.experiment.measure_generalization` under a
-progress bar, writes the outputs (:mod:`boundcheck.experiments.generalization.outputs`) and
-renders a table (:mod:`boundcheck.render.generalization`).
+See docs/measure-generalization.md. Builds the settings from the options (each declared once,
+in its field of :class:`~boundcheck.experiments.generalization.settings.GeneralizationConfig`),
+resolves π_D, runs :func:`boundcheck.experiments.generalization.experiment.measure_generalization`
+under a progress bar, writes the outputs (:mod:`boundcheck.experiments.generalization.outputs`)
+and renders a table (:mod:`boundcheck.render.generalization`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 from boundcheck.cli.common import (
-    DeviceOption,
-    JsonOption,
-    QuietOption,
-    ReplaceOption,
-    ThreadsOption,
     bad_input,
     check_numbers,
     emit_json,
-    opt,
     phase_progress,
     prepare_out,
     stdout_console,
     torch_device,
 )
 from boundcheck.cli.errors import naming
-from boundcheck.inputs import COUNT, SEED, NumberRule
+from boundcheck.cli.options import (
+    DeviceOption,
+    ForceOption,
+    JsonOption,
+    QuietOption,
+    ResumeOption,
+    ThreadsOption,
+    check_resume_force,
+    config_from_options,
+    default_of,
+    field_option,
+    opt,
+    option_for,
+    out_option,
+)
+from boundcheck.experiments.generalization.settings import GeneralizationConfig as G
+from boundcheck.inputs import NON_NEGATIVE_INT
 
-if TYPE_CHECKING:
-    from boundcheck.experiments.generalization.settings import GeneralizationConfig
-
-#: Caps on the sizes that set how much is simulated and held in memory.
-MAX_SEEDS = 1_000
-MAX_SNAPSHOTS = 1_000
-MAX_EVAL_STEPS = 10_000_000
-MAX_TV_SAMPLES = 100_000
+#: Old spellings, still read (hidden, with a deprecation line).
+DEPRECATED = {"--seeds": "--repetitions", "--rollout-length": "--k",
+              "--rollout-batch": "--rollout-batch-size"}
 
 
 def command(
-    train_size: Annotated[str, opt("--train-size", "Training-set sizes, e.g. 5k,60k "
-                                    "(k = 1,000, M = 1,000,000; at most 1M).")],
+    train_size: Annotated[str, field_option(G, "train_sizes")],
     run: Annotated[Path | None, opt("--run", "Run directory of pi_D (default: the newest "
                                      "under ./runs, else data/reference).")] = None,
     epoch: Annotated[int | None, opt("--epoch", "Epoch of pi_D (default: the last).")] = None,
-    seeds: Annotated[int, opt("--seeds", "Repetitions; slopes reported as mean +- std.")] = 1,
-    seed: Annotated[int, opt("--seed", "Base seed of every random stream.")] = 0,
-    snapshots: Annotated[int, opt("--snapshots", "Policy snapshots S per size.")] = 6,
-    eval_steps: Annotated[int, opt("--eval-steps", "Real transitions M per policy.")] = 2000,
-    kl_max: Annotated[float, opt("--kl-max", "Largest KL target of the snapshots (nats).")]
-    = 1.0,
-    kl_min: Annotated[float, opt("--kl-min", "Smallest KL target (geometric grid).")] = 0.01,
-    max_updates: Annotated[int, opt("--max-updates", "SAC update budget per size.")] = 20_000,
-    check_every: Annotated[int, opt("--check-every", "Updates between KL checks.")] = 1,
-    rollout_length: Annotated[int | None, opt(
-        "--rollout-length", "Model rollout length k (default: the run's k at --epoch).")] = None,
-    rollout_batch: Annotated[int | None, opt(
-        "--rollout-batch", "Rollout starts per refresh (default: the run's).")] = None,
-    model_max_epochs: Annotated[int | None, opt(
-        "--model-max-epochs", "Cap on each model fit's epochs (default: the run's; the "
-        "paper's runs have none).")] = None,
-    model_max_t: Annotated[float | None, opt(
-        "--model-max-t", "Cap on each model fit's seconds, checked after each epoch (the "
-        "original code's max_model_t; default: the run's, none in the paper's runs).")] = None,
-    tv_samples: Annotated[int, opt("--tv-samples", "Monte Carlo draws per transition for "
-                                    "the TV (runs with known noise).")] = 256,
-    local_points: Annotated[int, opt("--local-points", "Points of smallest shift in the "
-                                      "local slope (pi_D included).")] = 4,
-    out: Annotated[Path | None, opt("--out", "Output folder (default "
-                                     "generalization/<run>-epoch<E>).")] = None,
-    force: ReplaceOption = False,
-    resume: Annotated[bool, opt("--resume", "Continue the results in --out: keep their "
-                                "finished repetitions and run the rest (a larger --seeds adds "
-                                "repetitions); every other setting must be the same.")] = False,
+    repetitions: Annotated[int, field_option(G, "repetitions")] = default_of(G, "repetitions"),
+    seed: Annotated[int, field_option(G, "seed")] = default_of(G, "seed"),
+    snapshots: Annotated[int, field_option(G, "snapshots")] = default_of(G, "snapshots"),
+    eval_steps: Annotated[int, field_option(G, "eval_steps")] = default_of(G, "eval_steps"),
+    kl_max: Annotated[float, field_option(G, "kl_max")] = default_of(G, "kl_max"),
+    kl_min: Annotated[float, field_option(G, "kl_min")] = default_of(G, "kl_min"),
+    max_updates: Annotated[int, field_option(G, "max_updates")] = default_of(G, "max_updates"),
+    check_every: Annotated[int, field_option(G, "check_every")] = default_of(G, "check_every"),
+    k: Annotated[int | None, field_option(G, "k")] = default_of(G, "k"),
+    rollout_batch_size: Annotated[int | None, field_option(G, "rollout_batch_size")]
+    = default_of(G, "rollout_batch_size"),
+    model_max_epochs: Annotated[int | None, field_option(G, "model_max_epochs")]
+    = default_of(G, "model_max_epochs"),
+    model_max_t: Annotated[float | None, field_option(G, "model_max_t")]
+    = default_of(G, "model_max_t"),
+    tv_samples: Annotated[int, field_option(G, "tv_samples")] = default_of(G, "tv_samples"),
+    local_points: Annotated[int, field_option(G, "local_points")]
+    = default_of(G, "local_points"),
+    out: Annotated[Path | None, out_option("Output folder (default "
+                                           "generalization/<run>-epoch<E>).")] = None,
+    force: ForceOption = False,
+    resume: ResumeOption = False,
     device: DeviceOption = "auto",
     threads: ThreadsOption = None,
     quiet: QuietOption = False,
     as_json: JsonOption = False,
 ) -> int:
-    """Model error against policy shift for models trained on N transitions of pi_D."""
+    """Model error against policy shift for models trained on N transitions of pi_D.
+
+    --resume keeps the finished repetitions in --out and runs the rest (a larger --repetitions
+    adds repetitions); every other setting must be the same.
+    """
     from boundcheck.experiments.generalization.experiment import measure_generalization
     from boundcheck.experiments.generalization.outputs import RESULTS_FILE, write_outputs
     from boundcheck.experiments.generalization.results import read_prior, results_json
+    from boundcheck.experiments.generalization.sizes import parse_sizes
     from boundcheck.experiments.generalization.source import reference_dir, resolve_source
     from boundcheck.render.generalization import render_generalization
     from boundcheck.runs.lock import RunLock
 
-    cfg = _config(train_size, seeds=seeds, seed=seed, epoch=epoch, snapshots=snapshots,
-                  eval_steps=eval_steps, kl_min=kl_min, kl_max=kl_max, max_updates=max_updates,
-                  check_every=check_every, local_points=local_points, tv_samples=tv_samples,
-                  rollout_length=rollout_length, rollout_batch=rollout_batch,
-                  model_max_epochs=model_max_epochs, model_max_t=model_max_t)
-    if resume and force:
-        bad_input("--resume", "cannot be combined with --force")
+    try:
+        sizes = tuple(parse_sizes(train_size))
+    except ValueError as exc:
+        bad_input(option_for(G, "train_sizes"), str(exc))
+    check_numbers({"--epoch": (epoch, NON_NEGATIVE_INT)})
+    cfg = config_from_options(G, locals(), train_sizes=sizes)
+    check_resume_force(resume, force)
     dev = torch_device(device, threads)
     source = resolve_source(run, epoch, runs_root=Path("runs"), reference_dir=reference_dir())
     out_dir = out or Path("generalization") / f"{source.run.path.name}-epoch{source.epoch}"
@@ -115,42 +118,3 @@ def command(
     elif not quiet:
         render_generalization(stdout_console(), result.results, paths)
     return 0
-
-
-def _config(train_size: str, *, seeds: int, seed: int, epoch: int | None, snapshots: int,
-            eval_steps: int, kl_min: float, kl_max: float, max_updates: int, check_every: int,
-            local_points: int, tv_samples: int, rollout_length: int | None,
-            rollout_batch: int | None, model_max_epochs: int | None,
-            model_max_t: float | None) -> GeneralizationConfig:
-    """The experiment's settings from the options, each checked (bad input: exit 2)."""
-    from boundcheck.experiments.generalization.settings import GeneralizationConfig
-    from boundcheck.experiments.generalization.sizes import parse_sizes
-
-    try:
-        sizes = parse_sizes(train_size)
-    except ValueError as exc:
-        bad_input("--train-size", str(exc))
-    if min(sizes) < 2:
-        bad_input("--train-size", "a model needs at least 2 transitions (one held out)")
-    check_numbers({"--seeds": (seeds, NumberRule(integer=True, ge=1, le=MAX_SEEDS)),
-                   "--seed": (seed, SEED), "--epoch": (epoch, NumberRule(integer=True, ge=0)),
-                   "--snapshots": (snapshots, NumberRule(integer=True, ge=1, le=MAX_SNAPSHOTS)),
-                   "--eval-steps": (eval_steps, NumberRule(integer=True, ge=2,
-                                                           le=MAX_EVAL_STEPS)),
-                   "--max-updates": (max_updates, COUNT), "--check-every": (check_every, COUNT),
-                   "--tv-samples": (tv_samples, NumberRule(integer=True, ge=2,
-                                                           le=MAX_TV_SAMPLES)),
-                   "--local-points": (local_points, NumberRule(integer=True, ge=2)),
-                   "--rollout-length": (rollout_length, COUNT),
-                   "--rollout-batch": (rollout_batch, COUNT),
-                   "--model-max-epochs": (model_max_epochs, COUNT),
-                   "--model-max-t": (model_max_t, NumberRule(gt=0)),
-                   "--kl-min": (kl_min, NumberRule(gt=0)), "--kl-max": (kl_max, NumberRule(gt=0))})
-    if kl_min > kl_max:
-        bad_input("--kl-min", f"need --kl-min <= --kl-max, got {kl_min} and {kl_max}")
-    return GeneralizationConfig(
-        train_sizes=tuple(sizes), seeds=seeds, seed=seed, snapshots=snapshots,
-        eval_steps=eval_steps, kl_min=kl_min, kl_max=kl_max, max_updates=max_updates,
-        check_every=check_every, local_points=local_points, tv_samples=tv_samples,
-        rollout_length=rollout_length, rollout_batch_size=rollout_batch,
-        model_max_epochs=model_max_epochs, model_max_t=model_max_t)

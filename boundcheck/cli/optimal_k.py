@@ -5,16 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import typer
-
 from boundcheck.cli.common import (
-    JsonOption,
     bad_input,
     check_figure_path,
     emit_json,
     stdout_console,
 )
 from boundcheck.cli.errors import naming
+from boundcheck.cli.options import JsonOption, opt
 from boundcheck.experiments.generalization.sizes import parse_size
 from boundcheck.experiments.generalization.theory_inputs import read_theory_inputs
 from boundcheck.render.theory import render_k_by_ratio, render_optimal_k
@@ -28,26 +26,26 @@ from boundcheck.theory.report import (
 
 
 def command(
-    gamma: Annotated[float, typer.Option("--gamma", help="Discount factor in (0, 1).")] = 0.99,
-    eps_pi: Annotated[float | None, typer.Option(
-        "--eps-pi", help="Policy shift eps_pi (TV, [0, 1]); with --eps-m.")] = None,
-    eps_m: Annotated[float | None, typer.Option(
-        "--eps-m", help="Model error eps_m (TV, [0, 1]); with --eps-pi.")] = None,
-    slope: Annotated[float | None, typer.Option(
-        "--slope", help="d eps_m'/d eps_pi; eps_m' = eps_m + eps_pi*slope (default 0).")] = None,
-    k_max: Annotated[int | None, typer.Option(
-        "--k-max", help="Largest k of the exhaustive argmin and table, at most "
+    gamma: Annotated[float, opt("--gamma", "Discount factor in (0, 1).")] = 0.99,
+    eps_policy: Annotated[float | None, opt(
+        "--eps-pi", "Policy shift eps_pi (TV, [0, 1]); with --eps-m.")] = None,
+    eps_model: Annotated[float | None, opt(
+        "--eps-m", "Model error eps_m (TV, [0, 1]); with --eps-pi.")] = None,
+    slope: Annotated[float | None, opt(
+        "--slope", "d eps_m'/d eps_pi; eps_m' = eps_m + eps_pi*slope (default 0).")] = None,
+    k_max: Annotated[int | None, opt(
+        "--k-max", "Largest k of the exhaustive argmin and table, at most "
         f"{MAX_TABLE_K:,} (default min(max(2k*, 10), {MAX_TABLE_K:,})).")]
     = None,
-    from_file: Annotated[Path | None, typer.Option(
-        "--from", help="Take eps_pi, eps_m, slope from a measure-generalization results.json.")]
+    from_file: Annotated[Path | None, opt(
+        "--from", "Take eps_pi, eps_m, slope from a measure-generalization results.json.")]
     = None,
-    train_size: Annotated[str | None, typer.Option(
-        "--train-size", metavar="N", help="With --from: the inputs at this training size of "
+    train_size: Annotated[str | None, opt(
+        "--train-size", "With --from: the inputs at this training size of "
         "the results (e.g. 60k; default: the file's optimal_k_inputs, the smallest size).")]
     = None,
-    plot: Annotated[Path | None, typer.Option(
-        "--plot", help="Write a figure of k* against rho = eps_m'/eps_pi (.png/.pdf/.svg).")]
+    plot: Annotated[Path | None, opt(
+        "--plot", "Write a figure of k* against rho = eps_m'/eps_pi (.png/.pdf/.svg).")]
     = None,
     as_json: JsonOption = False,
 ) -> int:
@@ -57,17 +55,19 @@ def command(
         bad_input("--train-size", "needs --from (a measure-generalization results.json)")
     if from_file is not None:
         size = None if train_size is None else _one_size(train_size)
-        eps_pi, eps_m, slope, source = _from_results(from_file, size, eps_pi, eps_m, slope)
-    if (eps_pi is None) != (eps_m is None):
-        bad_input("--eps-pi" if eps_pi is None else "--eps-m",
+        eps_policy, eps_model, slope, source = _from_results(from_file, size, eps_policy,
+                                                             eps_model, slope)
+    if (eps_policy is None) != (eps_model is None):
+        bad_input("--eps-pi" if eps_policy is None else "--eps-m",
                   "is required when the other error is given (give both or neither)")
-    if eps_pi is None and (slope is not None or k_max is not None):
+    if eps_policy is None and (slope is not None or k_max is not None):
         bad_input("--slope" if slope is not None else "--k-max", "needs --eps-pi and --eps-m")
     if plot is not None:
         check_figure_path("--plot", plot)  # before any work, not after it
     by_ratio = k_star_by_ratio_report(gamma)
-    report = by_ratio if eps_pi is None or eps_m is None else optimal_k_report(
-        gamma=gamma, eps_pi=eps_pi, eps_m=eps_m, slope=slope, k_max=k_max, source=source)
+    report = by_ratio if eps_policy is None or eps_model is None else optimal_k_report(
+        gamma=gamma, eps_pi=eps_policy, eps_m=eps_model, slope=slope, k_max=k_max,
+        source=source)
     if plot is not None:
         from boundcheck.plots.kstar import plot_k_star
 

@@ -14,24 +14,18 @@ from typing import Annotated
 
 import typer
 
-from boundcheck.cli.common import (
-    JsonOption,
-    check_figure_path,
-    check_numbers,
-    emit_json,
-    opt,
-    stdout_console,
-)
+from boundcheck.cli.common import check_figure_path, check_numbers, emit_json, stdout_console
 from boundcheck.cli.errors import naming
+from boundcheck.cli.options import JsonOption, opt, out_option
 from boundcheck.inputs import COUNT, NON_NEGATIVE_INT, PROBABILITY_OPEN
 from boundcheck.render.learning import render_run_curves, render_seed_groups
 
 
 def command(
     runs: Annotated[list[Path], typer.Argument(help="Run directories (written by train).")],
-    out: Annotated[Path, typer.Option("--out", help="Figure file (.png, .pdf or .svg).")]
+    out: Annotated[Path, out_option("Figure file (.png, .pdf or .svg).")]
     = Path("learning_curves.png"),
-    title: Annotated[str, typer.Option("--title", help="Figure title.")] = "",
+    title: Annotated[str, opt("--title", "Figure title.")] = "",
     group: Annotated[bool, opt("--group", "Pool runs of one algorithm and task over seeds; "
                                           "print the across-seed table.")] = False,
     at: Annotated[int | None, opt("--at", "Env step of the table (default: the last step "

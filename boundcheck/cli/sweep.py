@@ -15,44 +15,37 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from boundcheck.cli.common import (
-    DeviceOption,
-    JsonOption,
-    QuietOption,
-    check_numbers,
-    emit_json,
-    stderr_console,
-    stdout_console,
-)
+from boundcheck.cli.common import check_numbers, emit_json, stderr_console, stdout_console
 from boundcheck.cli.errors import EXIT_FAILURE, naming
+from boundcheck.cli.options import DeviceOption, JsonOption, QuietOption, opt, out_option
 from boundcheck.inputs import COUNT, NON_NEGATIVE_INT, InputError, NumberRule
 
 CPUS_PER_RUN = NumberRule(gt=0, le=4096)
 GPUS_PER_RUN = NumberRule(ge=0, le=64)
 
-OutOption = Annotated[Path | None, typer.Option(
-    "--out", help="Sweep directory, one run directory per cell (default sweeps/<envs>_<algos>); "
+OutOption = Annotated[Path | None, out_option(
+    "Sweep directory, one run directory per cell (default sweeps/<envs>_<algos>); "
     "on a cluster: storage every node can read and write.")]
-CpusOption = Annotated[int | None, typer.Option(
-    "--cpus", help="CPUs of the local Ray instance (default: all cores).")]
-AddressOption = Annotated[str | None, typer.Option(
-    "--address", help="Join a running Ray cluster (auto or HOST:PORT) instead of starting one.")]
-CpusPerRun = Annotated[float, typer.Option(
-    "--cpus-per-run", help="CPUs per run (torch's threads).")]
-GpusPerRun = Annotated[float, typer.Option(
-    "--gpus-per-run", help="GPUs per run; fractional packs runs on one GPU (0.25: four).")]
-ExtendOption = Annotated[bool, typer.Option(
-    "--extend", help="Add new values to the recorded axes of an existing sweep.")]
-ThenOption = Annotated[list[str] | None, typer.Option(
-    "--then", help="Analyse each finished run: validate and/or measure-generalization "
+CpusOption = Annotated[int | None, opt(
+    "--cpus", "CPUs of the local Ray instance (default: all cores).")]
+AddressOption = Annotated[str | None, opt(
+    "--address", "Join a running Ray cluster (auto or HOST:PORT) instead of starting one.")]
+CpusPerRun = Annotated[float, opt(
+    "--cpus-per-run", "CPUs per run (torch's threads).")]
+GpusPerRun = Annotated[float, opt(
+    "--gpus-per-run", "GPUs per run; fractional packs runs on one GPU (0.25: four).")]
+ExtendOption = Annotated[bool, opt(
+    "--extend", "Add new values to the recorded axes of an existing sweep.")]
+ThenOption = Annotated[list[str] | None, opt(
+    "--then", "Analyse each finished run: validate and/or measure-generalization "
     "(repeatable or comma-separated).")]
-ValSet = Annotated[list[str] | None, typer.Option(
-    "--val-set", help="--then validate: a setting, e.g. episodes=20 (repeatable; "
+ValSet = Annotated[list[str] | None, opt(
+    "--val-set", "--then validate: a setting, e.g. episodes=20 (repeatable; "
     "docs/validate.md).")]
-GenTrainSize = Annotated[str, typer.Option(
-    "--gen-train-size", help="--then measure-generalization: training-set sizes.")]
-GenSet = Annotated[list[str] | None, typer.Option(
-    "--gen-set", help="--then measure-generalization: a setting, e.g. seeds=3 (repeatable; "
+GenTrainSize = Annotated[str, opt(
+    "--gen-train-size", "--then measure-generalization: training-set sizes.")]
+GenSet = Annotated[list[str] | None, opt(
+    "--gen-set", "--then measure-generalization: a setting, e.g. repetitions=3 (repeatable; "
     "docs/measure-generalization.md).")]
 
 
@@ -71,12 +64,11 @@ def _follow_ons(then: list[str] | None, val_set: list[str] | None, gen_train_siz
         if name not in known:
             raise InputError("--then", f"must be one of {', '.join(known)}, got {name!r}")
     try:
-        sizes = parse_sizes(gen_train_size)
-    except ValueError as exc:
+        base = GeneralizationConfig(train_sizes=tuple(parse_sizes(gen_train_size)))
+    except ValueError as exc:  # a malformed size, or one below the field's rule (ConfigError)
         raise InputError("--gen-train-size", str(exc)) from None
     validate = with_settings(MeasureSettings(), val_set or [], "--val-set")
-    generalization = with_settings(GeneralizationConfig(train_sizes=tuple(sizes)),
-                                   gen_set or [], "--gen-set")
+    generalization = with_settings(base, gen_set or [], "--gen-set")
     return FollowOns(validate=validate if Analysis.VALIDATE in names else None,
                      generalization=generalization if Analysis.GENERALIZATION in names
                      else None)
@@ -104,13 +96,13 @@ def build() -> typer.Typer:
     return app
 
 
-RunsOption = Annotated[str, typer.Option(
-    "--runs", help="Run directories, a glob (quote it): 'sweeps/NAME/**' or 'runs/Hopper*'.")]
+RunsOption = Annotated[str, opt(
+    "--runs", "Run directories, a glob (quote it): 'sweeps/NAME/**' or 'runs/Hopper*'.")]
 
 
 def generalization_command(
-    runs: RunsOption, train_size: Annotated[str, typer.Option(
-        "--train-size", help="Training-set sizes, e.g. 5k,60k.")] = "5k,60k",
+    runs: RunsOption, train_size: Annotated[str, opt(
+        "--train-size", "Training-set sizes, e.g. 5k,60k.")] = "5k,60k",
     gen_set: GenSet = None, cpus: CpusOption = None, address: AddressOption = None,
     cpus_per_run: CpusPerRun = 1.0, gpus_per_run: GpusPerRun = 0.0,
     device: DeviceOption = "auto", as_json: JsonOption = False,
@@ -164,11 +156,11 @@ def _engine(cpus: int | None, address: str | None, cpus_per_run: float, gpus_per
 
 def report_command(
     sweep: Annotated[Path, typer.Argument(help="Sweep directory (holds sweep.json).")],
-    at: Annotated[int | None, typer.Option(
-        "--at", help="Env step of the table (default: the last step every run reached).")]
+    at: Annotated[int | None, opt(
+        "--at", "Env step of the table (default: the last step every run reached).")]
     = None,
-    window: Annotated[int, typer.Option(
-        "--window", help="Evaluations averaged per run up to --at.")] = 5,
+    window: Annotated[int, opt(
+        "--window", "Evaluations averaged per run up to --at.")] = 5,
     as_json: JsonOption = False,
 ) -> int:
     """Curves, tables and paired comparisons over seeds: report.md, summary.json/.csv."""
@@ -186,12 +178,12 @@ def report_command(
 
 
 def train_command(
-    env: Annotated[str, typer.Option("--env", help="Tasks, comma-separated.")] = "Hopper-v5",
-    seeds: Annotated[str, typer.Option("--seeds", help="Seeds: 0-4, 0,3,7 or 5.")] = "0",
-    algo: Annotated[str, typer.Option("--algo", help="mbpo, sac or both: mbpo,sac.")] = "mbpo",
-    steps: Annotated[int | None, typer.Option("--steps", help="Real steps per run.")] = None,
-    set_: Annotated[list[str] | None, typer.Option(
-        "--set", help="key=value (fixed) or key=v1,v2 (an axis); repeatable.")] = None,
+    env: Annotated[str, opt("--env", "Tasks, comma-separated.")] = "Hopper-v5",
+    seeds: Annotated[str, opt("--seeds", "Seeds: 0-4, 0,3,7 or 5.")] = "0",
+    algo: Annotated[str, opt("--algo", "mbpo, sac or both: mbpo,sac.")] = "mbpo",
+    steps: Annotated[int | None, opt("--steps", "Real steps per run.")] = None,
+    set_: Annotated[list[str] | None, opt(
+        "--set", "key=value (fixed) or key=v1,v2 (an axis); repeatable.")] = None,
     out: OutOption = None, cpus: CpusOption = None, address: AddressOption = None,
     cpus_per_run: CpusPerRun = 1.0, gpus_per_run: GpusPerRun = 0.0,
     device: DeviceOption = "auto", extend: ExtendOption = False, then: ThenOption = None,

@@ -5,14 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import typer
-
 from boundcheck.cli.common import (
-    DeviceOption,
-    JsonOption,
-    QuietOption,
-    ThreadsOption,
-    bad_input,
     check_numbers,
     emit_json,
     progress_bar,
@@ -20,6 +13,17 @@ from boundcheck.cli.common import (
     torch_device,
 )
 from boundcheck.cli.errors import naming
+from boundcheck.cli.options import (
+    DeviceOption,
+    ForceOption,
+    JsonOption,
+    QuietOption,
+    ResumeOption,
+    ThreadsOption,
+    check_resume_force,
+    opt,
+    out_option,
+)
 from boundcheck.inputs import COUNT, NON_NEGATIVE, SEED
 from boundcheck.render.train import (
     PROGRESS_COLUMNS,
@@ -28,39 +32,34 @@ from boundcheck.render.train import (
     render_summary,
 )
 
-EnvOption = Annotated[str | None, typer.Option(
-    "--env", help="Task, e.g. Hopper-v5 (see docs/envs.md). Default Hopper-v5; with --resume: "
+EnvOption = Annotated[str | None, opt(
+    "--env", "Task, e.g. Hopper-v5 (see docs/envs.md). Default Hopper-v5; with --resume: "
     "the run's.")]
-SeedOption = Annotated[int | None, typer.Option(
-    "--seed", help="Seed of every random stream of the run (an integer >= 0). Default 0; with "
+SeedOption = Annotated[int | None, opt(
+    "--seed", "Seed of every random stream of the run (an integer >= 0). Default 0; with "
     "--resume: the run's.")]
-StepsOption = Annotated[int | None, typer.Option(
-    "--steps", help="Real env steps in total, exploration included (default: preset). With "
+StepsOption = Annotated[int | None, opt(
+    "--steps", "Real env steps in total, exploration included (default: preset). With "
     "--resume, a larger value extends the run.")]
-OutOption = Annotated[Path | None, typer.Option(
-    "--out", help="Run directory (default runs/<env>-<algo>-seed<seed>).")]
-AlgoOption = Annotated[str | None, typer.Option(
-    "--algo", help="mbpo, or sac (the no-model ablation). Default mbpo; with --resume: the "
+OutOption = Annotated[Path | None, out_option(
+    "Run directory (default runs/<env>-<algo>-seed<seed>).")]
+AlgoOption = Annotated[str | None, opt(
+    "--algo", "mbpo, or sac (the no-model ablation). Default mbpo; with --resume: the "
     "run's.")]
-ModelOption = Annotated[str | None, typer.Option(
-    "--model", help="ensemble (default), deterministic or oracle: the model the rollouts use "
+ModelOption = Annotated[str | None, opt(
+    "--model", "ensemble (default), deterministic or oracle: the model the rollouts use "
     "(docs/trainer.md, Ablations). With --resume: the run's.")]
-ConfigOption = Annotated[Path | None, typer.Option(
-    "--config", help="JSON file of config keys applied over the preset.")]
-SetOption = Annotated[list[str] | None, typer.Option(
-    "--set", help="Override one config key, e.g. --set sac.lr=1e-3 (repeatable; "
+ConfigOption = Annotated[Path | None, opt(
+    "--config", "JSON file of config keys applied over the preset.")]
+SetOption = Annotated[list[str] | None, opt(
+    "--set", "Override one config key, e.g. --set sac.lr=1e-3 (repeatable; "
     "--list-settings lists the keys).")]
-NoiseOption = Annotated[float | None, typer.Option(
-    "--transition-noise", help="Std of known Gaussian noise on the next state (>= 0).")]
-RewardNoiseOption = Annotated[float | None, typer.Option(
-    "--reward-noise", help="Std of known Gaussian noise on the reward (>= 0).")]
-ResumeOption = Annotated[bool, typer.Option(
-    "--resume", help="Continue the run in --out from its last complete checkpoint: the same "
-    "command again, with --resume added.")]
-ForceOption = Annotated[bool, typer.Option(
-    "--force", help="Replace an existing run directory in --out.")]
-ListOption = Annotated[bool, typer.Option(
-    "--list-settings", help="List every --set key (type, default, the --env preset's value or "
+NoiseOption = Annotated[float | None, opt(
+    "--transition-noise", "Std of known Gaussian noise on the next state (>= 0).")]
+RewardNoiseOption = Annotated[float | None, opt(
+    "--reward-noise", "Std of known Gaussian noise on the reward (>= 0).")]
+ListOption = Annotated[bool, opt(
+    "--list-settings", "List every --set key (type, default, the --env preset's value or "
     "every preset's, meaning) and exit without training.")]
 
 
@@ -88,8 +87,7 @@ def command(env: EnvOption = None, seed: SeedOption = None, steps: StepsOption =
         else:
             render_settings(stdout_console(), listing)
         return 0
-    if resume and force:
-        bad_input("--resume", "cannot be combined with --force")
+    check_resume_force(resume, force)
     check_numbers({"--seed": (seed, SEED), "--steps": (steps, COUNT),
                    "--transition-noise": (transition_noise, NON_NEGATIVE),
                    "--reward-noise": (reward_noise, NON_NEGATIVE)})

@@ -5,11 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import typer
-
 from boundcheck.cli.common import (
-    JsonOption,
-    QuietOption,
     bad_input,
     check_numbers,
     emit_json,
@@ -18,6 +14,7 @@ from boundcheck.cli.common import (
     stdout_console,
 )
 from boundcheck.cli.errors import EXIT_FAILURE
+from boundcheck.cli.options import JsonOption, QuietOption, SeedOption, opt, out_option
 from boundcheck.experiments.tabular.verify import (
     MAX_K,
     SearchKind,
@@ -36,21 +33,20 @@ K_RULE = NumberRule(integer=True, ge=0, le=MAX_K)
 
 
 def command(
-    instance: Annotated[Path | None, typer.Option(
-        "--instance", help="Evaluate one finite MDP from a JSON instance file exactly.")] = None,
-    mdps: Annotated[int, typer.Option(
-        "--mdps", help="Number of random instances to check (without --instance).")] = 1000,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the random instances.")] = 0,
-    search: Annotated[str | None, typer.Option(
-        "--search", help="'tight': optimise instances to make each bound as tight as possible.")]
+    instance: Annotated[Path | None, opt(
+        "--instance", "Evaluate one finite MDP from a JSON instance file exactly.")] = None,
+    mdps: Annotated[int, opt(
+        "--mdps", "Number of random instances to check (without --instance).")] = 1000,
+    seed: SeedOption = 0,
+    search: Annotated[str | None, opt(
+        "--search", "'tight': optimise instances to make each bound as tight as possible.")]
     = None,
-    gamma: Annotated[float, typer.Option(
-        "--gamma", help="Discount factor of the --search instances.")] = 0.9,
-    k: Annotated[int, typer.Option("--k", help="Rollout length of the --search instances.")] = 1,
-    max_evals: Annotated[int, typer.Option(
-        "--max-evals", help="Objective evaluations per theorem for --search.")] = 4000,
-    out: Annotated[Path, typer.Option(
-        "--out", help="Folder for counterexample and tightest-instance files.")]
+    gamma: Annotated[float, opt(
+        "--gamma", "Discount factor of the --search instances.")] = 0.9,
+    k: Annotated[int, opt("--k", "Rollout length of the --search instances.")] = 1,
+    max_evals: Annotated[int, opt(
+        "--max-evals", "Objective evaluations per theorem for --search.")] = 4000,
+    out: Annotated[Path, out_option("Folder for counterexample and tightest-instance files.")]
     = Path("verify-tabular-out"),
     quiet: QuietOption = False,
     as_json: JsonOption = False,

@@ -15,7 +15,7 @@ and ``--set key=value`` overrides (:func:`apply_overrides`).
 
 from boundcheck.config.catalogue import Setting, SettingsListing, list_settings, setting_keys
 from boundcheck.config.fields import ConfigError
-from boundcheck.config.overrides import apply_overrides, flat_values, to_dict
+from boundcheck.config.overrides import apply_overrides, flat_values, parse_pairs, to_dict
 from boundcheck.config.presets import PRESETS, PaperColumn, Preset, task_config
 from boundcheck.config.run import BASE, TrainConfig
 from boundcheck.config.sections import (
@@ -43,6 +43,7 @@ __all__ = [
     "apply_overrides",
     "flat_values",
     "list_settings",
+    "parse_pairs",
     "setting_keys",
     "task_config",
     "to_dict",

@@ -21,7 +21,7 @@ from tests import tiny
 TINY_TRAIN = ["--steps", "400", *tiny.TINY_TRAIN]
 TINY_MEASURE = ["--train-size", "300,600", "--snapshots", "3", "--eval-steps", "150",
                 "--max-updates", "150", "--check-every", "5", "--kl-min", "0.002",
-                "--kl-max", "0.02", "--rollout-batch", "200", "--tv-samples", "16",
+                "--kl-max", "0.02", "--rollout-batch-size", "200", "--tv-samples", "16",
                 "--device", "cpu", "--threads", "1"]
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -119,7 +119,7 @@ def test_known_noise_gives_tv(capsys, tmp_path: Path) -> None:
                  "--reward-noise", "0.05")
     out = tmp_path / "gen"
     code, _, err = measure(capsys, "--run", str(run), "--out", str(out), "--quiet",
-                           "--seeds", "2", *TINY_MEASURE)
+                           "--repetitions", "2", *TINY_MEASURE)
     assert code == 0, err
     doc = json.loads((out / "results.json").read_text())
     assert doc["model_error"]["tv_available"] is True and doc["model_error"]["primary"] == "tv"
@@ -141,7 +141,7 @@ def test_known_noise_gives_tv(capsys, tmp_path: Path) -> None:
         (["--train-size", "5k,,6k"], "--train-size"),
         (["--train-size", "2M"], "--train-size"),
         (["--train-size", "1"], "--train-size"),
-        (["--train-size", "5k", "--seeds", "0"], "--seeds"),
+        (["--train-size", "5k", "--repetitions", "0"], "--repetitions"),
         (["--train-size", "5k", "--kl-min", "2", "--kl-max", "1"], "--kl-min"),
         (["--train-size", "5k", "--device", "tpu"], "--device"),
         (["--train-size", "5k", "--epoch", "99"], "--epoch"),

@@ -33,7 +33,7 @@ def _document(out: Path) -> dict:
 def test_a_killed_measurement_resumes_to_the_numbers_of_one_run(
         capsys, tmp_path: Path, noisy_run: Path, monkeypatch) -> None:
     whole, cut = tmp_path / "whole", tmp_path / "cut"
-    base = ["--run", str(noisy_run), "--quiet", "--seeds", "2", *QUICK]
+    base = ["--run", str(noisy_run), "--quiet", "--repetitions", "2", *QUICK]
     code, _, err = measure(capsys, "--out", str(whole), *base)
     assert code == 0, err
 
@@ -78,19 +78,19 @@ def test_a_killed_measurement_resumes_to_the_numbers_of_one_run(
 @pytest.mark.parametrize(
     ("extra", "needle"),
     [
-        (["--seeds", "1", "--resume"], "more than --seeds 1"),
-        (["--seeds", "3", "--resume", "--eval-steps", "100"],
+        (["--repetitions", "1", "--resume"], "more than --repetitions 1"),
+        (["--repetitions", "3", "--resume", "--eval-steps", "100"],
          "eval_steps 150 in the results, 100 now"),
-        (["--seeds", "3", "--resume", "--seed", "7"], "seed 0 in the results, 7 now"),
-        (["--seeds", "3", "--resume", "--force"], "cannot be combined"),
-        (["--seeds", "3", "--resume", "--run", "OTHER"], "copy now"),
+        (["--repetitions", "3", "--resume", "--seed", "7"], "seed 0 in the results, 7 now"),
+        (["--repetitions", "3", "--resume", "--force"], "cannot be combined"),
+        (["--repetitions", "3", "--resume", "--run", "OTHER"], "copy now"),
     ],
 )
 def test_resume_refuses_what_it_cannot_continue(capsys, tmp_path: Path, noisy_run: Path,
                                                 extra: list[str], needle: str) -> None:
     out = tmp_path / "gen"
     base = ["--run", str(noisy_run), "--out", str(out), "--quiet", *QUICK]
-    code, _, err = measure(capsys, *base, "--seeds", "2")
+    code, _, err = measure(capsys, *base, "--repetitions", "2")
     assert code == 0, err
     before = (out / "results.json").read_text()
     if "OTHER" in extra:  # the same run under another name: a copy of its directory

@@ -203,10 +203,12 @@ def test_follow_on_analyses_run_on_each_finished_cell(tmp_path: Path,
 
 @pytest.mark.parametrize(("args", "needle"), [
     (["--then", "plot"], "--then: must be one of validate, measure-generalization"),
-    (["--then", "validate", "--val-set", "episodes=x"], "--val-set episodes"),
-    (["--then", "validate", "--val-set", "nope=1"], "--val-set: expected key=value"),
+    (["--then", "validate", "--val-set", "episodes=x"], "--val-set: episodes"),
+    (["--then", "validate", "--val-set", "nope=1"], "--val-set: unknown config key 'nope'"),
+    (["--then", "validate", "--val-set", "episodes"], "--val-set: expected key=value"),
+    (["--gen-set", "repetitions=1001"], "--gen-set: repetitions: must be an integer in"),
     (["--gen-train-size", "0"], "--gen-train-size"),
-    (["--gen-set", "kl_min=5"], "--gen-set: need 0 < kl_min <= kl_max"),
+    (["--gen-set", "kl_min=5"], "--gen-set: kl_min: need kl_min <= kl_max"),
 ])
 def test_bad_follow_on_options(tmp_path: Path, args: list[str], needle: str,
                                capsys: pytest.CaptureFixture[str]) -> None:

@@ -81,7 +81,7 @@ def test_user_inputs_and_all_epochs(capsys, tmp_path: Path, runs: dict[str, Path
     out = tmp_path / "all"
     code, stdout, err = validate(capsys, "--run", str(runs["mbpo"]), "--all-epochs", "--json",
                                  "--eps-m", "0.01", "--r-max", "20", "--gamma", "0.9", "--k", "2",
-                                 "--eps-pi", "p95", "--out", str(out), *FAST)
+                                 "--eps-pi-stat", "p95", "--out", str(out), *FAST)
     assert code == 0, err  # a p95 eps_pi is no theorem test: never exit 1
     doc = json.loads(stdout)
     assert doc["any_violated"] is False and any("p95" in w for w in doc["warnings"])
@@ -95,7 +95,7 @@ def test_user_inputs_and_all_epochs(capsys, tmp_path: Path, runs: dict[str, Path
     # the same pair measured alone gives the same numbers (streams derive from the pair)
     code, alone, err = validate(capsys, "--run", str(runs["mbpo"]), "--data-epoch", "0", "--json",
                                 "--eps-m", "0.01", "--r-max", "20", "--gamma", "0.9", "--k", "2",
-                                "--eps-pi", "p95", "--out", str(tmp_path / "one"), *FAST)
+                                "--eps-pi-stat", "p95", "--out", str(tmp_path / "one"), *FAST)
     assert code == 0, err
     assert json.loads(alone)["pairs"][0]["by_gamma"] == doc["pairs"][0]["by_gamma"]
 
@@ -134,7 +134,7 @@ def test_a_violation_exits_1(capsys, tmp_path: Path, runs: dict[str, Path], monk
     (["--eps-m", "2"], "--eps-m"),
     (["--eps-m-shifted", "-0.5"], "--eps-m-shifted"),
     (["--r-max", "-1"], "--r-max"),
-    (["--eps-pi", "median"], "--eps-pi"),
+    (["--eps-pi-stat", "median"], "--eps-pi-stat"),
     (["--confidence", "1"], "--confidence"),
     (["--all-epochs", "--epoch", "1"], "--all-epochs"),
 ])

@@ -28,9 +28,10 @@ NOISE = "0.05"
 TRAIN = ["--env", "InvertedPendulum-v5", "--steps", "400", "--transition-noise", NOISE,
          "--reward-noise", NOISE, *TINY_TRAIN]
 #: As TINY_MEASURE in test_cli_generalization.py, with two seeds.
-MEASURE = ["--train-size", "300,600", "--seeds", "2", "--snapshots", "3", "--eval-steps", "150",
-           "--max-updates", "150", "--check-every", "5", "--kl-min", "0.002", "--kl-max", "0.02",
-           "--rollout-batch", "200", "--tv-samples", "16", "--device", "cpu", "--threads", "1"]
+MEASURE = ["--train-size", "300,600", "--repetitions", "2", "--snapshots", "3",
+           "--eval-steps", "150", "--max-updates", "150", "--check-every", "5", "--kl-min", "0.002",
+           "--kl-max", "0.02",
+           "--rollout-batch-size", "200", "--tv-samples", "16", "--device", "cpu", "--threads", "1"]
 #: As FAST in test_cli_validate.py.
 VALIDATE = ["--episodes", "3", "--model-starts", "50", "--device", "cpu", "--threads", "1"]
 

@@ -177,12 +177,12 @@ def measure_generalization(cfg: GeneralizationConfig, source: PolicySource, *,
         per_size = prior_records(prior)
         frame = frame.continuing(prior, done)
     actor_d = [p.to(device) for p in source.policy_state["actor"]]
-    tracker = _Progress(progress, (cfg.seeds - done) * (2 + len(sizes) * (3 + cfg.snapshots)))
+    tracker = _Progress(progress, (cfg.repetitions - done) * (2 + len(sizes) * (3 + cfg.snapshots)))
     # Per size, so a size's result does not depend on which other sizes were asked for.
     model_steps = {n: make_train_step(run_cfg.ensemble.step_backend(device.type, n))
                    for n in sizes}
     snapshots: list[SnapshotActor] = []
-    for i in range(done, cfg.seeds):
+    for i in range(done, cfg.repetitions):
         made = len(snapshots)
         w = seed_words(cfg.seed, i)
         tracker.report(f"seed {i}: collecting {sizes[-1]} transitions with pi_D")
@@ -201,13 +201,13 @@ def measure_generalization(cfg: GeneralizationConfig, source: PolicySource, *,
             record, snaps = _one_size(ctx, full.head(n), i)
             per_size[n].append(record)
             snapshots.extend(snaps)
-        if on_repetition is not None and i + 1 < cfg.seeds:
+        if on_repetition is not None and i + 1 < cfg.repetitions:
             partial = frame.results(per_size, i + 1, time.perf_counter() - start)
             on_repetition(GeneralizationResult(results=partial,
                                                snapshots=tuple(snapshots[made:])))
     env.close()
     return GeneralizationResult(
-        results=frame.results(per_size, cfg.seeds, time.perf_counter() - start),
+        results=frame.results(per_size, cfg.repetitions, time.perf_counter() - start),
         snapshots=tuple(snapshots))
 
 

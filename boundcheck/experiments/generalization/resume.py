@@ -57,7 +57,7 @@ def check_resumable(prior: GeneralizationResults, *, settings: Settings, source:
     done = finished_repetitions(prior)
     if done > settings.seeds:
         raise InputError("resume", f"the results already hold {done} repetitions, more than "
-                         f"--seeds {settings.seeds}")
+                         f"--repetitions {settings.seeds}")
     diffs = [_differs(f.name, getattr(prior.settings, f.name), getattr(settings, f.name))
              for f in fields(Settings) if f.name != "seeds"
              and getattr(prior.settings, f.name) != getattr(settings, f.name)]

@@ -16,11 +16,13 @@ import dataclasses
 import enum
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, cast
 
+from boundcheck.config import ConfigError, apply_overrides
+from boundcheck.config.overrides import parse_pairs
 from boundcheck.experiments.generalization.settings import GeneralizationConfig
 from boundcheck.experiments.validate.settings import MeasureSettings
-from boundcheck.inputs import InputError, check_number
+from boundcheck.inputs import InputError
 
 _T = TypeVar("_T")
 
@@ -52,14 +54,15 @@ class FollowOns:
         out = []
         if self.validate is not None and not (run_dir / VALIDATE_DIR / VALIDATE_FILE).is_file():
             out.append(Analysis.VALIDATE)
+        results = run_dir / GENERALIZATION_DIR / GENERALIZATION_FILE
         if self.generalization is not None and not _finished(
-                run_dir / GENERALIZATION_DIR / GENERALIZATION_FILE, self.generalization.seeds):
+                results, self.generalization.repetitions):
             out.append(Analysis.GENERALIZATION)
         return out
 
 
-def _finished(results: Path, seeds: int) -> bool:
-    """Whether a measure-generalization results file holds ``seeds`` repetitions (one written
+def _finished(results: Path, repetitions: int) -> bool:
+    """Whether a measure-generalization results file holds ``repetitions`` repetitions (one written
     during a measurement that was then killed holds fewer, and is continued)."""
     import json
 
@@ -69,7 +72,7 @@ def _finished(results: Path, seeds: int) -> bool:
         return False
     except (OSError, ValueError, KeyError, TypeError):
         return False  # damaged: the analysis runs and reports it
-    return isinstance(done, int) and done >= seeds
+    return isinstance(done, int) and done >= repetitions
 
 
 @dataclass(frozen=True)
@@ -136,23 +139,13 @@ def _generalization(run: Path, cfg: GeneralizationConfig, device: object) -> Non
 
 
 def with_settings(base: _T, pairs: list[str], where: str) -> _T:
-    """``base`` with ``key=value`` pairs applied to its numeric fields (``where`` names the
-    option in errors): ``--val-set episodes=20``, ``--gen-set max_updates=5000``."""
-    changes: dict[str, int | float | None] = {}
-    types = {f.name: str(f.type) for f in dataclasses.fields(base)}  # type: ignore[arg-type]
-    for pair in pairs:
-        key, sep, text = pair.partition("=")
-        key = key.strip()
-        kind = types.get(key)
-        if not sep or kind is None or not ("int" in kind or "float" in kind):
-            known = ", ".join(k for k, v in types.items() if "int" in v or ("float" in v
-                              and "tuple" not in v))
-            raise InputError(where, f"expected key=value with a key among {known}, got {pair!r}")
-        if "None" in kind and text.strip().lower() == "none":
-            changes[key] = None
-        else:
-            changes[key] = check_number(text, f"{where} {key}", integer=kind.startswith("int"))
+    """``base`` with ``key=value`` pairs applied (``where`` names the option in errors):
+    ``--val-set episodes=20``, ``--gen-set max_updates=5000``. The one override engine,
+    :func:`boundcheck.config.apply_overrides`: each value read by its field's type and checked
+    by its field's rule, as on the command line."""
     try:
-        return dataclasses.replace(base, **changes)  # type: ignore[type-var]
-    except ValueError as exc:
-        raise InputError(where, str(exc)) from None
+        return cast(_T, apply_overrides(base, parse_pairs(pairs, where)))
+    except ConfigError as exc:
+        known = [f.name for f in dataclasses.fields(base)]  # type: ignore[arg-type]
+        hint = f" (keys: {', '.join(known)})" if str(exc).startswith("unknown") else ""
+        raise InputError(where, f"{exc}{hint}") from None

@@ -64,11 +64,11 @@ def bound_inputs(m: PairMeasurements, inputs: BoundInputs) -> BoundValues:
     ε_m, see :class:`~boundcheck.experiments.validate.settings.BoundInputs`)."""
     stats = m.policy_shift.stats
     stat = inputs.eps_pi_stat.value
-    eps_m, src_m = model_error_value(m.model_error_pi_d, inputs.eps_m)
+    eps_m, src_m = model_error_value(m.model_error_pi_d, inputs.eps_model)
     if inputs.eps_model_shifted is not None:
         eps_mp, src_mp = inputs.eps_model_shifted, EpsSource.GIVEN
     else:
-        eps_mp, src_mp = model_error_value(m.model_error_pi, inputs.eps_m,
+        eps_mp, src_mp = model_error_value(m.model_error_pi, inputs.eps_model,
                                            EpsSource.GIVEN_AS_EPS_M)
     return BoundValues(
         eps_pi=float(min(1.0, stats["pinsker_min"][stat]["value"])),

@@ -3,7 +3,8 @@
 :class:`MeasureSettings` sets the sample sizes and the seed; :class:`BoundInputs` the values the
 user gives for r_max, ε_m and ε_m′ instead of measuring them, and the statistic over states
 taken as ε_π (docs/validate.md, "The theory's inputs"; the quantities: paper Section 4,
-docs/paper.md). :func:`check_bound_inputs` refuses values outside the theory's domain.
+docs/paper.md). Each setting is documented, bounded and given its option once, in its field;
+a value outside the theory's domain (an ε outside [0, 1], r_max < 0) is refused there.
 """
 
 from __future__ import annotations
@@ -11,7 +12,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from boundcheck.theory.bounds import check_gamma, check_r_max, check_tv
+from boundcheck.config.fields import check_fields, setting
+from boundcheck.inputs import COUNT, PROBABILITY_OPEN, SEED, NumberRule
+
+#: Caps on the sizes that set how much is simulated and held in memory.
+MAX_EPISODES = 1_000_000
+MAX_MODEL_STARTS = 10_000_000
+MAX_K = 10_000
+MAX_TV_SAMPLES = 100_000
+
+#: A total-variation distance.
+TV = NumberRule(ge=0, le=1)
+
+_CONFIDENCE = "Level of every interval."
 
 
 class EpsPiStat(str, Enum):
@@ -25,41 +38,46 @@ class EpsPiStat(str, Enum):
 
 @dataclass(frozen=True)
 class MeasureSettings:
-    """How much to measure (the CLI's options; see docs/validate.md). ``k`` None: the run's."""
+    """How much to measure (docs/validate.md); every default, bound and meaning lives here."""
 
-    episodes: int = 100
-    k: int | None = None
-    model_starts: int = 10_000
-    policy_mc: int = 256
-    max_states: int = 20_000
-    tv_samples: int = 256
-    bucket_width: int = 100
-    seed: int = 0
-    confidence: float = 0.95
+    episodes: int = setting(100, "Episodes N per return estimate.",
+                            NumberRule(integer=True, ge=2, le=MAX_EPISODES))
+    k: int | None = setting(None, "Branched rollout length k (default: the run's k at epoch "
+                            "E).", NumberRule(integer=True, ge=0, le=MAX_K))
+    model_starts: int = setting(10_000, "Buffer states for the k-step model return.",
+                                NumberRule(integer=True, ge=1, le=MAX_MODEL_STARTS))
+    policy_mc: int = setting(256, "Monte Carlo action draws per state for the TV between pi "
+                             "and pi_D.", COUNT)
+    max_states: int = setting(20_000, "Visited states (at most) eps_pi is measured on.", COUNT)
+    tv_samples: int = setting(256, "Monte Carlo draws per transition for the model's TV (runs "
+                              "with known noise).", NumberRule(integer=True, ge=1,
+                                                               le=MAX_TV_SAMPLES))
+    bucket_width: int = setting(100, "Real steps per time bucket of the paper's eps_m (the max "
+                                "over buckets of the mean model error).", COUNT)
+    seed: int = setting(0, "Base seed of every random stream.", SEED)
+    confidence: float = setting(0.95, _CONFIDENCE, PROBABILITY_OPEN)
+
+    def __post_init__(self) -> None:
+        check_fields(self)
 
 
 @dataclass(frozen=True)
 class BoundInputs:
     """User choices for the bounds' inputs (None: measured, see
-    :mod:`boundcheck.experiments.validate.report`). ``eps_m`` also stands for ε_m′ unless
+    :mod:`boundcheck.experiments.validate.report`). ``eps_model`` also stands for ε_m′ unless
     ``eps_model_shifted`` is given."""
 
-    r_max: float | None = None
-    eps_m: float | None = None
-    eps_model_shifted: float | None = None
-    eps_pi_stat: EpsPiStat = EpsPiStat.MAX
-    confidence: float = 0.95
+    r_max: float | None = setting(None, "r_max (default: max |r| in the real buffer).",
+                                  NumberRule(ge=0))
+    eps_model: float | None = setting(None, "Model error eps_m (TV) to use instead of the "
+                                      "measured one.", TV, option="--eps-m")
+    eps_model_shifted: float | None = setting(
+        None, "eps_m' for Theorem 4.3 (default: --eps-m if given, else measured).", TV,
+        option="--eps-m-shifted")
+    eps_pi_stat: EpsPiStat = setting(  # noqa: RUF009 - setting() is a dataclasses.field
+        EpsPiStat.MAX, "Statistic over states used as eps_pi: max (the theorem's), p99, p95 or "
+        "mean.")
+    confidence: float = setting(0.95, _CONFIDENCE, PROBABILITY_OPEN)
 
-
-def check_bound_inputs(gamma: float | None, inputs: BoundInputs) -> None:
-    """Refuse a given γ, r_max, ε_m or ε_m′ outside its domain, in that order
-    (:class:`~boundcheck.theory.bounds.TheoryInputError` naming ``gamma``, ``r_max``,
-    ``eps_model`` or ``eps_model_shifted``)."""
-    if gamma is not None:
-        check_gamma(gamma)
-    if inputs.r_max is not None:
-        check_r_max(inputs.r_max)
-    if inputs.eps_m is not None:
-        check_tv(inputs.eps_m, "eps_model")
-    if inputs.eps_model_shifted is not None:
-        check_tv(inputs.eps_model_shifted, "eps_model_shifted")
+    def __post_init__(self) -> None:
+        check_fields(self)

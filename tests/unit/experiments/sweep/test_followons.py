@@ -20,7 +20,7 @@ def _write(run: Path, text: str) -> None:
 
 
 def test_a_partial_generalization_result_is_still_missing(tmp_path: Path) -> None:
-    follow = FollowOns(generalization=GeneralizationConfig(train_sizes=(300,), seeds=2))
+    follow = FollowOns(generalization=GeneralizationConfig(train_sizes=(300,), repetitions=2))
     assert follow.missing(tmp_path) == [Analysis.GENERALIZATION]
     _write(tmp_path, json.dumps({"settings": {"seeds": 1}}))  # killed after repetition 0
     assert follow.missing(tmp_path) == [Analysis.GENERALIZATION]
