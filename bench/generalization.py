@@ -11,7 +11,6 @@ reference within 20 minutes on 2 CPU cores (``target_minutes``, ``within_target`
 
 from __future__ import annotations
 
-import json
 import tempfile
 import time
 from pathlib import Path
@@ -23,6 +22,8 @@ REFERENCE = Path("data") / "reference"
 def run(sizes: str = "5k,60k", extra: tuple[str, ...] = (), reference: str = str(REFERENCE),
         target_minutes: float | None = None) -> dict[str, Any]:
     from boundcheck.cli import main
+    from boundcheck.codec import encode
+    from boundcheck.experiments.generalization.results import read_results
 
     ref = Path(reference)
     if not (ref / "config.json").exists():
@@ -32,14 +33,16 @@ def run(sizes: str = "5k,60k", extra: tuple[str, ...] = (), reference: str = str
         code = main(["measure-generalization", "--run", str(ref), "--train-size", sizes,
                      "--out", out, "--quiet", "--device", "cpu", *extra])
         seconds = time.perf_counter() - start
-        doc = json.loads((Path(out) / "results.json").read_text()) if code == 0 else {}
-    slopes = {s["train_size"]: s["slopes"][doc["model_error"]["primary"]]["pinsker_tv"]
-              for s in doc.get("sizes", [])}
-    fits = {s["train_size"]: [{"epochs": r["model"]["epochs"], "stop": r["model"].get("stop")}
-                              for r in s["seeds"]] for s in doc.get("sizes", [])}
+        doc = read_results(Path(out) / "results.json") if code == 0 else None
+    records = () if doc is None else doc.sizes
+    primary = None if doc is None else doc.model_error.primary
+    slopes = {s.train_size: encode(s.slopes[primary]["pinsker_tv"]) for s in records
+              if primary is not None}
+    fits = {s.train_size: [{"epochs": r.model.epochs, "stop": encode(r.model.stop)}
+                           for r in s.seeds] for s in records}
     return {"env": "Hopper-v5", "reference": str(ref), "train_sizes": sizes,
             "options": list(extra), "exit_code": code, "seconds": seconds,
             "minutes": seconds / 60.0, "target_minutes": target_minutes,
             "within_target": None if target_minutes is None else seconds / 60.0 <= target_minutes,
-            "model_error": doc.get("model_error", {}).get("primary"),
+            "model_error": primary,
             "model_fits": fits, "slopes": slopes}

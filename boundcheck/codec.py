@@ -9,9 +9,12 @@ union, ``tuple[float, ...]``, an enum, ...), so no reader walks raw key paths.
 
 A field's JSON name is its own unless its metadata says otherwise (:func:`json_meta`): ``key``
 renames it in the file, ``aliases`` are older names still read, ``skip`` leaves it out of the
-file (it must then have a default). A ``null`` read into a ``float`` is NaN (the value that was
-written as ``null``); into an optional type it is ``None``. A class that needs a form the fields
-do not give defines ``__json_encode__(self)`` and a classmethod ``__json_decode__(cls, obj)``.
+file (it must then have a default), ``omit_none`` leaves it out only while it is None (a key
+that older files lack; it must then default to None). A ``null`` read into a ``float`` is NaN
+(the value that was written as ``null``); into an optional type it is ``None``. A class that
+needs a form the fields do not give defines ``__json_encode__(self)`` and a classmethod
+``__json_decode__(cls, obj)`` (which may :func:`decode` its parts with key paths from ``$``:
+the codec puts them under the value's own path).
 """
 
 from __future__ import annotations
@@ -36,15 +39,16 @@ class JsonFileError(ValueError):
     """A JSON file or document that cannot be read, does not parse, or is not of its type."""
 
 
-def json_meta(key: str | None = None, aliases: tuple[str, ...] = (),
-              skip: bool = False) -> dict[str, Any]:
+def json_meta(key: str | None = None, aliases: tuple[str, ...] = (), skip: bool = False,
+              omit_none: bool = False) -> dict[str, Any]:
     """Field metadata for the codec: ``field(..., metadata=json_meta(key="holdout_mse",
     aliases=("val_loss",)))``."""
-    return {JSON: {"key": key, "aliases": tuple(aliases), "skip": skip}}
+    return {JSON: {"key": key, "aliases": tuple(aliases), "skip": skip, "omit_none": omit_none}}
 
 
 def _options(f: dataclasses.Field[Any]) -> dict[str, Any]:
-    return dict(f.metadata.get(JSON, {"key": None, "aliases": (), "skip": False}))
+    return {"key": None, "aliases": (), "skip": False, "omit_none": False,
+            **f.metadata.get(JSON, {})}
 
 
 def encode(value: Any) -> Any:
@@ -64,9 +68,9 @@ def encode(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         out: dict[str, Any] = {}
         for f in dataclasses.fields(value):
-            opts = _options(f)
-            if not opts["skip"]:
-                out[opts["key"] or f.name] = encode(getattr(value, f.name))
+            opts, item = _options(f), getattr(value, f.name)
+            if not (opts["skip"] or (opts["omit_none"] and item is None)):
+                out[opts["key"] or f.name] = encode(item)
         return out
     if isinstance(value, Mapping):
         return {str(encode(k) if isinstance(k, enum.Enum) else k): encode(v)
@@ -146,6 +150,9 @@ def decode(tp: Any, obj: Any, where: str = "$") -> Any:
         if custom is not None:
             try:
                 return custom(obj)
+            except JsonFileError as exc:  # a part it decoded, with paths from its own "$"
+                text = str(exc)
+                raise JsonFileError(where + text[1:] if text.startswith("$") else text) from None
             except (KeyError, TypeError, ValueError) as exc:
                 raise _error(where, tp.__name__, obj, str(exc)) from None
         if dataclasses.is_dataclass(tp):

@@ -68,9 +68,9 @@ class CommandFailed(Exception):
 
 def _input_error_types() -> tuple[type[Exception], ...]:
     """Library errors that mean bad input (imported here, lazily, to keep start-up light)."""
+    from boundcheck.codec import JsonFileError
     from boundcheck.config import ConfigError
-    from boundcheck.experiments.generalization.theory_inputs import ResultsFileError
-    from boundcheck.runs.atomic import JsonFileError
+    from boundcheck.experiments.generalization.results import ResultsFileError
     from boundcheck.runs.errors import RunError
     from boundcheck.theory.bounds import TheoryInputError
     from boundcheck.theory.instances import InstanceError

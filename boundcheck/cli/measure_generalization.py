@@ -82,9 +82,10 @@ def command(
     --resume keeps the finished repetitions in --out and runs the rest (a larger --repetitions
     adds repetitions); every other setting must be the same.
     """
+    from boundcheck.codec import encode
     from boundcheck.experiments.generalization.experiment import measure_generalization
     from boundcheck.experiments.generalization.outputs import RESULTS_FILE, write_outputs
-    from boundcheck.experiments.generalization.results import read_prior, results_json
+    from boundcheck.experiments.generalization.results import read_prior
     from boundcheck.experiments.generalization.sizes import parse_sizes
     from boundcheck.experiments.generalization.source import reference_dir, resolve_source
     from boundcheck.render.generalization import render_generalization
@@ -114,7 +115,7 @@ def command(
                     on_repetition=lambda partial: write_outputs(partial, out_dir))
             paths = write_outputs(result, out_dir)
     if as_json:
-        emit_json({**results_json(result.results), "files": paths})
+        emit_json({**encode(result.document), "files": paths})
     elif not quiet:
-        render_generalization(stdout_console(), result.results, paths)
+        render_generalization(stdout_console(), result.document, paths)
     return 0

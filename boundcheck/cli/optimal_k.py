@@ -13,8 +13,8 @@ from boundcheck.cli.common import (
 )
 from boundcheck.cli.errors import naming
 from boundcheck.cli.options import JsonOption, opt
+from boundcheck.experiments.generalization.results import read_theory_inputs
 from boundcheck.experiments.generalization.sizes import parse_size
-from boundcheck.experiments.generalization.theory_inputs import read_theory_inputs
 from boundcheck.render.theory import render_k_by_ratio, render_optimal_k
 from boundcheck.theory.bounds import check_tv
 from boundcheck.theory.report import (

@@ -50,7 +50,9 @@ class LinearFit:
 
 @dataclass(frozen=True)
 class MeanStd:
-    """Sample summary of n values: ``mean``, ``std`` (ddof = 1), ``stderr`` = std / √n.
+    """Sample summary of n values: ``mean``, ``std`` (ddof = 1), ``stderr`` = std / √n, and
+    the sample ``values`` themselves where they are kept (a summary over seeds keeps its
+    per-seed values; :func:`mean_std` keeps none, its samples can be large).
 
     ``std`` and ``stderr`` are NaN when n = 1 (no spread can be estimated from one value).
     """
@@ -59,6 +61,7 @@ class MeanStd:
     std: float
     stderr: float
     n: int
+    values: tuple[float, ...] = ()
 
 
 def _as_1d(values: ArrayLike1D, name: str) -> np.ndarray:

@@ -34,10 +34,9 @@ from boundcheck.models.trainer import StopReason
 from boundcheck.runs import Retention, RunDir
 from boundcheck.runs.atomic import append_jsonl
 from boundcheck.runs.events import EventLog
+from boundcheck.runs.progress import ProgressFn
 from boundcheck.runs.provenance import provenance
 from boundcheck.runs.saved_config import SavedRun, read_saved_run
-
-ProgressFn = Callable[[dict[str, Any]], None]
 
 
 @dataclass

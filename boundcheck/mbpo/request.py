@@ -34,10 +34,11 @@ from boundcheck.config import (
 )
 from boundcheck.envs import EnvSpec, UnknownEnvError, get_spec
 from boundcheck.inputs import InputError
-from boundcheck.mbpo.loop import ProgressFn, resume_run, start_run, train
+from boundcheck.mbpo.loop import resume_run, start_run, train
 from boundcheck.mbpo.setup import read_config_file
 from boundcheck.mbpo.state import TrainState
 from boundcheck.runs import RunDir
+from boundcheck.runs.progress import ProgressFn
 from boundcheck.runs.saved_config import SavedRun
 
 DEFAULT_ENV = "Hopper-v5"

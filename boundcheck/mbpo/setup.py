@@ -13,10 +13,11 @@ from typing import Any
 
 import torch
 
+from boundcheck.codec import JsonFileError
 from boundcheck.config import ConfigError, TrainConfig, apply_overrides, task_config
 from boundcheck.envs import get_spec
 from boundcheck.inputs import InputError
-from boundcheck.runs.atomic import JsonFileError, read_json_object
+from boundcheck.runs.atomic import read_json_object
 
 #: Keys that :func:`boundcheck.mbpo.loop.run_config_doc` adds to a run's saved config beyond the
 #: :class:`TrainConfig` fields.

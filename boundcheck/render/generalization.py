@@ -10,12 +10,12 @@ import math
 from rich.console import Console
 from rich.table import Table
 
-from boundcheck.experiments.generalization.records import Summary
-from boundcheck.experiments.generalization.results import GeneralizationResults
-from boundcheck.experiments.generalization.trend import slope_trends
+from boundcheck.estimators import MeanStd
+from boundcheck.experiments.generalization.analysis import slope_trends
+from boundcheck.experiments.generalization.results import GeneralizationDocument
 
 
-def _fmt(summary: Summary | None) -> str:
+def _fmt(summary: MeanStd | None) -> str:
     """``mean ± std`` (the std only when it is a number)."""
     if summary is None:
         return "-"
@@ -23,7 +23,7 @@ def _fmt(summary: Summary | None) -> str:
     return f"{summary.mean:.4g}" + ("" if math.isnan(std) else f" ± {std:.2g}")
 
 
-def render_generalization(console: Console, result: GeneralizationResults,
+def render_generalization(console: Console, result: GeneralizationDocument,
                           paths: dict[str, str]) -> None:
     """The slope table, why the TV is unavailable (if so), the warnings and the files."""
     y = result.model_error.primary

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from boundcheck.cli import main
-from boundcheck.codec import encode
-from boundcheck.experiments.generalization.results import results_from_json, results_json
+from boundcheck.codec import decode, encode, loads
+from boundcheck.experiments.generalization.results import GeneralizationDocument
 from tests import tiny
 
 #: The shared tiny training settings (tests/tiny.py), 400 real steps: 2 epochs.
@@ -49,8 +49,17 @@ def test_end_to_end(capsys, tmp_path: Path, pendulum_run: Path, monkeypatch) -> 
     code, stdout, err = measure(capsys, "--run", str(pendulum_run), "--out", str(out),
                                 "--json", *TINY_MEASURE)
     assert code == 0, err
-    doc = json.loads(stdout)
-    saved = json.loads((out / "results.json").read_text())
+    # One seed: the standard deviations over seeds are undefined, and every JSON file written
+    # (and the --json document) is strict JSON all the same.
+    doc = loads(stdout)
+    saved = loads((out / "results.json").read_text())
+    written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert {"results.json", "points.csv", "model_error_vs_kl.png", "slope_vs_size.png"} <= \
+        set(written)
+    assert [name for name in written if name.endswith(".json")] == ["results.json"]
+    assert all(name.endswith((".csv", ".png", ".pt", ".json", ".lock")) for name in written)
+    assert saved["settings"]["seeds"] == 1
+    assert saved["sizes"][0]["slopes"]["nll"]["pinsker_tv"]["local"]["std"] is None
     for key in ("format", "source", "settings", "model_error", "sizes", "optimal_k_inputs",
                 "versions", "warnings", "files"):
         assert key in doc and key in saved
@@ -78,7 +87,7 @@ def test_end_to_end(capsys, tmp_path: Path, pendulum_run: Path, monkeypatch) -> 
     model = saved["sizes"][0]["seeds"][0]["model"]
     assert "holdout_mse" in model and "val_loss" not in model
     # The saved document reads back into the typed result, and writes back the same.
-    assert encode(results_json(results_from_json(saved))) == \
+    assert encode(decode(GeneralizationDocument, saved)) == \
         {k: v for k, v in saved.items() if k != "files"}
 
     assert main(["optimal-k", "--from", str(out / "results.json"), "--json"]) == 0
@@ -121,7 +130,7 @@ def test_known_noise_gives_tv(capsys, tmp_path: Path) -> None:
     code, _, err = measure(capsys, "--run", str(run), "--out", str(out), "--quiet",
                            "--repetitions", "2", *TINY_MEASURE)
     assert code == 0, err
-    doc = json.loads((out / "results.json").read_text())
+    doc = loads((out / "results.json").read_text())
     assert doc["model_error"]["tv_available"] is True and doc["model_error"]["primary"] == "tv"
     for size in doc["sizes"]:
         assert len(size["seeds"]) == 2

@@ -12,7 +12,7 @@ import pytest
 
 from boundcheck.cli import main
 from boundcheck.estimators.learning import seed_summary
-from boundcheck.experiments.generalization.results import results_from_json
+from boundcheck.experiments.generalization.results import read_results
 
 DATA = Path(__file__).resolve().parents[2] / "docs" / "results" / "data"
 
@@ -34,7 +34,7 @@ def test_the_hopper_summary_recomputes_from_the_runs_validations(sigma: str) -> 
 
 def test_figure_1_holds_six_repetitions_and_the_reported_k_star(capsys) -> None:
     path = DATA / "noise_hopper_generalization_results.json"
-    result = results_from_json(json.loads(path.read_text(encoding="utf-8")))
+    result = read_results(path)
     assert result.settings.seeds == 6 and result.model_error.primary == "tv"
     assert [len(size.seeds) for size in result.sizes] == [6, 6, 6, 6]
     assert not any(w.startswith("partial") for w in result.warnings)

@@ -84,3 +84,39 @@ def test_the_strict_parser_refuses_non_standard_constants(text: str) -> None:
 def test_a_document_of_the_wrong_shape_names_the_key(obj: object, needle: str) -> None:
     with pytest.raises(JsonFileError, match=needle.replace("$", r"\$").replace(".", r"\.")):
         decode(Outer, obj)
+
+
+@dataclass(frozen=True)
+class MaybeStop:
+    n: int
+    stop: str | None = field(default=None, metadata=json_meta(omit_none=True))
+
+
+def test_omit_none_leaves_the_key_out_only_while_none() -> None:
+    assert encode(MaybeStop(1)) == {"n": 1}
+    assert encode(MaybeStop(1, "cap")) == {"n": 1, "stop": "cap"}
+    assert decode(MaybeStop, {"n": 1}) == MaybeStop(1)
+    assert decode(MaybeStop, {"n": 1, "stop": None}) == MaybeStop(1)
+
+
+@dataclass(frozen=True)
+class Flat:
+    inner: Inner
+    extra: int
+
+    def __json_encode__(self) -> dict[str, object]:
+        return {**encode(self.inner), "extra": self.extra}
+
+    @classmethod
+    def __json_decode__(cls, obj: dict[str, object]) -> Flat:
+        return cls(decode(Inner, obj), decode(int, obj["extra"], "$.extra"))
+
+
+def test_a_custom_form_round_trips_and_its_errors_name_the_whole_path() -> None:
+    flat = Flat(Inner(1.5, 2), 3)
+    assert encode(flat) == {"mean": 1.5, "n": 2, "note": None, "extra": 3}
+    assert decode(list[Flat], [encode(flat)]) == [flat]
+    with pytest.raises(JsonFileError, match=r"\$\[0\]\.extra: expected an integer"):
+        decode(list[Flat], [{"mean": 1.5, "n": 2, "extra": "x"}])
+    with pytest.raises(JsonFileError, match=r"\$\[0\]: expected Flat.*'extra'"):
+        decode(list[Flat], [{"mean": 1.5, "n": 2}])

@@ -13,15 +13,34 @@ error) of π_D and its snapshots are fitted by ordinary least squares
 ``local_points`` points of smallest x (:func:`boundcheck.estimators.local_slope`); π_D has x = 0
 exactly, so by default (4) that is π_D and the 3 snapshots nearest to it. Slopes of repeated
 seeds are summarised by :func:`boundcheck.estimators.mean_std` (mean, std with ddof 1, stderr).
+
+Does the slope dε_m′/dε_π fall with more data? The paper's claim (Section 4.3, Figure 1;
+:func:`slope_trends`): for each model-error measure and each fit (``local``, ``linear``), the
+slope against the Pinsker TV at the largest training size minus the slope at the smallest,
+paired by repetition (a repetition's sizes are nested prefixes of one data set of π_D), with a
+Student-t interval over the repetitions. Verdict: ``falls`` when the whole interval is below 0,
+``rises`` when above, ``not settled`` otherwise, ``too few repetitions`` below two pairs.
+Derived from the size records alone, so it is recomputed, not stored, when a results file is
+read back.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from enum import StrEnum
 
-from boundcheck.estimators import TV_TO_DETERMINISTIC, linear_fit, local_slope, mean_std, pinsker_tv
+from boundcheck.estimators import (
+    TV_TO_DETERMINISTIC,
+    LinearFit,
+    MeanStd,
+    linear_fit,
+    local_slope,
+    mean_std,
+    pinsker_tv,
+)
+from boundcheck.estimators.learning import seed_summary
 from boundcheck.experiments.generalization.records import (
     X_MEASURES,
     Y_MEASURES,
@@ -30,14 +49,17 @@ from boundcheck.experiments.generalization.records import (
     FitError,
     FitPair,
     Fits,
-    Json,
-    Summary,
+    SeedRecord,
+    SizeRecord,
     SummaryPair,
 )
-from boundcheck.experiments.generalization.size_records import SeedRecord, SizeRecord
 
-__all__ = ["X_MEASURES", "Y_MEASURES", "OptimalKInputs", "eps_pi_from_kl", "fit_points",
-           "optimal_k_inputs", "size_record", "summarize"]
+__all__ = ["FIT_KINDS", "X_MEASURES", "Y_MEASURES", "OptimalKInputs", "SlopeTrend",
+           "TrendVerdict", "eps_pi_from_kl", "fit_points", "optimal_k_inputs", "size_record",
+           "slope_trends", "summarize"]
+
+#: The fits of every (y, x) pair: ``local`` (ε_π → 0) and ``linear`` (all points).
+FIT_KINDS = ("local", "linear")
 
 
 def _xy(points: Sequence[CurvePoint], x: str, y: str) -> tuple[list[float], list[float]]:
@@ -68,13 +90,13 @@ def fit_points(points: Sequence[CurvePoint], *, local_points: int,
             for y in y_measures}
 
 
-def summarize(values: Sequence[float | None]) -> Summary | None:
-    """Mean, std, stderr and n over the finite values (None if there are none)."""
+def summarize(values: Sequence[float | None]) -> MeanStd | None:
+    """Mean, std, stderr and n over the finite values, which it keeps (None if there are
+    none)."""
     finite = [v for v in values if v is not None and math.isfinite(v)]
     if not finite:
         return None
-    s = mean_std(finite)
-    return Summary(mean=s.mean, std=s.std, stderr=s.stderr, n=s.n, values=tuple(finite))
+    return replace(mean_std(finite), values=tuple(finite))
 
 
 def _slope(fit: Fit) -> float | None:
@@ -103,33 +125,18 @@ def eps_pi_from_kl(kl: float | None) -> float | None:
 
 @dataclass(frozen=True)
 class OptimalKInputs:
-    """The ``optimal_k_inputs`` object (docs/results-schema.md): ε_π, ε_m (TV), the slope
-    dε_m′/dε_π against the Pinsker TV, where they come from, which measure and fit the slope
-    is, and the training size they were taken at."""
+    """The ``optimal_k_inputs`` object (docs/results-schema.md), what Theorem 4.3 consumes:
+    ε_π, ε_m (TV), the slope dε_m′/dε_π against the Pinsker TV, where they come from, which
+    measure and fit the slope is, and the training size they were taken at (the last four
+    are None only in a hand-written object, which needs just the three numbers)."""
 
     eps_pi: float
     eps_m: float
     slope: float
-    source: str
-    slope_measure: str
-    slope_kind: str
-    train_size: int
-
-    def to_json(self) -> Json:
-        """``{eps_pi, eps_m, slope, source, slope_measure, slope_kind, train_size}``."""
-        return {"eps_pi": self.eps_pi, "eps_m": self.eps_m, "slope": self.slope,
-                "source": self.source, "slope_measure": self.slope_measure,
-                "slope_kind": self.slope_kind, "train_size": self.train_size}
-
-    @classmethod
-    def from_json(cls, obj: Json | None) -> OptimalKInputs | None:
-        """The inverse of :meth:`to_json` (``null`` stays None)."""
-        if obj is None:
-            return None
-        return cls(eps_pi=float(obj["eps_pi"]), eps_m=float(obj["eps_m"]),
-                   slope=float(obj["slope"]), source=str(obj["source"]),
-                   slope_measure=str(obj["slope_measure"]),
-                   slope_kind=str(obj["slope_kind"]), train_size=int(obj["train_size"]))
+    source: str | None = None
+    slope_measure: str | None = None
+    slope_kind: str | None = None
+    train_size: int | None = None
 
 
 def optimal_k_inputs(sizes: Sequence[SizeRecord], tv_available: bool,
@@ -187,3 +194,68 @@ def optimal_k_inputs(sizes: Sequence[SizeRecord], tv_available: bool,
     return OptimalKInputs(eps_pi=min(1.0, max(0.0, eps_pi.mean)), eps_m=eps_m,
                           slope=slope.mean if tv_available else 0.0, source=source,
                           slope_measure=y, slope_kind=kind, train_size=n), None
+
+
+class TrendVerdict(StrEnum):
+    """What the paired difference of slopes says."""
+
+    FALLS = "falls"
+    RISES = "rises"
+    NOT_SETTLED = "not settled"
+    TOO_FEW = "too few repetitions"
+
+
+@dataclass(frozen=True)
+class SlopeTrend:
+    """slope(``large``) − slope(``small``) of ``measure`` (``kind`` fit) per repetition, and
+    their mean with a ``confidence`` t interval."""
+
+    measure: str
+    kind: str
+    small: int
+    large: int
+    differences: tuple[float, ...]
+    mean: float
+    ci_low: float
+    ci_high: float
+    confidence: float
+    verdict: TrendVerdict
+
+
+def _slopes(size: SizeRecord, measure: str, kind: str) -> dict[int, float]:
+    out = {}
+    for seed in size.seeds:
+        pair = seed.fits.get(measure, {}).get("pinsker_tv")
+        fit = None if pair is None else getattr(pair, kind)
+        if isinstance(fit, LinearFit) and math.isfinite(fit.slope):
+            out[seed.seed] = fit.slope
+    return out
+
+
+def slope_trends(sizes: Sequence[SizeRecord], confidence: float = 0.95) -> list[SlopeTrend]:
+    """One trend per measure and fit kind, from the smallest to the largest size (none with
+    fewer than two sizes)."""
+    if len(sizes) < 2:
+        return []
+    small = min(sizes, key=lambda s: s.train_size)
+    large = max(sizes, key=lambda s: s.train_size)
+    trends = []
+    for measure in small.slopes:
+        for kind in FIT_KINDS:
+            a, b = _slopes(small, measure, kind), _slopes(large, measure, kind)
+            diffs = tuple(b[s] - a[s] for s in sorted(set(a) & set(b)))
+            if not diffs:
+                continue
+            summary = seed_summary(diffs, confidence)
+            if len(diffs) < 2:
+                verdict = TrendVerdict.TOO_FEW
+            elif summary.ci_high < 0:
+                verdict = TrendVerdict.FALLS
+            elif summary.ci_low > 0:
+                verdict = TrendVerdict.RISES
+            else:
+                verdict = TrendVerdict.NOT_SETTLED
+            trends.append(SlopeTrend(measure, kind, small.train_size, large.train_size, diffs,
+                                     summary.mean, summary.ci_low, summary.ci_high, confidence,
+                                     verdict))
+    return trends

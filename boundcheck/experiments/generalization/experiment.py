@@ -17,7 +17,7 @@ For each repetition (seed) and training-set size N (docs/measure-generalization.
    (:mod:`boundcheck.experiments.common.measure`).
 5. Fits of model error against policy shift (:mod:`boundcheck.experiments.generalization.analysis`).
 
-Pure orchestration: returns the typed result (:mod:`~.results`) and the snapshot actors; no
+Pure orchestration: returns the typed document (:mod:`~.results`) and the snapshot actors; no
 printing, no files. Randomness: every generator is derived from ``np.random.SeedSequence([seed,
 i])`` (data collection and evaluation of repetition i) and ``SeedSequence([seed, i, N])`` (model
 training, SAC, rollouts and Monte Carlo TV for size N), so adding a size changes no other size's
@@ -29,7 +29,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
 
 import numpy as np
 import torch
@@ -40,13 +39,18 @@ from boundcheck.experiments.common.collect import Transitions, collect, true_law
 from boundcheck.experiments.common.measure import Evaluator, make_generator
 from boundcheck.experiments.generalization import analysis as ana
 from boundcheck.experiments.generalization.continuation import continue_sac, make_learner
-from boundcheck.experiments.generalization.document import DocumentFrame
-from boundcheck.experiments.generalization.records import CurvePoint
+from boundcheck.experiments.generalization.records import (
+    ContinuationRecord,
+    CurvePoint,
+    ModelFitRecord,
+    SeedRecord,
+)
 from boundcheck.experiments.generalization.results import (
-    GeneralizationResults,
+    DocumentFrame,
+    GeneralizationDocument,
     ModelErrorInfo,
+    PolicySourceInfo,
     Settings,
-    SourceInfo,
 )
 from boundcheck.experiments.generalization.resume import (
     check_resumable,
@@ -57,20 +61,14 @@ from boundcheck.experiments.generalization.settings import (
     model_config,
     resolve_settings,
 )
-from boundcheck.experiments.generalization.size_records import (
-    ContinuationRecord,
-    ModelFitRecord,
-    SeedRecord,
-)
 from boundcheck.experiments.generalization.source import PolicySource
 from boundcheck.mbpo.state import Streams
 from boundcheck.models import GaussianEnsemble, make_train_step, train_ensemble
 from boundcheck.models.trainer import StepFn
+from boundcheck.runs.progress import ProgressFn
 from boundcheck.runs.provenance import provenance
 
-ProgressFn = Callable[[dict[str, Any]], None]
-
-__all__ = ["GeneralizationConfig", "GeneralizationResult", "SnapshotActor",
+__all__ = ["GeneralizationConfig", "GeneralizationOutcome", "SnapshotActor",
            "measure_generalization", "seed_words"]
 
 
@@ -87,15 +85,16 @@ class SnapshotActor:
 
 
 @dataclass(frozen=True)
-class GeneralizationResult:
-    """The typed result (``results``) and the snapshot actors, in (seed, size, index) order."""
+class GeneralizationOutcome:
+    """What a measurement made: the result ``document`` and the snapshot actors, in (seed,
+    size, index) order."""
 
-    results: GeneralizationResults
+    document: GeneralizationDocument
     snapshots: tuple[SnapshotActor, ...]
 
 
-#: Receives the result so far after each repetition (to write it).
-ResultFn = Callable[[GeneralizationResult], None]
+#: Receives the outcome so far after each repetition (to write it).
+OutcomeFn = Callable[[GeneralizationOutcome], object]
 
 
 class _Progress:
@@ -139,8 +138,8 @@ class _Context:
 
 def measure_generalization(cfg: GeneralizationConfig, source: PolicySource, *,
                            device: torch.device, progress: ProgressFn | None = None,
-                           prior: GeneralizationResults | None = None,
-                           on_repetition: ResultFn | None = None) -> GeneralizationResult:
+                           prior: GeneralizationDocument | None = None,
+                           on_repetition: OutcomeFn | None = None) -> GeneralizationOutcome:
     """Run the experiment (module doc); see docs/measure-generalization.md for the result.
 
     ``prior``: a result of the same measurement with fewer repetitions, continued from its
@@ -157,10 +156,11 @@ def measure_generalization(cfg: GeneralizationConfig, source: PolicySource, *,
     settings = resolve_settings(cfg, source)
     sizes = list(settings.train_sizes)
     frame = DocumentFrame(
-        source=SourceInfo(run=str(source.run.path), kind=source.kind, epoch=source.epoch,
-                          env=spec.name, algo=run_cfg.algo, run_seed=source.run_seed,
-                          transition_noise=run_cfg.transition_noise,
-                          reward_noise=run_cfg.reward_noise),
+        source=PolicySourceInfo(run=str(source.run.path), kind=source.kind,
+                                epoch=source.epoch, env=spec.name, algo=run_cfg.algo,
+                                run_seed=source.run_seed,
+                                transition_noise=run_cfg.transition_noise,
+                                reward_noise=run_cfg.reward_noise),
         settings=settings,
         model_error=ModelErrorInfo(tv_available=true_std is not None,
                                    tv_unavailable_reason=tv_reason,
@@ -202,12 +202,12 @@ def measure_generalization(cfg: GeneralizationConfig, source: PolicySource, *,
             per_size[n].append(record)
             snapshots.extend(snaps)
         if on_repetition is not None and i + 1 < cfg.repetitions:
-            partial = frame.results(per_size, i + 1, time.perf_counter() - start)
-            on_repetition(GeneralizationResult(results=partial,
-                                               snapshots=tuple(snapshots[made:])))
+            partial = frame.document(per_size, i + 1, time.perf_counter() - start)
+            on_repetition(GeneralizationOutcome(document=partial,
+                                                snapshots=tuple(snapshots[made:])))
     env.close()
-    return GeneralizationResult(
-        results=frame.results(per_size, cfg.repetitions, time.perf_counter() - start),
+    return GeneralizationOutcome(
+        document=frame.document(per_size, cfg.repetitions, time.perf_counter() - start),
         snapshots=tuple(snapshots))
 
 
@@ -267,7 +267,7 @@ def _one_size(ctx: _Context, data: Transitions,
     record = SeedRecord(
         seed=i, seed_key=(cfg.seed, i, n), model=fit,
         continuation=ContinuationRecord(
-            updates=cont.updates, stop=cont.stop, stop_reason=cont.stop_reason,
+            updates=cont.updates, stop_reason=cont.stop_reason,
             snapshots=len(cont.snapshots), kl_at_interval=cont.kl_at_interval,
             kl_trace=tuple(cont.kl_trace), sac=cont.sac_metrics, rollout=cont.rollout_metrics),
         eps_pi_interval=ana.eps_pi_from_kl(cont.kl_at_interval),

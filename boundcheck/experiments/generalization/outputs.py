@@ -14,9 +14,9 @@ import math
 from pathlib import Path
 from typing import Any
 
-from boundcheck.codec import dumps
-from boundcheck.experiments.generalization.experiment import GeneralizationResult
-from boundcheck.experiments.generalization.results import GeneralizationResults, results_json
+from boundcheck.codec import dumps, encode
+from boundcheck.experiments.generalization.experiment import GeneralizationOutcome
+from boundcheck.experiments.generalization.results import GeneralizationDocument
 from boundcheck.runs.atomic import atomic_torch_save, atomic_write_text
 
 RESULTS_FILE = "results.json"
@@ -32,7 +32,7 @@ POINT_COLUMNS = ("seed", "train_size", "policy", "index", "updates", "kl_target"
                  "n", "episode_return_mean", "episodes")
 
 
-def points_csv(result: GeneralizationResults) -> str:
+def points_csv(result: GeneralizationDocument) -> str:
     """The points of every size and seed as CSV text (empty cells for missing values)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
@@ -40,7 +40,7 @@ def points_csv(result: GeneralizationResults) -> str:
     for size in result.sizes:
         for rec in size.seeds:
             for point in rec.points:
-                row = {**point.to_json(), "seed": rec.seed, "train_size": size.train_size}
+                row = {**encode(point), "seed": rec.seed, "train_size": size.train_size}
                 writer.writerow(["" if _missing(row.get(c)) else row[c] for c in POINT_COLUMNS])
     return buf.getvalue()
 
@@ -54,10 +54,11 @@ def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and not math.isfinite(value))
 
 
-def write_outputs(result: GeneralizationResult, out: Path) -> dict[str, str]:
+def write_outputs(result: GeneralizationOutcome, out: Path) -> dict[str, str]:
     """Write everything under ``out`` (created if needed); returns {what: path}.
 
-    The figures read the results.json document (:func:`results_json`), as any reader would.
+    The figures read the results.json document (its JSON value, :func:`boundcheck.codec.encode`),
+    as any reader would.
 
     The snapshot actors of ``result.snapshots`` go to
     ``snapshots/seed{i}_size{N}_snapshot{j}.pt`` (a dict with ``actor``, a list of tensors for
@@ -75,10 +76,10 @@ def write_outputs(result: GeneralizationResult, out: Path) -> dict[str, str]:
                            "index": snap.index, "updates": snap.updates},
                           out / snapshot_name(snap.seed, snap.train_size, snap.index))
     snapshot_files = [snapshot_name(rec.seed, size.train_size, point.index)
-                      for size in result.results.sizes for rec in size.seeds
+                      for size in result.document.sizes for rec in size.seeds
                       for point in rec.points if point.policy != "pi_D"]
-    doc = results_json(result.results)
-    atomic_write_text(out / POINTS_FILE, points_csv(result.results))
+    doc = encode(result.document)
+    atomic_write_text(out / POINTS_FILE, points_csv(result.document))
     plot_error_vs_kl(doc, out / ERROR_FIGURE)
     plot_slope_vs_size(doc, out / SLOPE_FIGURE)
     files = {"results": RESULTS_FILE, "points": POINTS_FILE, "error_figure": ERROR_FIGURE,

@@ -1,46 +1,31 @@
-"""Typed records of the model-generalization experiment (paper Section 4.3), per point, per
-seed and per training-set size, each with its JSON form (docs/measure-generalization.md,
-"results.json schema").
-
-Every record has ``to_json()`` (the results.json object, same keys in the same order as the
-schema) and ``from_json(obj)`` (the inverse; a ``null`` float reads back as NaN where the type
-is a float, and keys renamed since format version 1 are read under their old name too:
-``model.val_loss`` is now ``model.holdout_mse``). Non-finite numbers are turned into ``null``
-only when the document is written (:func:`boundcheck.runs.atomic.strict_json`).
+"""Typed records of the model-generalization experiment (paper Section 4.3): per policy point,
+per (seed, size) cell and per training-set size. Their JSON form is the codec's
+(:mod:`boundcheck.codec`, fields in order; docs/measure-generalization.md, "results.json
+schema"): a ``null`` read into a float is NaN, and keys renamed since format version 1 are read
+under their old name too (``model.val_loss`` is now ``model.holdout_mse``).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import enum
-import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from typing import Any
 
-from boundcheck.estimators import LinearFit
+from boundcheck.codec import decode, json_meta
+from boundcheck.estimators import LinearFit, MeanStd
 from boundcheck.experiments.common.measure import (
     ModelErrorEstimate,
     PolicyMeasurement,
     PolicyShiftEstimate,
+    SupOverTime,
 )
-
-Json = dict[str, Any]
+from boundcheck.models.trainer import StopReason
 
 #: The policy-shift axes (x) of the fits: measure name -> column of a point.
 X_MEASURES = {"kl": "kl_mean", "pinsker_tv": "pinsker_tv"}
 #: The model-error measures (y): measure name -> column of a point.
 Y_MEASURES = {"nll": "nll_mean", "mse": "mse_mean", "tv": "tv_mean"}
-
-
-def num(value: Any) -> float:
-    """A JSON number as a float; ``null`` (a non-finite number when written) is NaN."""
-    return math.nan if value is None else float(value)
-
-
-def opt_num(value: Any) -> float | None:
-    """A JSON number or ``null`` (an optional value) as ``float | None``."""
-    return None if value is None else float(value)
 
 
 class ContinuationStop(str, enum.Enum):
@@ -76,51 +61,14 @@ def stop_of_message(message: str) -> ContinuationStop:
 
 
 @dataclass(frozen=True)
-class Summary:
-    """Mean, std (ddof 1), standard error and count of one quantity over seeds, with the
-    finite per-seed values (:func:`boundcheck.estimators.mean_std`)."""
-
-    mean: float
-    std: float
-    stderr: float
-    n: int
-    values: tuple[float, ...]
-
-    def to_json(self) -> Json:
-        """``{mean, std, stderr, n, values}``."""
-        return {"mean": self.mean, "std": self.std, "stderr": self.stderr, "n": self.n,
-                "values": list(self.values)}
-
-    @classmethod
-    def from_json(cls, obj: Mapping[str, Any] | None) -> Summary | None:
-        """The inverse of :meth:`to_json` (``null`` stays None)."""
-        if obj is None:
-            return None
-        return cls(mean=num(obj["mean"]), std=num(obj["std"]), stderr=num(obj["stderr"]),
-                   n=int(obj["n"]), values=tuple(num(v) for v in obj["values"]))
-
-
-@dataclass(frozen=True)
 class FitError:
     """A fit that could not be made, and why (e.g. fewer than 2 points with distinct x)."""
 
     error: str
 
 
+#: A fit's JSON: the :class:`LinearFit` fields, or ``{"error": message}``.
 Fit = LinearFit | FitError
-
-
-def fit_json(fit: Fit) -> Json:
-    """A fit's JSON: the :class:`LinearFit` fields, or ``{"error": message}``."""
-    return dataclasses.asdict(fit)
-
-
-def fit_from_json(obj: Mapping[str, Any]) -> Fit:
-    """The inverse of :func:`fit_json`."""
-    if "error" in obj:
-        return FitError(error=str(obj["error"]))
-    values: dict[str, Any] = {f.name: num(obj[f.name]) for f in dataclasses.fields(LinearFit)}
-    return LinearFit(**{**values, "n": int(obj["n"])})
 
 
 @dataclass(frozen=True)
@@ -130,32 +78,14 @@ class FitPair:
     linear: Fit
     local: Fit
 
-    def to_json(self) -> Json:
-        """``{"linear": FIT, "local": FIT}``."""
-        return {"linear": fit_json(self.linear), "local": fit_json(self.local)}
-
-    @classmethod
-    def from_json(cls, obj: Mapping[str, Any]) -> FitPair:
-        """The inverse of :meth:`to_json`."""
-        return cls(linear=fit_from_json(obj["linear"]), local=fit_from_json(obj["local"]))
-
 
 @dataclass(frozen=True)
 class SummaryPair:
-    """The seed summaries of the ``linear`` and ``local`` slopes (None: no slope at all)."""
+    """The seed summaries (mean, std, stderr, n and the per-seed values) of the ``linear`` and
+    ``local`` slopes (None: no slope at all)."""
 
-    linear: Summary | None
-    local: Summary | None
-
-    def to_json(self) -> Json:
-        """``{"linear": SUMMARY | null, "local": SUMMARY | null}``."""
-        return {"linear": _summary_json(self.linear), "local": _summary_json(self.local)}
-
-    @classmethod
-    def from_json(cls, obj: Mapping[str, Any]) -> SummaryPair:
-        """The inverse of :meth:`to_json`."""
-        return cls(linear=Summary.from_json(obj["linear"]),
-                   local=Summary.from_json(obj["local"]))
+    linear: MeanStd | None
+    local: MeanStd | None
 
 
 #: {y measure: {x measure: pair}}, y in the document's measures, x in :data:`X_MEASURES`.
@@ -163,21 +93,16 @@ Fits = dict[str, dict[str, FitPair]]
 Slopes = dict[str, dict[str, SummaryPair]]
 
 
-def _summary_json(summary: Summary | None) -> Json | None:
-    return None if summary is None else summary.to_json()
-
-
-def nested_json(table: Mapping[str, Mapping[str, FitPair | SummaryPair]]) -> Json:
-    """``{y: {x: pair.to_json()}}``."""
-    return {y: {x: pair.to_json() for x, pair in row.items()} for y, row in table.items()}
-
-
 @dataclass(frozen=True)
 class CurvePoint:
     """One point of a curve: which policy (``"pi_D"`` or ``"snapshot_j"``), its snapshot
     ``index`` and ``updates``, the grid point ``kl_target`` it reached, its KL on the rule's π_D
     states, and what was measured on its transitions (the point's ``sup_over_time`` is kept
-    at the seed level, :attr:`SeedRecord.eps_m_sup_over_time`, so it is None here)."""
+    at the seed level, :attr:`SeedRecord.eps_m_sup_over_time`, so it is None here).
+
+    Its JSON (also a row of points.csv) is flat: the policy's fields, then those of the shift
+    and of the error (without ``sup_over_time``), then ``episode_return_mean`` and
+    ``episodes``."""
 
     policy: str
     index: int
@@ -195,29 +120,107 @@ class CurvePoint:
         """The model error ``measure`` (a key of :data:`Y_MEASURES`; None: not measured)."""
         return self.measured.error.value(measure)
 
-    def to_json(self) -> Json:
-        """The point's object (also a row of points.csv)."""
-        error = dataclasses.asdict(self.measured.error)
-        error.pop("sup_over_time")
+    def __json_encode__(self) -> dict[str, Any]:
+        shift, error = self.measured.shift, self.measured.error
         return {"policy": self.policy, "index": self.index, "updates": self.updates,
                 "kl_target": self.kl_target, "kl_on_data_states": self.kl_on_data_states,
-                **dataclasses.asdict(self.measured.shift), **error,
+                **{f.name: getattr(shift, f.name) for f in fields(shift)},
+                **{f.name: getattr(error, f.name) for f in fields(error)
+                   if f.name != "sup_over_time"},
                 "episode_return_mean": self.measured.episode_return_mean,
                 "episodes": self.measured.episodes}
 
     @classmethod
-    def from_json(cls, obj: Mapping[str, Any]) -> CurvePoint:
-        """The inverse of :meth:`to_json`."""
-        shift = PolicyShiftEstimate(**{f.name: num(obj[f.name])
-                                       for f in dataclasses.fields(PolicyShiftEstimate)})
-        error = ModelErrorEstimate(
-            n=int(obj["n"]), nll_mean=num(obj["nll_mean"]), nll_stderr=num(obj["nll_stderr"]),
-            mse_mean=num(obj["mse_mean"]), mse_stderr=num(obj["mse_stderr"]),
-            tv_mean=opt_num(obj["tv_mean"]), tv_stderr=opt_num(obj["tv_stderr"]),
-            tv_mc_stderr=opt_num(obj["tv_mc_stderr"]), sup_over_time=None)
-        measured = PolicyMeasurement(shift=shift, error=error,
-                                     episode_return_mean=opt_num(obj["episode_return_mean"]),
-                                     episodes=int(obj["episodes"]))
-        return cls(policy=str(obj["policy"]), index=int(obj["index"]),
-                   updates=int(obj["updates"]), kl_target=opt_num(obj["kl_target"]),
-                   kl_on_data_states=num(obj["kl_on_data_states"]), measured=measured)
+    def __json_decode__(cls, obj: Mapping[str, Any]) -> CurvePoint:
+        measured = PolicyMeasurement(
+            shift=decode(PolicyShiftEstimate, obj),
+            error=decode(ModelErrorEstimate, {**obj, "sup_over_time": None}),
+            episode_return_mean=decode(float | None, obj["episode_return_mean"],
+                                       "$.episode_return_mean"),
+            episodes=decode(int, obj["episodes"], "$.episodes"))
+        return cls(policy=decode(str, obj["policy"], "$.policy"),
+                   index=decode(int, obj["index"], "$.index"),
+                   updates=decode(int, obj["updates"], "$.updates"),
+                   kl_target=decode(float | None, obj["kl_target"], "$.kl_target"),
+                   kl_on_data_states=decode(float, obj["kl_on_data_states"],
+                                            "$.kl_on_data_states"),
+                   measured=measured)
+
+
+@dataclass(frozen=True)
+class ModelFitRecord:
+    """The size-N model's fit (:func:`boundcheck.models.train_ensemble`): epochs, Adam steps,
+    train/holdout rows, elites (best first), ``holdout_mse`` (mean elite holdout MSE, the
+    model's holdout loss; ``val_loss`` in files of format version 1 before the rename), the
+    elites' holdout NLL and why the fit stopped (None, and no key, in files written before the
+    caps existed)."""
+
+    epochs: int
+    grad_steps: int
+    num_train: int
+    num_holdout: int
+    elites: tuple[int, ...]
+    holdout_mse: float = field(metadata=json_meta(aliases=("val_loss",)))
+    holdout_nll_elites: tuple[float, ...]
+    stop: StopReason | None = field(default=None, metadata=json_meta(omit_none=True))
+
+    @classmethod
+    def from_fit(cls, fit: Mapping[str, Any]) -> ModelFitRecord:
+        """From the metrics dict :func:`boundcheck.models.train_ensemble` returns."""
+        return cls(epochs=fit["epochs"], grad_steps=fit["grad_steps"],
+                   num_train=fit["num_train"], num_holdout=fit["num_holdout"],
+                   elites=tuple(fit["elites"]), holdout_mse=fit["holdout_mse"],
+                   holdout_nll_elites=tuple(fit["holdout_nll_elites"]),
+                   stop=StopReason(fit["stop"]))
+
+
+@dataclass(frozen=True)
+class ContinuationRecord:
+    """One continuation (:mod:`~.continuation`): updates done, why it stopped (the sentence
+    ``stop_reason``; :attr:`stop` is its kind), snapshots taken, the KL after MBPO's retrain
+    interval, the thinned (updates, KL) trace, the mean SAC metrics and the last rollout's
+    metrics."""
+
+    updates: int
+    stop_reason: str
+    snapshots: int
+    kl_at_interval: float | None
+    kl_trace: tuple[tuple[int, float], ...]
+    sac: dict[str, float]
+    rollout: dict[str, float]
+
+    def __post_init__(self) -> None:
+        stop_of_message(self.stop_reason)  # a sentence of stop_message, or ValueError
+
+    @property
+    def stop(self) -> ContinuationStop:
+        """Why the continuation stopped (of :attr:`stop_reason`)."""
+        return stop_of_message(self.stop_reason)
+
+
+@dataclass(frozen=True)
+class SeedRecord:
+    """One repetition ``seed`` of one size: its seed key ``[seed, i, N]``, the model fit,
+    the continuation, ε_π after the retrain interval (Pinsker TV), the paper's ε_m at π_D
+    (max over time buckets), the points [π_D, snapshots...] and their fits."""
+
+    seed: int
+    seed_key: tuple[int, ...]
+    model: ModelFitRecord
+    continuation: ContinuationRecord
+    eps_pi_interval: float | None
+    eps_m_sup_over_time: SupOverTime | None
+    points: tuple[CurvePoint, ...]
+    fits: Fits
+
+
+@dataclass(frozen=True)
+class SizeRecord:
+    """One training-set size: the seed summaries of the slopes, of the model error at π_D and
+    of ε_π after the retrain interval, and the per-seed records."""
+
+    train_size: int
+    slopes: Slopes
+    eps_m_at_pi_d: dict[str, MeanStd | None]
+    eps_pi_interval: MeanStd | None
+    seeds: tuple[SeedRecord, ...]

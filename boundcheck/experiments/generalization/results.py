@@ -1,26 +1,36 @@
-"""The typed result document of the model-generalization experiment (paper Section 4.3) and
-its JSON form, results.json (docs/measure-generalization.md, "results.json schema").
+"""The model-generalization result document (paper Section 4.3) and its file, results.json
+(docs/measure-generalization.md, "results.json schema"; docs/results-schema.md).
 
-:func:`results_json` makes the document (the same keys in the same order as format version 1;
-the one renamed key, ``model.val_loss`` -> ``model.holdout_mse``, is read under both names) and
-:func:`results_from_json` reads it back; the ``files`` key that
-:mod:`~.outputs` adds is not part of the result and is ignored.
+:class:`GeneralizationDocument` is the document; its JSON is the codec's
+(:mod:`boundcheck.codec`), the same keys in the same order as format version 1 (the one renamed
+key, ``model.val_loss`` -> ``model.holdout_mse``, is read under both names; ``slope_trends`` is
+derived from the sizes, so it is recomputed rather than read; the ``files`` key that
+:mod:`~.outputs` adds is not part of the result and is ignored). :class:`DocumentFrame` makes
+the document from the per-seed records, whether it holds all repetitions asked for or, written
+during the run, fewer. The typed readers of a results.json are here too: the whole document
+(:func:`read_results`, :func:`read_prior`) and the theory inputs ``optimal-k --from`` reads
+(:func:`read_theory_inputs`).
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+import math
+import typing
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from boundcheck.experiments.generalization.analysis import OptimalKInputs
-from boundcheck.experiments.generalization.records import Json, num
-from boundcheck.experiments.generalization.size_records import SizeRecord
-from boundcheck.experiments.generalization.trend import slope_trends
+from boundcheck.codec import JsonFileError, decode
+from boundcheck.experiments.generalization import analysis as ana
+from boundcheck.experiments.generalization.analysis import OptimalKInputs, slope_trends
+from boundcheck.experiments.generalization.records import (
+    ContinuationStop,
+    SeedRecord,
+    SizeRecord,
+)
 from boundcheck.inputs import InputError
-from boundcheck.runs.atomic import JsonFileError, read_json_object
+from boundcheck.runs.atomic import read_json_object
 
 RESULTS_FORMAT = "boundcheck-generalization"
 RESULTS_FORMAT_VERSION = 1
@@ -37,8 +47,9 @@ class SourceKind(str, enum.Enum):
 
 
 @dataclass(frozen=True)
-class SourceInfo:
-    """π_D: its run directory, kind, epoch, task, algorithm, the run's seed and known noise."""
+class PolicySourceInfo:
+    """π_D as the document records it (:class:`~.source.PolicySource` is π_D loaded): its run
+    directory, kind, epoch, task, algorithm, the run's seed and known noise."""
 
     run: str
     kind: SourceKind
@@ -48,18 +59,6 @@ class SourceInfo:
     run_seed: int
     transition_noise: float
     reward_noise: float
-
-    def to_json(self) -> Json:
-        """``{run, kind, epoch, env, algo, run_seed, transition_noise, reward_noise}``."""
-        return {**asdict(self), "kind": self.kind.value}
-
-    @classmethod
-    def from_json(cls, obj: Mapping[str, Any]) -> SourceInfo:
-        """The inverse of :meth:`to_json`."""
-        return cls(run=str(obj["run"]), kind=SourceKind(obj["kind"]), epoch=int(obj["epoch"]),
-                   env=str(obj["env"]), algo=str(obj["algo"]), run_seed=int(obj["run_seed"]),
-                   transition_noise=float(obj["transition_noise"]),
-                   reward_noise=float(obj["reward_noise"]))
 
 
 @dataclass(frozen=True)
@@ -90,54 +89,30 @@ class Settings:
     eps_pi_updates: int
     kl_grid: tuple[float, ...]
 
-    def to_json(self) -> Json:
-        """The ``settings`` object, in field order."""
-        return {**asdict(self), "train_sizes": list(self.train_sizes),
-                "kl_grid": list(self.kl_grid)}
-
-    @classmethod
-    def from_json(cls, obj: Mapping[str, Any]) -> Settings:
-        """The inverse of :meth:`to_json`."""
-        floats = {"kl_min", "kl_max", "model_max_t", "real_ratio"}
-        values: dict[str, Any] = {k: float(obj[k]) if k in floats else int(obj[k])
-                                  for k in cls.__dataclass_fields__
-                                  if k not in ("train_sizes", "kl_grid")}
-        return cls(train_sizes=tuple(int(n) for n in obj["train_sizes"]),
-                   kl_grid=tuple(num(g) for g in obj["kl_grid"]), **values)
-
 
 @dataclass(frozen=True)
 class ModelErrorInfo:
     """Which model-error measures there are: the TV only where the true law is known (else
-    why not), the primary measure (``"tv"`` or ``"nll"``) and the measures in the document."""
+    why not), the primary measure (``"tv"`` or ``"nll"``) and the measures in the document;
+    ``proxies`` is always :data:`PROXIES_NOTE` (written, not read)."""
 
     tv_available: bool
     tv_unavailable_reason: str | None
     primary: str
     measures: tuple[str, ...]
-
-    def to_json(self) -> Json:
-        """``{tv_available, tv_unavailable_reason, primary, measures, proxies}``."""
-        return {"tv_available": self.tv_available,
-                "tv_unavailable_reason": self.tv_unavailable_reason, "primary": self.primary,
-                "measures": list(self.measures), "proxies": PROXIES_NOTE}
-
-    @classmethod
-    def from_json(cls, obj: Mapping[str, Any]) -> ModelErrorInfo:
-        """The inverse of :meth:`to_json`."""
-        reason = obj["tv_unavailable_reason"]
-        return cls(tv_available=bool(obj["tv_available"]),
-                   tv_unavailable_reason=None if reason is None else str(reason),
-                   primary=str(obj["primary"]), measures=tuple(obj["measures"]))
+    proxies: str = field(default=PROXIES_NOTE, init=False)
 
 
 @dataclass(frozen=True)
-class GeneralizationResults:
+class GeneralizationDocument:
     """The whole result: π_D, the settings, the model-error measures, one record per size
     (ascending), the theory inputs (None with a warning when a number is missing), warnings,
-    this measurement's versions, the run's provenance and the wall time in seconds."""
+    this measurement's versions, the run's provenance and the wall time in seconds.
 
-    source: SourceInfo
+    Its JSON adds ``format``, ``format_version`` and the derived ``slope_trends``, and keeps
+    the wall time under ``timings``; reading it checks the format."""
+
+    source: PolicySourceInfo
     settings: Settings
     model_error: ModelErrorInfo
     sizes: tuple[SizeRecord, ...]
@@ -147,47 +122,158 @@ class GeneralizationResults:
     run_provenance: dict[str, Any]
     wall_seconds: float
 
+    def __json_encode__(self) -> dict[str, Any]:
+        return {"format": RESULTS_FORMAT, "format_version": RESULTS_FORMAT_VERSION,
+                "source": self.source, "settings": self.settings,
+                "model_error": self.model_error, "sizes": self.sizes,
+                "optimal_k_inputs": self.optimal_k_inputs,
+                "slope_trends": slope_trends(self.sizes), "warnings": self.warnings,
+                "versions": self.versions, "run_provenance": self.run_provenance,
+                "timings": {"wall_seconds": self.wall_seconds}}
 
-def results_json(result: GeneralizationResults) -> Json:
-    """The results.json document (without ``files``; non-finite numbers are still floats:
-    :func:`boundcheck.runs.atomic.strict_json` makes them ``null`` when it is written)."""
-    inputs = result.optimal_k_inputs
-    return {
-        "format": RESULTS_FORMAT, "format_version": RESULTS_FORMAT_VERSION,
-        "source": result.source.to_json(), "settings": result.settings.to_json(),
-        "model_error": result.model_error.to_json(),
-        "sizes": [s.to_json() for s in result.sizes],
-        "optimal_k_inputs": None if inputs is None else inputs.to_json(),
-        "slope_trends": [t.to_json() for t in slope_trends(result.sizes)],
-        "warnings": list(result.warnings), "versions": result.versions,
-        "run_provenance": result.run_provenance,
-        "timings": {"wall_seconds": result.wall_seconds},
-    }
-
-
-def results_from_json(doc: Mapping[str, Any]) -> GeneralizationResults:
-    """The inverse of :func:`results_json` (e.g. of a results.json read back; ``slope_trends``
-    is derived from the sizes, so it is recomputed rather than read); raises
-    ``ValueError`` for another format and ``KeyError`` / ``TypeError`` for a damaged one."""
-    if doc.get("format") != RESULTS_FORMAT:
-        raise ValueError(f"not a {RESULTS_FORMAT} document (format {doc.get('format')!r})")
-    return GeneralizationResults(
-        source=SourceInfo.from_json(doc["source"]), settings=Settings.from_json(doc["settings"]),
-        model_error=ModelErrorInfo.from_json(doc["model_error"]),
-        sizes=tuple(SizeRecord.from_json(s) for s in doc["sizes"]),
-        optimal_k_inputs=OptimalKInputs.from_json(doc["optimal_k_inputs"]),
-        warnings=tuple(str(w) for w in doc["warnings"]), versions=dict(doc["versions"]),
-        run_provenance=dict(doc["run_provenance"]),
-        wall_seconds=float(doc["timings"]["wall_seconds"]))
+    @classmethod
+    def __json_decode__(cls, obj: Any) -> GeneralizationDocument:
+        if not isinstance(obj, dict) or obj.get("format") != RESULTS_FORMAT:
+            found = obj.get("format") if isinstance(obj, dict) else None
+            raise JsonFileError(f"$: not a {RESULTS_FORMAT} document (format {found!r})")
+        hints = typing.get_type_hints(cls)
+        values = {name: decode(hints[name], _key(obj, name), f"$.{name}")
+                  for name in hints if name != "wall_seconds"}
+        wall = _key(_key(obj, "timings"), "wall_seconds")
+        return cls(**values, wall_seconds=decode(float, wall, "$.timings.wall_seconds"))
 
 
-def read_prior(path: Path) -> GeneralizationResults | None:
+def _key(obj: Any, name: str) -> Any:
+    if not isinstance(obj, dict) or name not in obj:
+        raise JsonFileError(f"$: missing key {name!r} ({GeneralizationDocument.__name__})")
+    return obj[name]
+
+
+@dataclass(frozen=True)
+class DocumentFrame:
+    """What the result document says besides the records: π_D, the settings, the measures,
+    the run's provenance, this measurement's versions (taken when it
+    started), the wall time of the earlier calls it continues, and notes about them."""
+
+    source: PolicySourceInfo
+    settings: Settings
+    model_error: ModelErrorInfo
+    run_provenance: dict[str, Any]
+    versions: dict[str, Any]
+    earlier_seconds: float = 0.0
+    notes: tuple[str, ...] = ()
+
+    def continuing(self, prior: GeneralizationDocument, done: int) -> DocumentFrame:
+        """The frame of a measurement that continues ``prior`` after its ``done`` repetitions:
+        its ``versions`` keep the earlier ones under ``resumed_from``, and a note says so when
+        the code or a library differs (the numbers of the two parts then come from two
+        versions)."""
+        if not done:
+            return self
+        earlier = {k: v for k, v in prior.versions.items() if k != "resumed_from"}
+        notes = self.notes
+        if earlier != self.versions:
+            differ = ", ".join(k for k in sorted(set(earlier) | set(self.versions))
+                               if earlier.get(k) != self.versions.get(k))
+            notes += (f"resumed: repetitions 0-{done - 1} were measured with other versions "
+                      f"({differ}; see versions.resumed_from)",)
+        history = [*prior.versions.get("resumed_from", []), earlier]
+        return replace(self, notes=notes, versions={**self.versions, "resumed_from": history})
+
+    def document(self, per_size: dict[int, list[SeedRecord]], done: int,
+                 seconds: float) -> GeneralizationDocument:
+        """The document after ``done`` repetitions and ``seconds`` of this call (a partial one
+        says so in a warning)."""
+        size_records = tuple(ana.size_record(n, per_size[n], list(self.model_error.measures))
+                             for n in self.settings.train_sizes)
+        inputs, missing = ana.optimal_k_inputs(size_records, self.model_error.tv_available,
+                                               self.settings.eps_pi_updates)
+        partial = None
+        if done < self.settings.seeds:
+            partial = (f"partial: {done} of {self.settings.seeds} repetitions finished; "
+                       "the rest run with --resume")
+        return GeneralizationDocument(
+            # A partial document's settings say how many repetitions it holds, so that every
+            # reader sees a consistent document.
+            source=self.source, settings=replace(self.settings, seeds=done),
+            model_error=self.model_error, sizes=size_records, optimal_k_inputs=inputs,
+            warnings=tuple(m for m in (partial, *self.notes, missing,
+                                       *run_warnings(size_records)) if m),
+            versions=self.versions, run_provenance=self.run_provenance,
+            wall_seconds=self.earlier_seconds + seconds)
+
+
+def run_warnings(sizes: tuple[SizeRecord, ...]) -> list[str]:
+    """One warning per continuation that did not reach every KL target."""
+    return [f"N={size.train_size} seed {rec.seed}: {rec.continuation.stop_reason}"
+            for size in sizes for rec in size.seeds
+            if rec.continuation.stop is not ContinuationStop.ALL_REACHED]
+
+
+class ResultsFileError(ValueError):
+    """The results file is missing, unreadable or lacks the theory inputs."""
+
+
+def read_results(path: Path) -> GeneralizationDocument:
+    """The document of a results.json (one written by any version of format 1, ``NaN`` tokens
+    of the former lenient writer included); raises :class:`JsonFileError` naming the file, or
+    for a document of the wrong shape the key path."""
+    return decode(GeneralizationDocument, read_json_object(path, "results file"))
+
+
+def read_prior(path: Path) -> GeneralizationDocument | None:
     """The results document at ``path`` to continue, or None if there is none yet (raises
     ``InputError("resume", ...)`` for a file that is not one)."""
     if not path.exists():
         return None
     try:
-        return results_from_json(read_json_object(path, "results file"))
-    except (JsonFileError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
+        return read_results(path)
+    except JsonFileError as exc:
         raise InputError("resume", f"{path} is not a measure-generalization results file "
                          f"that can be continued ({type(exc).__name__}: {exc})") from None
+
+
+def read_theory_inputs(path: Path, train_size: int | None = None) -> OptimalKInputs:
+    """The theory inputs of a results file (docs/results-schema.md): its ``optimal_k_inputs``,
+    any object with the three finite numbers (``source`` defaults to the path), or, at
+    ``train_size``, those derived from that size's record of the whole document (raises
+    :class:`ResultsFileError`, or ``InputError("train_size", ...)`` for a size not in it)."""
+    if train_size is not None:
+        return _at_size(path, train_size)
+    try:
+        doc = read_json_object(path, "results file")
+    except JsonFileError as exc:
+        raise ResultsFileError(str(exc)) from None
+    inputs = doc.get("optimal_k_inputs")
+    if not isinstance(inputs, dict):
+        raise ResultsFileError(f"{path} has no 'optimal_k_inputs' object "
+                               "(is it a measure-generalization results.json?)")
+    for key in ("eps_pi", "eps_m", "slope"):
+        v = inputs.get(key)
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            raise ResultsFileError(f"{path}: optimal_k_inputs.{key} must be a finite number")
+    try:
+        read = decode(OptimalKInputs, inputs, "$.optimal_k_inputs")
+    except JsonFileError as exc:
+        raise ResultsFileError(f"{path}: {exc}") from None
+    return read if read.source is not None else replace(read, source=str(path))
+
+
+def _at_size(path: Path, train_size: int) -> OptimalKInputs:
+    try:
+        doc = read_json_object(path, "results file")
+    except JsonFileError as exc:
+        raise ResultsFileError(str(exc)) from None
+    try:
+        results = decode(GeneralizationDocument, doc)
+    except JsonFileError as exc:
+        raise ResultsFileError(f"{path} is not a measure-generalization results.json "
+                               f"({exc})") from None
+    try:
+        inputs, missing = ana.optimal_k_inputs(results.sizes, results.model_error.tv_available,
+                                               results.settings.eps_pi_updates, train_size)
+    except ValueError as exc:
+        raise InputError("train_size", f"{exc} in {path}") from None
+    if inputs is None:
+        raise ResultsFileError(f"{path}: {missing}")
+    return inputs

@@ -18,19 +18,19 @@ from __future__ import annotations
 from dataclasses import fields
 from pathlib import Path
 
+from boundcheck.experiments.generalization.records import SeedRecord
 from boundcheck.experiments.generalization.results import (
-    GeneralizationResults,
+    GeneralizationDocument,
     ModelErrorInfo,
+    PolicySourceInfo,
     Settings,
-    SourceInfo,
 )
-from boundcheck.experiments.generalization.size_records import SeedRecord
 from boundcheck.inputs import InputError
 
 __all__ = ["check_resumable", "finished_repetitions", "prior_records"]
 
 
-def finished_repetitions(prior: GeneralizationResults) -> int:
+def finished_repetitions(prior: GeneralizationDocument) -> int:
     """The number m of repetitions the document holds: repetitions 0..m−1 in every size, in
     order (raises ``InputError("resume", ...)`` for any other layout)."""
     listed = [size.train_size for size in prior.sizes]
@@ -50,7 +50,8 @@ def finished_repetitions(prior: GeneralizationResults) -> int:
     return counts.pop()
 
 
-def check_resumable(prior: GeneralizationResults, *, settings: Settings, source: SourceInfo,
+def check_resumable(prior: GeneralizationDocument, *, settings: Settings,
+                    source: PolicySourceInfo,
                     model_error: ModelErrorInfo, run_provenance: dict[str, object]) -> int:
     """Whether ``prior`` can be continued as the new request (module doc); returns its number
     of finished repetitions, or raises ``InputError("resume", ...)`` naming what differs."""
@@ -63,7 +64,7 @@ def check_resumable(prior: GeneralizationResults, *, settings: Settings, source:
              and getattr(prior.settings, f.name) != getattr(settings, f.name)]
     diffs += [_differs(f"pi_D's {f.name}", getattr(prior.source, f.name),
                        getattr(source, f.name))
-              for f in fields(SourceInfo) if f.name != "run"
+              for f in fields(PolicySourceInfo) if f.name != "run"
               and getattr(prior.source, f.name) != getattr(source, f.name)]
     if Path(prior.source.run).resolve() != Path(source.run).resolve():
         diffs.append(_differs("pi_D's run", prior.source.run, source.run))
@@ -88,6 +89,6 @@ def _differs(name: str, before: object, now: object) -> str:
     return f"{name} {show(before)} in the results, {show(now)} now"
 
 
-def prior_records(prior: GeneralizationResults) -> dict[int, list[SeedRecord]]:
+def prior_records(prior: GeneralizationDocument) -> dict[int, list[SeedRecord]]:
     """The finished per-seed records of every size, as the experiment accumulates them."""
     return {size.train_size: list(size.seeds) for size in prior.sizes}

@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from boundcheck.codec import JsonFileError, decode
 from boundcheck.estimators.learning import SeedSummary, seed_summary
-from boundcheck.experiments.generalization.results import results_from_json
+from boundcheck.experiments.generalization.results import GeneralizationDocument
 from boundcheck.experiments.sweep.followons import (
     GENERALIZATION_DIR,
     GENERALIZATION_FILE,
@@ -130,8 +131,8 @@ def slopes_by_size(run_dirs: list[Path], confidence: float = 0.95) -> list[Slope
         if not path.is_file():
             continue
         try:
-            result = results_from_json(_read(path))
-        except (ValueError, KeyError, TypeError) as exc:
+            result = decode(GeneralizationDocument, _read(path))
+        except JsonFileError as exc:
             raise InputError(str(path), f"not a measure-generalization result ({exc})") from None
         measure = result.model_error.primary
         for record in result.sizes:

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from boundcheck.codec import JsonFileError
 from boundcheck.experiments.sweep.grid import Cell, Grid
-from boundcheck.runs.atomic import JsonFileError, read_json_object, read_jsonl
+from boundcheck.runs.atomic import read_json_object, read_jsonl
 from boundcheck.runs.errors import RunError
 
 if TYPE_CHECKING:

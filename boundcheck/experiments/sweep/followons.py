@@ -64,15 +64,14 @@ class FollowOns:
 def _finished(results: Path, repetitions: int) -> bool:
     """Whether a measure-generalization results file holds ``repetitions`` repetitions (one written
     during a measurement that was then killed holds fewer, and is continued)."""
-    import json
+    from boundcheck.codec import JsonFileError
+    from boundcheck.experiments.generalization.results import read_results
 
     try:
-        done = json.loads(results.read_text())["settings"]["seeds"]
-    except FileNotFoundError:
-        return False
-    except (OSError, ValueError, KeyError, TypeError):
-        return False  # damaged: the analysis runs and reports it
-    return isinstance(done, int) and done >= repetitions
+        done = read_results(results).settings.seeds
+    except JsonFileError:
+        return False  # missing or damaged: the analysis runs (and reports a damaged one)
+    return done >= repetitions
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
+from dataclasses import replace
 from pathlib import Path
 
+from boundcheck.codec import dumps
 from boundcheck.experiments.generalization.settings import GeneralizationConfig
 from boundcheck.experiments.sweep.followons import (
     GENERALIZATION_DIR,
@@ -12,6 +13,7 @@ from boundcheck.experiments.sweep.followons import (
     Analysis,
     FollowOns,
 )
+from tests.unit.experiments.generalization.factories import outcome
 
 
 def _write(run: Path, text: str) -> None:
@@ -19,12 +21,17 @@ def _write(run: Path, text: str) -> None:
     (run / GENERALIZATION_DIR / GENERALIZATION_FILE).write_text(text)
 
 
+def _document(tmp_path: Path, seeds: int) -> str:
+    document = outcome(tmp_path).document
+    return dumps(replace(document, settings=replace(document.settings, seeds=seeds)))
+
+
 def test_a_partial_generalization_result_is_still_missing(tmp_path: Path) -> None:
     follow = FollowOns(generalization=GeneralizationConfig(train_sizes=(300,), repetitions=2))
     assert follow.missing(tmp_path) == [Analysis.GENERALIZATION]
-    _write(tmp_path, json.dumps({"settings": {"seeds": 1}}))  # killed after repetition 0
+    _write(tmp_path, _document(tmp_path, 1))  # killed after repetition 0
     assert follow.missing(tmp_path) == [Analysis.GENERALIZATION]
     _write(tmp_path, "{damaged")  # run again, so that the analysis reports the damage
     assert follow.missing(tmp_path) == [Analysis.GENERALIZATION]
-    _write(tmp_path, json.dumps({"settings": {"seeds": 2}}))
+    _write(tmp_path, _document(tmp_path, 2))
     assert follow.missing(tmp_path) == []
