@@ -39,7 +39,7 @@ from boundcheck.experiments.learning.curves import load_run_curves
 from boundcheck.experiments.learning.summary import last_common_step, summarize_groups
 from boundcheck.experiments.sweep.analyses_report import verdict_counts
 from boundcheck.experiments.sweep.followons import VALIDATE_DIR, VALIDATE_FILE
-from boundcheck.experiments.sweep.report import report_sweep
+from boundcheck.experiments.sweep.summary import report_sweep
 from boundcheck.runs.atomic import atomic_write_json, atomic_write_text
 
 BOUND_GAMMA = 0.9

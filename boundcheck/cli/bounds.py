@@ -8,7 +8,7 @@ import typer
 
 from boundcheck.cli.common import JsonOption, bad_input, emit_json, stdout_console
 from boundcheck.render.theory import render_bounds
-from boundcheck.theory.report import bounds_report
+from boundcheck.theory.bound_reports import bounds_report
 
 
 def command(

@@ -18,13 +18,13 @@ from boundcheck.cli.errors import naming
 from boundcheck.experiments.generalization.sizes import parse_size
 from boundcheck.experiments.generalization.theory_inputs import read_theory_inputs
 from boundcheck.render.theory import render_k_by_ratio, render_optimal_k
-from boundcheck.theory.bounds import check_tv
-from boundcheck.theory.report import (
+from boundcheck.theory.bound_reports import (
     MAX_TABLE_K,
     OptimalKReport,
     k_star_by_ratio_report,
     optimal_k_report,
 )
+from boundcheck.theory.bounds import check_tv
 
 
 def command(

@@ -22,6 +22,7 @@ from typing import Any
 
 from boundcheck.estimators.learning import SeedSummary, seed_summary
 from boundcheck.experiments.generalization.results import results_from_json
+from boundcheck.experiments.generalization.trend import FIT_KINDS
 from boundcheck.experiments.sweep.followons import (
     GENERALIZATION_DIR,
     GENERALIZATION_FILE,
@@ -30,9 +31,6 @@ from boundcheck.experiments.sweep.followons import (
 )
 from boundcheck.inputs import InputError
 from boundcheck.theory.bounds import informative_gammas
-
-FIT_KINDS = ("local", "linear")
-
 
 #: The measured quantities summarised over runs: name -> how to read it from a pair's JSON.
 #: ``eps_pi`` is the statistic the checks used (the max over states unless ``--eps-pi``);

@@ -41,7 +41,7 @@ class MeasureSettings:
 @dataclass(frozen=True)
 class BoundInputs:
     """User choices for the bounds' inputs (None: measured, see
-    :mod:`boundcheck.experiments.validate.report`). ``eps_m`` also stands for ε_m′ unless
+    :mod:`boundcheck.experiments.validate.theorems`). ``eps_m`` also stands for ε_m′ unless
     ``eps_model_shifted`` is given."""
 
     r_max: float | None = None

@@ -13,7 +13,6 @@ from boundcheck.experiments.common.measure import ModelErrorEstimate
 from boundcheck.experiments.validate.document import validation_json
 from boundcheck.experiments.validate.experiment import gammas_for
 from boundcheck.experiments.validate.measure import PairMeasurements
-from boundcheck.experiments.validate.report import pair_result
 from boundcheck.experiments.validate.results import (
     EnvSteps,
     EpsSource,
@@ -33,6 +32,7 @@ from boundcheck.experiments.validate.settings import (
     check_bound_inputs,
 )
 from boundcheck.experiments.validate.source import EpochPair
+from boundcheck.experiments.validate.theorems import pair_result
 from boundcheck.theory.bounds import TheoryInputError
 from boundcheck.theory.verdict import Verdict
 
