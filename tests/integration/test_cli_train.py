@@ -10,6 +10,7 @@ import pytest
 
 from boundcheck.cli import main
 from boundcheck.runs import RunDir
+from tests.strict_json import assert_strict_json
 from tests.tiny import TINY_SET as TINY
 
 Capture = pytest.CaptureFixture[str]
@@ -213,6 +214,7 @@ def test_the_deterministic_model_ablation(capsys: Capture, tmp_path: Path) -> No
     assert json.loads((out / "config.json").read_text())["config"]["model"] == "deterministic"
     records = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     assert all(r["model/holdout_nll"] is None and r["model/holdout_mse"] > 0 for r in records)
+    assert assert_strict_json(out) >= 2  # the undefined NLL is null: metrics.jsonl, config.json
     code = main(["validate", "--run", str(out), "--episodes", "3", "--device", "cpu"])
     err = capsys.readouterr().err
     assert code == 2 and "--run" in err and "deterministic" in err and "1 by definition" in err
