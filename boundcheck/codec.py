@@ -93,8 +93,14 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-def loads(text: str | bytes) -> Any:
-    """Parse strict JSON: ``NaN``, ``Infinity`` and ``-Infinity`` are refused (ValueError)."""
+def loads(text: str | bytes, *, allow_nan: bool = False) -> Any:
+    """Parse strict JSON: ``NaN``, ``Infinity`` and ``-Infinity`` are refused (ValueError).
+
+    ``allow_nan`` reads them as floats instead, for files written before the writers were
+    strict (a reader of such files must still take them; nothing is written that way now).
+    """
+    if allow_nan:
+        return json.loads(text)
     return json.loads(text, parse_constant=_refuse_constant)
 
 

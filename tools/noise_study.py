@@ -39,14 +39,19 @@ from boundcheck.experiments.learning.curves import load_run_curves
 from boundcheck.experiments.learning.summary import last_common_step, summarize_groups
 from boundcheck.experiments.sweep.analyses_report import verdict_counts
 from boundcheck.experiments.sweep.followons import VALIDATE_DIR, VALIDATE_FILE
-from boundcheck.experiments.sweep.report import report_sweep
+from boundcheck.experiments.sweep.run import read_recorded_grid
+from boundcheck.experiments.sweep.summary import report_sweep
+from boundcheck.experiments.validate.document import read_validation
 from boundcheck.runs.atomic import atomic_write_json, atomic_write_text
 
 BOUND_GAMMA = 0.9
 
 
 def _sigma(sweep: Path) -> float:
-    fixed = json.loads((sweep / "sweep.json").read_text())["grid"]["fixed"]
+    grid = read_recorded_grid(sweep)
+    if grid is None:
+        raise SystemExit(f"{sweep}: no sweep.json")
+    fixed = dict(grid.fixed)
     s, r = float(fixed.get("transition_noise", 0)), float(fixed.get("reward_noise", 0))
     if s != r:
         raise SystemExit(f"{sweep}: transition_noise {s} != reward_noise {r}")
@@ -57,15 +62,15 @@ def _per_run(paths: list[Path]) -> list[dict[str, Any]]:
     """Per validation file (``RUN/validate/validation.json``): its newest pair's η and bounds."""
     rows = []
     for path in (p for p in paths if p.is_file()):  # as the summaries, skip unvalidated runs
-        pair = json.loads(path.read_text())["pairs"][-1]
+        pair = read_validation(path).pairs[-1]
         blocks = {}
-        for block in pair["by_gamma"]:
-            blocks[f"{block['gamma']:g}"] = {
-                "eta": block["returns"]["eta"]["mean"],
-                **{f"bound_{t}": c["lower_bound"]["mean"] for t, c in block["theorems"].items()},
-                **{f"informative_{t}": c["informative"] for t, c in block["theorems"].items()}}
-        rows.append({"run": path.parent.parent.name, "data_epoch": pair["data_epoch"],
-                     "epoch": pair["epoch"], "k": pair["k"], "by_gamma": blocks})
+        for block in pair.by_gamma:
+            blocks[f"{block.gamma:g}"] = {
+                "eta": block.returns.eta.mean,
+                **{f"bound_{t}": c.lower_bound.mean for t, c in block.theorems.items()},
+                **{f"informative_{t}": c.informative for t, c in block.theorems.items()}}
+        rows.append({"run": path.parent.parent.name, "data_epoch": pair.data_epoch,
+                     "epoch": pair.epoch, "k": pair.k, "by_gamma": blocks})
     return rows
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from boundcheck.cli.common import bad_input, emit_json, stdout_console
 from boundcheck.cli.options import JsonOption, opt
 from boundcheck.render.theory import render_bounds
-from boundcheck.theory.report import bounds_report
+from boundcheck.theory.bound_reports import bounds_report
 
 
 def command(

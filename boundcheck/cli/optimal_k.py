@@ -16,13 +16,13 @@ from boundcheck.cli.options import JsonOption, opt
 from boundcheck.experiments.generalization.results import read_theory_inputs
 from boundcheck.experiments.generalization.sizes import parse_size
 from boundcheck.render.theory import render_k_by_ratio, render_optimal_k
-from boundcheck.theory.bounds import check_tv
-from boundcheck.theory.report import (
+from boundcheck.theory.bound_reports import (
     MAX_TABLE_K,
     OptimalKReport,
     k_star_by_ratio_report,
     optimal_k_report,
 )
+from boundcheck.theory.bounds import check_tv
 
 
 def command(

@@ -3,7 +3,7 @@
 ``sweep train`` builds the grid from its options (a ``--set`` with comma-separated values is an
 axis), ``sweep FILE.toml`` from a sweep file; both run the same library function
 (:func:`boundcheck.experiments.sweep.run.run_sweep`), then write the report
-(:func:`boundcheck.experiments.sweep.report.report_sweep`, also ``sweep report DIR``) and render
+(:func:`boundcheck.experiments.sweep.summary.report_sweep`, also ``sweep report DIR``) and render
 through :mod:`boundcheck.render.sweep`. Exit 1 when a cell failed (the failed cells are listed).
 """
 
@@ -164,7 +164,7 @@ def report_command(
     as_json: JsonOption = False,
 ) -> int:
     """Curves, tables and paired comparisons over seeds: report.md, summary.json/.csv."""
-    from boundcheck.experiments.sweep.report import report_sweep
+    from boundcheck.experiments.sweep.summary import report_sweep
     from boundcheck.render.sweep import render_report
 
     check_numbers({"--at": (at, NON_NEGATIVE_INT), "--window": (window, COUNT)})
@@ -217,7 +217,7 @@ def file_command(
     quiet: QuietOption = False, as_json: JsonOption = False,
 ) -> int:
     """Run the sweep a TOML file describes; the file is copied into the sweep directory."""
-    from boundcheck.experiments.sweep.grid_file import read_grid_file
+    from boundcheck.experiments.sweep.grid import read_grid_file
 
     grid = read_grid_file(path)
     follow = _follow_ons(then, val_set, gen_train_size, gen_set)
@@ -231,8 +231,8 @@ def _run(grid: Any, out: Path, grid_file: Path | None, cpus: int | None, address
     import sys
 
     from boundcheck.experiments.sweep.engine import EngineSettings
-    from boundcheck.experiments.sweep.report import report_sweep
     from boundcheck.experiments.sweep.run import SweepRequest, run_sweep
+    from boundcheck.experiments.sweep.summary import report_sweep
     from boundcheck.render.sweep import SweepWatch, render_report, render_result, sweep_json
 
     engine = EngineSettings(**_engine(cpus, address, cpus_per_run, gpus_per_run, device))

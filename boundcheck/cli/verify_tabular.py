@@ -17,14 +17,14 @@ from boundcheck.cli.errors import EXIT_FAILURE
 from boundcheck.cli.options import JsonOption, QuietOption, SeedOption, opt, out_option
 from boundcheck.experiments.tabular.verify import (
     MAX_K,
+    RandomCheckReport,
     SearchKind,
-    SweepReport,
     check_instance_file,
+    check_random_instances,
     run_search,
-    run_sweep,
 )
 from boundcheck.inputs import PROBABILITY_OPEN, SEED, NumberRule
-from boundcheck.render.theory import render_search, render_sweep, render_tabular_instance
+from boundcheck.render.theory import render_random_check, render_search, render_tabular_instance
 
 MAX_MDPS = 10_000_000
 #: Largest --max-evals (objective evaluations per theorem).
@@ -69,12 +69,12 @@ def command(
         def step(done: int, _total: int) -> None:
             bar.update(task, completed=done)
 
-        report = run_sweep(mdps, seed, out, step) if search is None else run_search(
+        report = check_random_instances(mdps, seed, out, step) if search is None else run_search(
             seed=seed, gamma=gamma, k=k, max_evals=max_evals, out=out, progress=step)
     if as_json:
         emit_json(report.to_json())
-    elif isinstance(report, SweepReport):
-        render_sweep(stdout_console(), report)
+    elif isinstance(report, RandomCheckReport):
+        render_random_check(stdout_console(), report)
     else:
         render_search(stdout_console(), report)
     return EXIT_FAILURE if report.violated else 0

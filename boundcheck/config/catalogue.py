@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from boundcheck.codec import encode
 from boundcheck.config.fields import DOC
 from boundcheck.config.overrides import flat_values
 from boundcheck.config.presets import PRESETS, task_config
@@ -30,10 +31,9 @@ class Setting:
     presets: Mapping[str, Any]
 
     def to_json(self) -> dict[str, Any]:
-        """The JSON object of this setting (tuples become lists)."""
-        return {"key": self.key, "type": self.type, "default": _json_value(self.default),
-                "doc": self.doc,
-                "presets": {task: _json_value(v) for task, v in self.presets.items()}}
+        """The JSON object of this setting: its fields (:mod:`boundcheck.codec`)."""
+        doc: dict[str, Any] = encode(self)
+        return doc
 
 
 @dataclass(frozen=True)
@@ -44,8 +44,9 @@ class SettingsListing:
     settings: tuple[Setting, ...]
 
     def to_json(self) -> dict[str, Any]:
-        """``{"env": ..., "settings": [...]}``, one JSON document."""
-        return {"env": self.env, "settings": [s.to_json() for s in self.settings]}
+        """``{"env": ..., "settings": [...]}``, one JSON document: its fields."""
+        doc: dict[str, Any] = encode(self)
+        return doc
 
 
 def list_settings(env: str | None = None) -> SettingsListing:
@@ -79,7 +80,3 @@ def _documented(config: Any, prefix: str = "") -> Iterator[tuple[str, dataclasse
             yield from _documented(value, f"{prefix}{f.name}.")
         else:
             yield prefix + f.name, f
-
-
-def _json_value(value: Any) -> Any:
-    return list(value) if isinstance(value, tuple) else value

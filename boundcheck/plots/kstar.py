@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from boundcheck.plots.style import new_figure, save_figure
-from boundcheck.theory.report import KStarByRatio
+from boundcheck.theory.bound_reports import KStarByRatio
 
 
 def plot_k_star(by_ratio: KStarByRatio, path: Path,

@@ -9,9 +9,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from boundcheck.experiments.tabular.verify import InstanceReport, SearchReport, SweepReport
+from boundcheck.experiments.tabular.verify import InstanceReport, RandomCheckReport, SearchReport
+from boundcheck.theory.bound_reports import RATIO_NOTE, BoundsReport, KStarByRatio, OptimalKReport
 from boundcheck.theory.checks import BoundCheck, Theorem
-from boundcheck.theory.report import RATIO_NOTE, BoundsReport, KStarByRatio, OptimalKReport
 
 
 def _fmt(value: Any) -> str:
@@ -121,8 +121,8 @@ def render_tabular_instance(console: Console, report: InstanceReport) -> None:
     console.print(table)
 
 
-def render_sweep(console: Console, report: SweepReport) -> None:
-    """Counts, violations and tightest instances of a random sweep."""
+def render_random_check(console: Console, report: RandomCheckReport) -> None:
+    """Counts, violations and tightest instances of a random check."""
     result = report.result
     console.print(f"instances checked: {result.instances}   violations: "
                   f"{result.total_violations}")

@@ -18,12 +18,13 @@ How ``boundcheck validate`` uses this: docs/validate.md, "Verdicts".
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 
 import numpy as np
 from scipy import stats
 
+from boundcheck.codec import json_meta
 from boundcheck.theory.bounds import Penalty
 
 
@@ -41,26 +42,23 @@ class Estimate:
     """A sample mean with its uncertainty: ``mean``, ``stderr``, the ``confidence`` interval
     [``low``, ``high``], the sample size ``n`` and the degrees of freedom ``dof`` behind it.
 
-    With n = 1 (or a zero-variance sample of size 1) the stderr and interval are NaN.
+    With n = 1 (or a zero-variance sample of size 1) the stderr and interval are NaN. Its JSON
+    (:mod:`boundcheck.codec`) is ``{mean, stderr, ci_low, ci_high, n, confidence}``; ``dof``
+    is not written (read back, it is NaN).
     """
 
     mean: float
     stderr: float
-    low: float
-    high: float
+    low: float = field(metadata=json_meta(key="ci_low"))
+    high: float = field(metadata=json_meta(key="ci_high"))
     n: int
-    dof: float
     confidence: float
+    dof: float = field(default=math.nan, metadata=json_meta(skip=True))
 
     def shifted(self, offset: float) -> Estimate:
         """The same estimate plus a constant (e.g. η_ref − C)."""
         return Estimate(self.mean + offset, self.stderr, self.low + offset, self.high + offset,
-                        self.n, self.dof, self.confidence)
-
-    def as_dict(self) -> dict[str, float | int]:
-        """JSON-ready form."""
-        return {"mean": self.mean, "stderr": self.stderr, "ci_low": self.low,
-                "ci_high": self.high, "n": self.n, "confidence": self.confidence}
+                        self.n, self.confidence, self.dof)
 
 
 def _interval(mean: float, stderr: float, dof: float, confidence: float) -> tuple[float, float]:
@@ -81,7 +79,7 @@ def mean_estimate(values: np.ndarray, confidence: float = 0.95) -> Estimate:
     mean = float(x.mean())
     stderr = float(x.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
     low, high = _interval(mean, stderr, n - 1, confidence)
-    return Estimate(mean, stderr, low, high, n, float(n - 1), confidence)
+    return Estimate(mean, stderr, low, high, n, confidence, float(n - 1))
 
 
 def verdict(slack: Estimate) -> Verdict:

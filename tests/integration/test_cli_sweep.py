@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from boundcheck.cli import main
+from tests.strict_json import assert_strict_json
 from tests.tiny import TINY, TINY_SET, TINY_TRAIN
 
 ENV = "InvertedPendulum-v5"
@@ -43,6 +44,7 @@ def test_a_two_by_two_grid_equals_the_runs_train_makes(swept: Path, tmp_path: Pa
                                                          capsys: pytest.CaptureFixture[str]
                                                          ) -> None:
     doc = json.loads((swept / "sweep.json").read_text())
+    assert assert_strict_json(swept) > 4  # sweep.json, each run's config.json and metrics
     names = sorted(doc["cells"])
     assert names == sorted(f"{ENV}_mbpo_seed{s}_ensemble.hidden_width={w}"
                            for s in (0, 1) for w in (32, 48))
@@ -197,6 +199,8 @@ def test_follow_on_analyses_run_on_each_finished_cell(tmp_path: Path,
     assert all(r["summary"]["local"]["n"] == 2 for r in slopes)
     assert "validate, mbpo (2 runs)" in (out / "report.md").read_text()
     assert analyses["validate"]["measured"]["eps_m"]["n"] == 2
+    # sweep.json, summary.json, each run's files and each analysis's documents, all strict
+    assert (out / "summary.json").is_file() and assert_strict_json(out) > 10
     assert main(args) == 0
     assert json.loads(capsys.readouterr().out)["analyses"] == []  # nothing left to analyse
 

@@ -12,6 +12,7 @@ import pytest
 
 from boundcheck.cli import main
 from boundcheck.theory.instances import instance_to_dict, random_instance
+from tests.strict_json import assert_strict_json
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -99,6 +100,7 @@ def test_verify_tabular_sweep_saves_tightest(capsys, tmp_path: Path) -> None:
     out = tmp_path / "o"
     doc = run_json(capsys, "verify-tabular", "--mdps", "25", "--seed", "1", "--out", str(out))
     assert doc["instances"] == 25 and doc["total_violations"] == 0
+    assert assert_strict_json(out) >= 3  # the tightest instance of each theorem
     path = Path(doc["tightest"]["theorem_4_3"]["file"])
     saved = json.loads(path.read_text())
     assert saved["theorem"] == "theorem_4_3"

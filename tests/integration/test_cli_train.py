@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from boundcheck.cli import main
 from boundcheck.runs import RunDir
+from tests.strict_json import assert_strict_json
 from tests.tiny import TINY_SET as TINY
 
 Capture = pytest.CaptureFixture[str]
@@ -187,11 +189,13 @@ def test_a_log_file_gets_a_line_per_epoch_and_tensorboard_events(capsys: Capture
     out = tmp_path / "logged"
     code, _, err = train(capsys, "--steps", "400", "--threads", "1", "--out", str(out), *TINY)
     assert code == 0, err
-    lines = [line for line in err.splitlines() if " epoch " in line and "steps, eval" in line]
-    assert [line.split(":")[0] for line in lines] == [
-        "exploring epoch 0", "training epoch 0", "training epoch 1"]
-    # An epoch opens with its model fit, which reports its own epochs while it runs.
-    assert "training epoch 1: 300/400 steps" in err and "(fitting the model: epoch 1," in err
+    lines = [line for line in err.splitlines() if "/400" in line]
+    # The wording is for people: what matters is a line per epoch and phase, and that the
+    # model fit that opens an epoch reports while it runs.
+    first_epoch = [re.search(r"epoch (\d+)", line) for line in lines]
+    assert [int(m.group(1)) for m in first_epoch if m][:3] == [0, 0, 1]
+    assert "exploring" in lines[0] and "exploring" not in lines[1]
+    assert "fitting the model" in err
     events = EventAccumulator(str(out))
     events.Reload()
     records = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
@@ -210,6 +214,7 @@ def test_the_deterministic_model_ablation(capsys: Capture, tmp_path: Path) -> No
     assert json.loads((out / "config.json").read_text())["config"]["model"] == "deterministic"
     records = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     assert all(r["model/holdout_nll"] is None and r["model/holdout_mse"] > 0 for r in records)
+    assert assert_strict_json(out) >= 2  # the undefined NLL is null: metrics.jsonl, config.json
     code = main(["validate", "--run", str(out), "--episodes", "3", "--device", "cpu"])
     err = capsys.readouterr().err
     assert code == 2 and "--run" in err and "deterministic" in err and "1 by definition" in err

@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 
 from boundcheck.cli import main
+from boundcheck.codec import loads
 from boundcheck.experiments.validate.results import ValidationResult
 from boundcheck.theory.bounds import theorem_4_1, theorem_4_2, theorem_4_3
 from boundcheck.theory.verdict import Verdict
+from tests.strict_json import assert_strict_json
 from tests.tiny import TINY_TRAIN
 
 FAST = ["--episodes", "3", "--model-starts", "50", "--device", "cpu", "--threads", "1"]
@@ -49,6 +51,7 @@ def test_end_to_end(capsys, tmp_path: Path, runs: dict[str, Path]) -> None:
     doc = json.loads(stdout)
     saved = json.loads((out / "validation.json").read_text())
     assert saved["format"] == "boundcheck-validation"
+    assert assert_strict_json(out) == 1 and loads(stdout) == saved  # every file validate writes
     assert (out / "validation.png").read_bytes().startswith(PNG)
     (pair,) = doc["pairs"]
     assert (pair["data_epoch"], pair["epoch"]) == (1, 2)  # the last two epochs

@@ -75,6 +75,12 @@ def test_the_strict_parser_refuses_non_standard_constants(text: str) -> None:
         loads(text)
 
 
+def test_old_files_with_non_standard_constants_are_read_when_allowed() -> None:
+    parsed = loads('{"a": NaN, "b": [Infinity, -Infinity]}', allow_nan=True)
+    assert math.isnan(parsed["a"]) and parsed["b"] == [math.inf, -math.inf]
+    assert math.isnan(decode(Inner, {"mean": parsed["a"], "n": 1}).mean)
+
+
 @pytest.mark.parametrize(("obj", "needle"), [
     ({"inner": {"mean": "x", "n": 1}}, "$.inner.mean: expected a number"),
     ({"inner": {"mean": 1.0, "n": 1.5}}, "$.inner.n: expected an integer"),

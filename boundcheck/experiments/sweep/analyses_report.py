@@ -15,13 +15,14 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from boundcheck.codec import JsonFileError, decode
 from boundcheck.estimators.learning import SeedSummary, seed_summary
+from boundcheck.experiments.generalization.analysis import FIT_KINDS
 from boundcheck.experiments.generalization.results import GeneralizationDocument
 from boundcheck.experiments.sweep.followons import (
     GENERALIZATION_DIR,
@@ -29,43 +30,41 @@ from boundcheck.experiments.sweep.followons import (
     VALIDATE_DIR,
     VALIDATE_FILE,
 )
+from boundcheck.experiments.validate.document import PairRecord, read_validation
 from boundcheck.inputs import InputError
 from boundcheck.theory.bounds import informative_gammas
 
-FIT_KINDS = ("local", "linear")
-
-
-#: The measured quantities summarised over runs: name -> how to read it from a pair's JSON.
+#: The measured quantities summarised over runs: name -> how to read it from a pair's record.
 #: ``eps_pi`` is the statistic the checks used (the max over states unless ``--eps-pi``);
 #: ``eps_pi_mean`` the mean over states (not what the theorems take); ``gamma_star_*`` the
 #: largest informative γ per theorem, 0 where no γ > 0 is informative; ``..._if_eps_pi_mean``
 #: the same were ε_π the mean over states (a what-if: the theorems take the max).
-MEASURED: dict[str, Any] = {
-    "eps_m": lambda p: p["inputs"]["eps_m"],
-    "eps_model_shifted": lambda p: p["inputs"]["eps_model_shifted"],
-    "eps_pi": lambda p: p["inputs"]["eps_pi"],
+MEASURED: dict[str, Callable[[PairRecord], float | None]] = {
+    "eps_m": lambda p: p.inputs.eps_m,
+    "eps_model_shifted": lambda p: p.inputs.eps_model_shifted,
+    "eps_pi": lambda p: p.inputs.eps_pi,
     "eps_pi_mean": lambda p: _eps_pi_mean(p),
-    "tv_mean_pi_d": lambda p: p["model_error"]["pi_d"]["tv_mean"],
-    "nll_pi_d": lambda p: p["model_error"]["pi_d"]["nll_mean"],
-    "mse_pi_d": lambda p: p["model_error"]["pi_d"]["mse_mean"],
-    **{f"gamma_star_{t}": (lambda p, t=t: p.get("informative_gamma", {}).get(t, math.nan) or 0.0)
+    "tv_mean_pi_d": lambda p: p.model_error.pi_d.tv_mean,
+    "nll_pi_d": lambda p: p.model_error.pi_d.nll_mean,
+    "mse_pi_d": lambda p: p.model_error.pi_d.mse_mean,
+    **{f"gamma_star_{t}": (lambda p, t=t: p.informative_gamma.get(t, math.nan) or 0.0)
        for t in ("4.1", "4.2", "4.3")},
     **{f"gamma_star_{t}_if_eps_pi_mean": (lambda p, t=t: _gamma_star_at_mean_shift(p, t))
        for t in ("4.1", "4.2", "4.3")},
 }
 
 
-def _eps_pi_mean(pair: Mapping[str, Any]) -> float:
+def _eps_pi_mean(pair: PairRecord) -> float:
     """ε_π as the mean over states of the per-state Pinsker bound (capped at 1)."""
-    return min(1.0, pair["policy_shift"]["stats"]["pinsker_min"]["mean"]["value"])
+    return min(1.0, pair.policy_shift.pinsker_mean)
 
 
-def _gamma_star_at_mean_shift(pair: Mapping[str, Any], theorem: str) -> float:
+def _gamma_star_at_mean_shift(pair: PairRecord, theorem: str) -> float:
     """What-if, clearly not the theorem: the largest informative γ were ε_π the MEAN over
     states of the Pinsker bound instead of its max (0: at no γ > 0)."""
-    inputs = pair["inputs"]
-    return informative_gammas(inputs["eps_m"], inputs["eps_model_shifted"], _eps_pi_mean(pair),
-                              int(pair["k"]))[theorem] or 0.0
+    inputs = pair.inputs
+    return informative_gammas(inputs.eps_m, inputs.eps_model_shifted, _eps_pi_mean(pair),
+                              pair.k)[theorem] or 0.0
 
 
 @dataclass(frozen=True)
@@ -106,16 +105,19 @@ def verdict_counts(run_dirs: list[Path], confidence: float = 0.95) -> VerdictCou
         if not path.is_file():
             continue
         runs += 1
-        pairs = _read(path)["pairs"]
+        try:
+            pairs = read_validation(path).pairs
+        except (OSError, ValueError) as exc:
+            raise InputError(str(path), f"cannot be read ({exc})") from None
         for name, read in MEASURED.items():
             value = read(pairs[-1]) if pairs else None
             if value is not None and math.isfinite(value):
                 values[name].append(float(value))
         for pair in pairs:
-            for block in pair["by_gamma"]:
-                for theorem, check in block["theorems"].items():
-                    key = f"{theorem} @ γ={block['gamma']:g}"
-                    counts.setdefault(key, Counter())[str(check["verdict"])] += 1
+            for block in pair.by_gamma:
+                for theorem, check in block.theorems.items():
+                    key = f"{theorem} @ γ={block.gamma:g}"
+                    counts.setdefault(key, Counter())[check.verdict.value] += 1
     if not runs:
         return None
     return VerdictCounts(runs, {k: dict(v) for k, v in counts.items()},

@@ -5,16 +5,41 @@ one or more values; a key given one value is a fixed setting of every cell rathe
 axis. Cells are ordered as the product of the axes in the order given (the first axis varies
 slowest) and named by their axis values, which names their run directories:
 ``Hopper-v5_mbpo_seed0_sac.lr=0.001``.
+
+A sweep file (TOML, :func:`read_grid_file`) gives base settings plus axes, for grids too long
+for a command line::
+
+    steps = 5000                       # real steps per run (optional: the task's preset)
+
+    [settings]                         # fixed settings of every cell (--set keys)
+    "sac.lr" = 3e-4
+
+    [axes]                             # one run per combination
+    env = ["InvertedPendulum-v5", "Hopper-v5"]
+    algo = ["mbpo", "sac"]
+    seed = "0-2"                       # a range, or a list [0, 1, 2]
+    "ensemble.hidden_width" = [100, 200]
+
+A key in ``[settings]`` and ``[axes]`` at once, an unknown top-level key or table, or a value
+that is not a string, number or boolean is bad input naming the file.
 """
 
 from __future__ import annotations
 
 import itertools
 import re
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-from boundcheck.inputs import SEED, InputError
+from boundcheck.inputs import COUNT, SEED, InputError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 #: Axes with their own option (and a short form in cell names); every other key is a setting.
 NAMED_AXES = ("env", "algo", "seed")
@@ -101,18 +126,19 @@ class Grid:
         return [Cell(tuple(zip(keys, combo, strict=True)))
                 for combo in itertools.product(*(a.values for a in self.axes))]
 
-    def to_json(self) -> dict[str, object]:
-        """The grid as sweep.json records it."""
+    def __json_encode__(self) -> dict[str, object]:
+        """The grid as sweep.json records it (:mod:`boundcheck.codec`)."""
         return {"axes": {a.key: list(a.values) for a in self.axes},
                 "fixed": dict(self.fixed), "steps": self.steps}
 
-    @staticmethod
-    def from_json(doc: Mapping[str, object]) -> Grid:
-        """The inverse of :meth:`to_json`."""
+    @classmethod
+    def __json_decode__(cls, doc: Mapping[str, object]) -> Grid:
+        """The inverse of :meth:`__json_encode__`."""
         axes = doc.get("axes", {})
         fixed = doc.get("fixed", {})
         steps = doc.get("steps")
-        assert isinstance(axes, Mapping) and isinstance(fixed, Mapping)
+        if not isinstance(axes, Mapping) or not isinstance(fixed, Mapping):
+            raise TypeError("axes and fixed must be objects")
         return Grid(axes=tuple(Axis(str(k), tuple(str(v) for v in vs)) for k, vs in axes.items()),
                     fixed=tuple((str(k), str(v)) for k, v in fixed.items()),
                     steps=None if steps is None else int(str(steps)))
@@ -162,3 +188,53 @@ def is_extension(old: Grid, new: Grid) -> bool:
     if [a.key for a in old.axes] != [a.key for a in new.axes]:
         return False
     return all(set(a.values) <= set(b.values) for a, b in zip(old.axes, new.axes, strict=True))
+
+
+_TOP = {"steps", "settings", "axes"}
+
+
+def read_grid_file(path: Path) -> Grid:
+    """The grid a sweep file describes (see the module docstring)."""
+    where = str(path)
+    try:
+        doc = tomllib.loads(path.read_text())
+    except OSError as exc:
+        raise InputError(where, f"cannot be read ({exc.strerror or exc})") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(where, f"is not valid TOML ({exc})") from None
+    unknown = sorted(set(doc) - _TOP)
+    if unknown:
+        raise InputError(where, f"unknown key {unknown[0]!r} (expected: steps, [settings], "
+                                "[axes])")
+    settings, axes = _table(doc, "settings", where), _table(doc, "axes", where)
+    both = sorted(set(settings) & set(axes))
+    if both:
+        raise InputError(where, f"{both[0]!r} is both a setting and an axis")
+    steps = None if "steps" not in doc else int(COUNT.check(doc["steps"], f"{where}: steps"))
+    values: list[tuple[str, list[str]]] = []
+    for key, value in axes.items():
+        if key == "seed" and isinstance(value, str):
+            values.append((key, list(parse_seeds(value, f"{where}: axes.seed"))))
+        elif isinstance(value, list):
+            items = [_scalar(v, f"{where}: axes.{key}") for v in value]
+            values.append((key, list(unique(tuple(items), f"{where}: axes.{key}"))))
+        else:
+            values.append((key, [_scalar(value, f"{where}: axes.{key}")]))
+    values += [(key, [_scalar(value, f"{where}: settings.{key}")])
+               for key, value in settings.items()]
+    return make_grid(values, steps=steps)
+
+
+def _table(doc: dict[str, Any], name: str, where: str) -> dict[str, Any]:
+    table = doc.get(name, {})
+    if not isinstance(table, dict):
+        raise InputError(where, f"{name} must be a table ([{name}])")
+    return table
+
+
+def _scalar(value: Any, where: str) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float, str)):
+        return str(value)
+    raise InputError(where, f"must be a string, number or boolean, got {value!r}")

@@ -18,7 +18,7 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import expit, softmax
 
-from boundcheck.experiments.tabular.sweep import THEOREMS, ProgressFn
+from boundcheck.experiments.tabular.random_check import THEOREMS, ProgressFn
 from boundcheck.theory import checks as ch
 from boundcheck.theory.checks import Theorem
 from boundcheck.theory.tabular import FiniteMDP

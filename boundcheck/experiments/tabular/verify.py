@@ -1,7 +1,8 @@
 """What ``boundcheck verify-tabular`` does, with its files: one of three typed reports.
 
 - :func:`check_instance_file`: one instance file, evaluated exactly;
-- :func:`run_sweep`: random instances (:func:`~boundcheck.experiments.tabular.sweep.sweep`),
+- :func:`check_random_instances`: random instances
+  (:func:`~boundcheck.experiments.tabular.random_check.check_random`),
   with the tightest instance per theorem and every kept counterexample saved as instance files;
 - :func:`run_search`: the search for the tightest instance per theorem
   (:func:`~boundcheck.experiments.tabular.search.search_tight`), each saved with its check.
@@ -17,8 +18,13 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from boundcheck.experiments.tabular.random_check import (
+    ProgressFn,
+    RandomCheckResult,
+    check_instance,
+    check_random,
+)
 from boundcheck.experiments.tabular.search import SearchResult, search_tight
-from boundcheck.experiments.tabular.sweep import ProgressFn, SweepResult, check_instance, sweep
 from boundcheck.inputs import InputError
 from boundcheck.runs.atomic import atomic_write_json
 from boundcheck.theory.checks import BoundCheck, TabularEvaluation, Theorem
@@ -28,7 +34,7 @@ from boundcheck.theory.instances import InstanceError, instance_to_dict, load_in
 MAX_K = 10_000
 #: Size of the searched instances.
 SEARCH_STATES, SEARCH_ACTIONS = 3, 2
-#: Where the sweep's instances come from (the ``generator`` of its JSON).
+#: Where the random instances come from (the ``generator`` of its JSON).
 GENERATOR = "boundcheck.theory.instances.random_instance (see docs/verify-tabular.md)"
 
 
@@ -71,12 +77,12 @@ def check_instance_file(path: Path) -> InstanceReport:
 
 
 @dataclass(frozen=True)
-class SweepReport:
-    """A random sweep with the files it wrote: the tightest instance per theorem and the kept
+class RandomCheckReport:
+    """A random check with the files it wrote: the tightest instance per theorem and the kept
     counterexamples (docs/verify-tabular.md, "Files")."""
 
     seed: int
-    result: SweepResult
+    result: RandomCheckResult
     tightest_files: dict[Theorem, Path]
     counterexample_files: tuple[Path, ...]
 
@@ -86,7 +92,7 @@ class SweepReport:
         return self.result.total_violations > 0
 
     def to_json(self) -> dict[str, Any]:
-        """The sweep summary plus ``seed``, ``generator`` and the files."""
+        """The random check's summary plus ``seed``, ``generator`` and the files."""
         doc = self.result.to_json()
         doc["seed"] = self.seed
         doc["generator"] = GENERATOR
@@ -96,9 +102,10 @@ class SweepReport:
         return doc
 
 
-def run_sweep(n: int, seed: int, out: Path, progress: ProgressFn | None = None) -> SweepReport:
-    """Sweep ``n`` random instances of ``seed``; save the instance files under ``out``."""
-    result = sweep(n, seed, progress=progress)
+def check_random_instances(n: int, seed: int, out: Path,
+                           progress: ProgressFn | None = None) -> RandomCheckReport:
+    """Check ``n`` random instances of ``seed``; save the instance files under ``out``."""
+    result = check_random(n, seed, progress=progress)
     files: dict[Theorem, Path] = {}
     for name, tight in result.tightest.items():
         if tight is not None:
@@ -108,7 +115,7 @@ def run_sweep(n: int, seed: int, out: Path, progress: ProgressFn | None = None) 
     for i, cex in enumerate(result.counterexamples):
         saved.append(out / f"counterexample_{i:03d}_{cex.check}.json")
         atomic_write_json(saved[-1], cex.instance_json())
-    return SweepReport(seed, result, files, tuple(saved))
+    return RandomCheckReport(seed, result, files, tuple(saved))
 
 
 @dataclass(frozen=True)

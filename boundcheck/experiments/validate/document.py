@@ -1,15 +1,22 @@
-"""The JSON document of ``boundcheck validate`` (schema: docs/validate.md), one function per
-result type of :mod:`boundcheck.experiments.validate.results`.
+"""The JSON document of ``boundcheck validate`` (schema: docs/validate.md), written from the
+typed result of :mod:`boundcheck.experiments.validate.results` and read back, typed, by
+:func:`read_validation` (the one reader of ``validation.json``: no other code walks its keys).
 
-Enums become their values, tuples lists; numbers are passed on unchanged (non-finite ones are
-made ``null`` by the writers, :func:`boundcheck.runs.atomic.strict_json`).
+Written through :mod:`boundcheck.codec`: enums become their values, tuples lists, non-finite
+numbers ``null``. Where the document is a type's fields (the ε's, the returns, the model
+error) the codec writes the fields; the rest is laid out here.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from boundcheck.codec import JsonFileError, decode, encode, json_meta, loads
+from boundcheck.experiments.common.measure import ModelErrorEstimate
 from boundcheck.experiments.validate.results import (
     BoundValues,
     GammaBlock,
@@ -19,21 +26,10 @@ from boundcheck.experiments.validate.results import (
     ValidationResult,
     any_violated,
 )
+from boundcheck.theory.verdict import Estimate, Verdict
 
 FORMAT = "boundcheck-validation"
 FORMAT_VERSION = 1
-
-
-def bound_values_json(values: BoundValues) -> dict[str, Any]:
-    """A pair's ``inputs``: the ε's and r_max with their sources."""
-    return {
-        "eps_pi": values.eps_pi, "eps_pi_stat": values.eps_pi_stat.value,
-        "eps_pi_mc": values.eps_pi_mc,
-        "eps_m": values.eps_m, "eps_m_source": values.eps_m_source.value,
-        "eps_model_shifted": values.eps_model_shifted,
-        "eps_model_shifted_source": values.eps_model_shifted_source.value,
-        "r_max": values.r_max, "r_max_source": values.r_max_source.value,
-    }
 
 
 def theorem_json(check: TheoremCheck) -> dict[str, Any]:
@@ -42,8 +38,8 @@ def theorem_json(check: TheoremCheck) -> dict[str, Any]:
     result = check.result
     return {
         **result.penalty.as_dict(), "reference": result.reference,
-        "lower_bound": result.lower_bound.as_dict(), "eta": result.eta.as_dict(),
-        "slack": result.slack.as_dict(), "slack_over_range": check.slack_over_range,
+        "lower_bound": encode(result.lower_bound), "eta": encode(result.eta),
+        "slack": encode(result.slack), "slack_over_range": check.slack_over_range,
         "verdict": result.verdict.value, "unreliable": result.unreliable,
         "informative_below": {"scale": result.scale_to_informative,
                               "eps_pi": check.eps_pi_below,
@@ -51,16 +47,9 @@ def theorem_json(check: TheoremCheck) -> dict[str, Any]:
     }
 
 
-def returns_json(returns: Returns) -> dict[str, Any]:
-    """The returns at one γ, each ``{mean, stderr, ci_low, ci_high, n, confidence}``."""
-    return {"eta": returns.eta.as_dict(), "eta_model": returns.eta_model.as_dict(),
-            "eta_branch": returns.eta_branch.as_dict(), "eta_pi_d": returns.eta_pi_d.as_dict(),
-            "model_k_step": returns.model_k_step.as_dict()}
-
-
 def gamma_block_json(block: GammaBlock) -> dict[str, Any]:
     """One γ: its returns and its theorems by number."""
-    return {"gamma": block.gamma, "returns": returns_json(block.returns),
+    return {"gamma": block.gamma, "returns": encode(block.returns),
             "theorems": {t.theorem: theorem_json(t) for t in block.theorems}}
 
 
@@ -68,14 +57,14 @@ def pair_json(pair: PairResult) -> dict[str, Any]:
     """The record of one epoch pair."""
     return {
         "data_epoch": pair.data_epoch, "epoch": pair.epoch, "k": pair.k,
-        "horizon": pair.horizon, "env_steps": asdict(pair.env_steps),
-        "inputs": bound_values_json(pair.inputs),
-        "episode_length_mean": asdict(pair.episode_length_mean),
-        "model_diverged": asdict(pair.model_diverged),
+        "horizon": pair.horizon, "env_steps": encode(pair.env_steps),
+        "inputs": encode(pair.inputs),
+        "episode_length_mean": encode(pair.episode_length_mean),
+        "model_diverged": encode(pair.model_diverged),
         "policy_shift": {"n_states": pair.policy_shift.n_states,
                          "n_mc": pair.policy_shift.n_mc, "stats": pair.policy_shift.stats},
-        "model_error": {"pi_d": asdict(pair.model_error_pi_d),
-                        "pi": asdict(pair.model_error_pi)},
+        "model_error": {"pi_d": encode(pair.model_error_pi_d),
+                        "pi": encode(pair.model_error_pi)},
         "by_gamma": [gamma_block_json(b) for b in pair.by_gamma],
         "informative_gamma": dict(pair.informative_gamma),
         "warnings": list(pair.warnings),
@@ -106,3 +95,104 @@ def validation_json(result: ValidationResult) -> dict[str, Any]:
         "warnings": list(result.warnings),
         "versions": result.versions,
     }
+
+
+@dataclass(frozen=True)
+class StatValue:
+    """One statistic of the policy shift over the states, with its bootstrap interval."""
+
+    value: float
+    ci_low: float = float("nan")
+    ci_high: float = float("nan")
+
+
+@dataclass(frozen=True)
+class PolicyShiftRecord:
+    """A pair's ``policy_shift``: ``stats[quantity][statistic]`` over the visited states."""
+
+    n_states: int
+    n_mc: int
+    stats: dict[str, dict[str, StatValue]]
+
+    @property
+    def pinsker_mean(self) -> float:
+        """The mean over states of the per-state Pinsker bound (not what the theorems take)."""
+        return self.stats["pinsker_min"]["mean"].value
+
+
+@dataclass(frozen=True)
+class ModelErrorRecord:
+    """A pair's ``model_error``: under π_D's and under π's real transitions."""
+
+    pi_d: ModelErrorEstimate
+    pi: ModelErrorEstimate
+
+
+@dataclass(frozen=True)
+class TheoremRecord:
+    """One theorem at one γ as the document gives it: C, η, the lower bound, the slack and
+    the verdict."""
+
+    theorem: str
+    penalty: float = field(metadata=json_meta(key="C"))
+    informative: bool
+    eta: Estimate
+    lower_bound: Estimate
+    slack: Estimate
+    verdict: Verdict
+    unreliable: str | None = None
+
+
+@dataclass(frozen=True)
+class GammaRecord:
+    """One γ of a pair: its returns and its theorems by number."""
+
+    gamma: float
+    returns: Returns
+    theorems: dict[str, TheoremRecord]
+
+
+@dataclass(frozen=True)
+class PairRecord:
+    """One epoch pair as the document records it (what readers use of it)."""
+
+    data_epoch: int
+    epoch: int
+    k: int
+    inputs: BoundValues
+    policy_shift: PolicyShiftRecord
+    model_error: ModelErrorRecord
+    by_gamma: tuple[GammaRecord, ...]
+    informative_gamma: dict[str, float | None] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ValidationRecord:
+    """``validation.json`` read back (:func:`read_validation`)."""
+
+    format: str
+    format_version: int
+    pairs: tuple[PairRecord, ...]
+    any_violated: bool
+    warnings: tuple[str, ...] = ()
+
+
+def validation_record(doc: Mapping[str, Any], where: str = "$") -> ValidationRecord:
+    """A parsed ``validation.json`` as its typed record (:class:`JsonFileError` if it is not
+    one)."""
+    if not isinstance(doc, Mapping) or doc.get("format") != FORMAT:
+        got = doc.get("format") if isinstance(doc, Mapping) else type(doc).__name__
+        raise JsonFileError(f"{where}: format is {got!r}, not {FORMAT!r}")
+    record: ValidationRecord = decode(ValidationRecord, dict(doc), where)
+    return record
+
+
+def read_validation(path: Path) -> ValidationRecord:
+    """Read ``validation.json`` (OSError, or :class:`JsonFileError` naming the key). Files
+    written before the strict codec may hold ``NaN`` tokens: they are read as NaN."""
+    try:
+        doc = loads(path.read_text(encoding="utf-8"), allow_nan=True)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise JsonFileError(f"{path}: not JSON ({exc})") from None
+    return validation_record(doc, str(path))

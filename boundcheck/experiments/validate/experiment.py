@@ -2,7 +2,7 @@
 
 For each epoch pair (E_D, E) (:mod:`~boundcheck.experiments.validate.source`): measure the returns
 and the theory's inputs (:mod:`~boundcheck.experiments.validate.measure`), then check every theorem
-at the run's γ and at smaller γ side by side (:mod:`~boundcheck.experiments.validate.report`).
+at the run's γ and at smaller γ side by side (:mod:`~boundcheck.experiments.validate.theorems`).
 The result is a :class:`~boundcheck.experiments.validate.results.ValidationResult`; its JSON
 document (schema: docs/validate.md) is made by :mod:`~boundcheck.experiments.validate.document`.
 """
@@ -17,7 +17,6 @@ import torch
 from boundcheck.envs import get_spec, make_env
 from boundcheck.experiments.common.collect import true_law_std
 from boundcheck.experiments.validate.measure import measure_pair
-from boundcheck.experiments.validate.report import pair_result
 from boundcheck.experiments.validate.results import (
     EnvSteps,
     PairResult,
@@ -26,6 +25,7 @@ from boundcheck.experiments.validate.results import (
 )
 from boundcheck.experiments.validate.settings import BoundInputs, EpsPiStat, MeasureSettings
 from boundcheck.experiments.validate.source import ValidationSource
+from boundcheck.experiments.validate.theorems import pair_result
 from boundcheck.runs.provenance import provenance
 
 #: Phases measured per pair (for the progress bar).

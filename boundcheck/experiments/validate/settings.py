@@ -64,7 +64,7 @@ class MeasureSettings:
 @dataclass(frozen=True)
 class BoundInputs:
     """User choices for the bounds' inputs (None: measured, see
-    :mod:`boundcheck.experiments.validate.report`). ``eps_model`` also stands for ε_m′ unless
+    :mod:`boundcheck.experiments.validate.theorems`). ``eps_model`` also stands for ε_m′ unless
     ``eps_model_shifted`` is given."""
 
     r_max: float | None = setting(None, "r_max (default: max |r| in the real buffer).",

@@ -19,9 +19,13 @@ def test_a_line_per_phase_when_stderr_is_a_log(capsys: pytest.CaptureFixture[str
         report({"description": "size 5000: epoch 2", "completed": 0.2, "total": 1.0})  # < 5 s
         report({"description": "size 5000: epoch 9", "completed": 0.3, "total": 1.0})  # 40 s
         report({"description": "size 5000: SAC", "completed": 0.5, "total": 1.0})  # new, 6 s
-    lines = [line for line in capsys.readouterr().err.splitlines() if "(" in line]
-    assert lines[:3] == ["size 5000: model (10%)", "size 5000: epoch 9 (30%)",
-                         "size 5000: SAC (50%)"]
+    lines = [line for line in capsys.readouterr().err.splitlines() if "size 5000" in line]
+    # The wording is for people; what matters: a line per new phase or after 30 s, quiet
+    # otherwise, each naming the phase and how far the command is.
+    assert len(lines) >= 3  # (and the bar's last state when it closes)
+    for line, phase, done in zip(lines[:3], ("model", "epoch 9", "SAC"), ("10", "30", "50"),
+                                 strict=True):
+        assert phase in line and done in line
 
 
 def test_quiet_prints_nothing(capsys: pytest.CaptureFixture[str]) -> None:
@@ -46,7 +50,8 @@ def test_train_says_in_a_log_when_a_model_fit_holds_it_up(capsys: pytest.Capture
         report(info)  # the epoch's first line
         report({**info, "fit": "fitting the model: epoch 7, 2 member(s) improved"})  # quiet
         report({**info, "fit": "fitting the model: epoch 9, 1 member(s) improved"})  # 31 s
-    lines = [line for line in capsys.readouterr().err.splitlines() if "steps" in line]
-    assert lines[0] == "training epoch 3: 400/1000 steps, eval 12.0, k 1, model 0.5"
-    assert lines[1] == lines[0] + " (fitting the model: epoch 9, 1 member(s) improved)"
+    lines = [line for line in capsys.readouterr().err.splitlines() if "400" in line]
+    # The wording is for people: a line opens the epoch, one more when the fit runs 30 s.
     assert len(lines) == 2
+    assert "epoch 3" in lines[0] and "400/1000" in lines[0]
+    assert "fitting the model: epoch 9" in lines[1]

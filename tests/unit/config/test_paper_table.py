@@ -3,15 +3,68 @@
 
 from __future__ import annotations
 
+import dataclasses
+import math
+from typing import Any
+
 import pytest
 
-from boundcheck.config import TrainConfig, task_config
+from boundcheck.config import BASE, TrainConfig, task_config
 from boundcheck.envs import SPECS
+
+
+def _column(steps: int, g: int, entropy: float, k: tuple[int, int, int, int] = (1, 1, 20, 100),
+            epoch_length: int = 1000, width: int = 200, train_freq: int = 250,
+            retain: int = 1, explore: int = 5000) -> dict[str, Any]:
+    """A task's documented delta from BASE (the paper's column, Appendix C; presets.py)."""
+    return {"total_steps": steps, "updates_per_step": g, "sac.target_entropy": entropy,
+            "rollout.min_length": k[0], "rollout.max_length": k[1], "rollout.min_epoch": k[2],
+            "rollout.max_epoch": k[3], "epoch_length": epoch_length,
+            "ensemble.hidden_width": width, "model_train_freq": train_freq,
+            "retain_epochs": retain, "init_exploration_steps": explore}
+
+
+_IP = _column(15_000, 10, -0.05, epoch_length=250, explore=500)
+#: Every task's whole delta from BASE, as docs/paper.md §7 and presets.py document it.
+DELTAS: dict[str, dict[str, Any]] = {
+    "Hopper-v5": _column(125_000, 20, -1.0, k=(1, 15, 20, 100)),
+    "Walker2d-v5": _column(300_000, 20, -3.0),
+    "HalfCheetah-v5": _column(400_000, 40, -3.0),
+    "Ant-v5": _column(300_000, 20, -4.0, k=(1, 25, 20, 100)),
+    "Humanoid-v5": _column(300_000, 20, -2.0, k=(1, 25, 20, 300), width=400, train_freq=1000,
+                           retain=5),
+    "InvertedPendulum-v5": _IP,
+    "InvertedDoublePendulum-v5": {**_IP, "total_steps": 30_000},
+    "Pendulum-v1": {**_column(1000, 2, -1.0, epoch_length=200, width=64, train_freq=100,
+                              explore=200),
+                    "rollout_batch_size": 1000, "sac.hidden_width": 64,
+                    "ensemble.max_epochs": 20},
+}
+
+
+def _flat(obj: Any, prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        if dataclasses.is_dataclass(value):
+            out.update(_flat(value, f"{prefix}{f.name}."))
+        else:
+            out[f"{prefix}{f.name}"] = value
+    return out
+
+
+def test_every_task_has_a_documented_delta() -> None:
+    assert set(DELTAS) == set(SPECS)
 
 
 @pytest.mark.parametrize("name", sorted(SPECS))
 def test_every_task_has_a_preset_that_resolves(name: str) -> None:
-    assert task_config(name).epochs >= 1
+    """Every field of the resolved config is BASE's, but for the preset's documented delta."""
+    config = task_config(name)
+    expected = {**_flat(BASE), **DELTAS[name], "env": name, "algo": "mbpo"}
+    assert _flat(config) == expected
+    real = config.total_steps - config.init_exploration_steps  # exploration counts
+    assert config.epochs == math.ceil(real / config.epoch_length) >= 1
 
 
 def _resolved(name: str) -> TrainConfig:

@@ -2,30 +2,47 @@
 
 from __future__ import annotations
 
-import json
+import copy
+import functools
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from boundcheck.codec import dumps, loads
 from boundcheck.experiments.sweep.analyses_report import analyses_json, verdict_counts
 from boundcheck.experiments.sweep.followons import VALIDATE_DIR, VALIDATE_FILE
 
+#: A real validation document (written before the strict codec: it holds NaN tokens).
+TEMPLATE = (Path(__file__).parents[4] / "docs" / "results" / "data"
+            / "noise_hopper_s0.01_seed0_validate_all_epochs.json")
+
+
+@functools.cache
+def _template() -> dict[str, Any]:
+    doc: dict[str, Any] = loads(TEMPLATE.read_text(), allow_nan=True)
+    return doc
+
 
 def _pair(eps_m: float, eps_pi: float, mean_pi: float, tv: float | None,
-          gamma_41: float | None, verdict: str = "holds") -> dict:
-    return {
-        "k": 1, "inputs": {"eps_m": eps_m, "eps_model_shifted": eps_m / 2, "eps_pi": eps_pi},
-        "policy_shift": {"stats": {"pinsker_min": {"mean": {"value": mean_pi}}}},
-        "model_error": {"pi_d": {"tv_mean": tv, "nll_mean": -3.0, "mse_mean": 0.01}},
-        "informative_gamma": {"4.1": gamma_41, "4.2": None, "4.3": 0.5},
-        "by_gamma": [{"gamma": 0.99, "theorems": {"4.1": {"verdict": verdict}}}],
-    }
+          gamma_41: float | None, verdict: str = "holds") -> dict[str, Any]:
+    pair: dict[str, Any] = copy.deepcopy(_template()["pairs"][-1])
+    pair["k"] = 1
+    pair["inputs"].update(eps_m=eps_m, eps_model_shifted=eps_m / 2, eps_pi=eps_pi)
+    pair["policy_shift"]["stats"]["pinsker_min"]["mean"]["value"] = mean_pi
+    pair["model_error"]["pi_d"].update(tv_mean=tv, nll_mean=-3.0, mse_mean=0.01)
+    pair["informative_gamma"] = {"4.1": gamma_41, "4.2": None, "4.3": 0.5}
+    block = pair["by_gamma"][0]
+    pair["by_gamma"] = [{**block, "gamma": 0.99,
+                         "theorems": {"4.1": {**block["theorems"]["4.1"], "verdict": verdict}}}]
+    return pair
 
 
-def _run(root: Path, name: str, *pairs: dict) -> Path:
+def _run(root: Path, name: str, *pairs: dict[str, Any]) -> Path:
     run = root / name
     (run / VALIDATE_DIR).mkdir(parents=True)
-    (run / VALIDATE_DIR / VALIDATE_FILE).write_text(json.dumps({"pairs": list(pairs)}))
+    doc = {**_template(), "pairs": list(pairs)}
+    (run / VALIDATE_DIR / VALIDATE_FILE).write_text(dumps(doc))
     return run
 
 

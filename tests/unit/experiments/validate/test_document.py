@@ -9,12 +9,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from boundcheck.codec import dumps, loads
 from boundcheck.config import ConfigError
 from boundcheck.experiments.common.measure import ModelErrorEstimate
-from boundcheck.experiments.validate.document import validation_json
+from boundcheck.experiments.validate.document import (
+    read_validation,
+    validation_json,
+    validation_record,
+)
 from boundcheck.experiments.validate.experiment import gammas_for
 from boundcheck.experiments.validate.measure import PairMeasurements
-from boundcheck.experiments.validate.report import pair_result
 from boundcheck.experiments.validate.results import (
     EnvSteps,
     EpsSource,
@@ -33,6 +37,7 @@ from boundcheck.experiments.validate.settings import (
     MeasureSettings,
 )
 from boundcheck.experiments.validate.source import EpochPair
+from boundcheck.experiments.validate.theorems import pair_result
 from boundcheck.theory.verdict import Verdict
 
 ERROR = ModelErrorEstimate(n=20, nll_mean=1.0, nll_stderr=0.1, mse_mean=0.5, mse_stderr=0.05,
@@ -103,6 +108,28 @@ def test_the_document_carries_plain_words() -> None:
     assert set(t43["informative_below"]) == {"scale", "eps_pi", "eps_model_shifted"}
     assert set(block["theorems"]["4.1"]["informative_below"]) == {"scale", "eps_pi", "eps_m"}
     assert "eps_m_shifted" not in text  # the old name of ε_m′
+
+
+def test_the_document_reads_back_typed() -> None:
+    result = _result(-1.0, 0.0, BoundInputs(eps_model=0.0, r_max=1.0))
+    record = validation_record(loads(dumps(validation_json(result))))
+    assert record.any_violated and len(record.pairs) == 1
+    pair, written = record.pairs[0], result.pairs[0]
+    assert pair.inputs == written.inputs and pair.k == written.k
+    assert pair.model_error.pi_d == written.model_error_pi_d
+    block, checked = pair.by_gamma[0], written.by_gamma[0]
+    assert block.gamma == checked.gamma
+    assert block.returns.eta.mean == checked.returns.eta.mean
+    assert [t.verdict for t in block.theorems.values()] == [t.verdict for t in checked.theorems]
+    assert block.theorems["4.3"].penalty == checked.theorems[2].result.penalty.total
+
+
+@pytest.mark.parametrize("path", sorted(
+    (Path(__file__).parents[4] / "docs" / "results" / "data").glob("*validate*.json")),
+    ids=lambda p: p.name)
+def test_the_committed_validation_files_read_back(path: Path) -> None:
+    record = read_validation(path)  # written before the strict codec: NaN tokens allowed
+    assert record.pairs and all(p.by_gamma for p in record.pairs)
 
 
 def test_each_theorem_takes_its_model_error() -> None:

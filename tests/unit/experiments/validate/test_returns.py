@@ -1,4 +1,4 @@
-"""Return estimators of ``boundcheck validate`` (experiments/val_returns.py)."""
+"""Return estimators of ``boundcheck validate`` (boundcheck/experiments/validate/returns.py)."""
 
 from __future__ import annotations
 

@@ -1,17 +1,17 @@
-"""The typed reports of ``bounds`` and ``optimal-k`` (boundcheck.theory.report)."""
+"""The typed reports of ``bounds`` and ``optimal-k`` (boundcheck.theory.bound_reports)."""
 
 from __future__ import annotations
 
 import pytest
 
-from boundcheck.theory.bounds import TheoryInputError, theorem_4_3
-from boundcheck.theory.report import (
+from boundcheck.theory.bound_reports import (
     MAX_TABLE_K,
     bounds_report,
     k_star_by_ratio_report,
     optimal_k_report,
     shifted_model_error,
 )
+from boundcheck.theory.bounds import TheoryInputError, theorem_4_3
 
 
 def test_shifted_model_error_is_projected_and_says_so() -> None:

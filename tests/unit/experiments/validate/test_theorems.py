@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from boundcheck.experiments.common.measure import ModelErrorEstimate, SupOverTime
-from boundcheck.experiments.validate.report import model_error_value
 from boundcheck.experiments.validate.results import EpsSource
+from boundcheck.experiments.validate.theorems import model_error_value
 
 
 def _error(tv_mean: float | None, sup: tuple[str, float] | None) -> ModelErrorEstimate:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from boundcheck.estimators.learning import PairedComparison, paired_comparison
+from boundcheck.experiments.generalization.analysis import FIT_KINDS
 from boundcheck.experiments.learning.curves import load_run_curves
 from boundcheck.experiments.learning.summary import (
     GroupsSummary,
@@ -29,14 +30,13 @@ from boundcheck.experiments.learning.summary import (
     summarize_groups,
 )
 from boundcheck.experiments.sweep.analyses_report import (
-    FIT_KINDS,
     SlopeRow,
     VerdictCounts,
     analyses_json,
     slopes_by_size,
     verdict_counts,
 )
-from boundcheck.experiments.sweep.plan import SWEEP_FILE
+from boundcheck.experiments.sweep.run import SWEEP_FILE
 from boundcheck.inputs import InputError
 from boundcheck.runs.atomic import atomic_write_json, atomic_write_text
 

@@ -1,4 +1,4 @@
-"""The random sweep, the command's reports and files, and the tightness search.
+"""The random check, the command's reports and files, and the tightness search.
 
 The search test rests on an instance family whose Theorem 4.1 tightness is known in closed
 form (docs/verify-tabular.md, "A known tight family"): two absorbing states, "bad" (reward −1,
@@ -21,9 +21,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from boundcheck.experiments.tabular.random_check import check_instance, check_random
 from boundcheck.experiments.tabular.search import decode, dimension, search_tight
-from boundcheck.experiments.tabular.sweep import check_instance, sweep
-from boundcheck.experiments.tabular.verify import check_instance_file, run_sweep
+from boundcheck.experiments.tabular.verify import check_instance_file, check_random_instances
 from boundcheck.inputs import InputError
 from boundcheck.theory import checks as ch
 from boundcheck.theory.checks import Theorem
@@ -40,16 +40,16 @@ def leaky_model(gamma: float, delta: float, k: int = 1) -> FiniteMDP:
                      r=np.array([[-1.0], [1.0]]), pi_data=one, pi=one, k=k)
 
 
-def test_sweep_counts_and_tightest() -> None:
-    result = sweep(30, seed=3)
+def test_random_check_counts_and_tightest() -> None:
+    result = check_random(30, seed=3)
     doc = result.to_json()
     assert doc["instances"] == 30
     assert doc["total_violations"] == 0
     assert doc["checks"]["lemma_b2"] == 30
     for name in ("theorem_4_1", "theorem_4_2", "theorem_4_3"):
         assert 0.0 <= doc["tightest"][name]["tightness"] < 1.0
-    # Same seed, same sweep; instance i can be regenerated alone.
-    assert sweep(30, seed=3).to_json() == doc
+    # Same seed, same check; instance i can be regenerated alone.
+    assert check_random(30, seed=3).to_json() == doc
 
 
 def test_check_instance_document() -> None:
@@ -67,7 +67,7 @@ def test_check_instance_document() -> None:
 def test_saved_files_load_back_with_their_extra_keys(tmp_path: Path) -> None:
     """Tightest-instance and counterexample files (also ones written before the renames) are
     instance files: their extra keys are ignored."""
-    report = run_sweep(5, seed=2, out=tmp_path)
+    report = check_random_instances(5, seed=2, out=tmp_path)
     path = report.tightest_files[Theorem.THEOREM_4_3]
     again = check_instance_file(path)
     saved = json.loads(path.read_text())

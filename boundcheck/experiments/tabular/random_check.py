@@ -1,6 +1,6 @@
-"""Exact checks of the MBPO bounds on one finite MDP or on a sweep of random ones.
+"""Exact checks of the MBPO bounds on one finite MDP or on many random ones.
 
-:func:`check_instance` evaluates one instance; :func:`sweep` checks every theorem (at every k
+:func:`check_instance` evaluates one instance; :func:`check_random` checks every theorem (at every k
 of a grid) and lemma on random instances, keeping the tightest instance per theorem and the
 first counterexamples. All numbers are exact up to floating point (:mod:`boundcheck.theory.checks`;
 docs/verify-tabular.md). The search for tight instances is in
@@ -36,7 +36,7 @@ def check_instance(mdp: FiniteMDP) -> ch.TabularEvaluation:
 @dataclass(frozen=True)
 class TightestInstance:
     """The instance (at one k) with the largest tightness seen for one theorem, and its index
-    in the sweep (regenerate it with ``random_instance(default_rng([seed, index]))``)."""
+    in the random check (regenerate it with ``random_instance(default_rng([seed, index]))``)."""
 
     theorem: Theorem
     tightness: float
@@ -62,9 +62,9 @@ class Counterexample:
 
 
 @dataclass(frozen=True)
-class SweepResult:
+class RandomCheckResult:
     """Counts and violations per check, the first counterexamples and the tightest instance
-    per theorem (None only after zero instances) of a random sweep."""
+    per theorem (None only after zero instances) of a random check."""
 
     instances: int
     checks: dict[str, int]
@@ -90,8 +90,9 @@ class SweepResult:
                 "tightest": tight}
 
 
-def sweep(n: int, seed: int, *, ks: tuple[int, ...] = K_GRID, progress: ProgressFn | None = None,
-          max_counterexamples: int = 20) -> SweepResult:
+def check_random(n: int, seed: int, *, ks: tuple[int, ...] = K_GRID,
+                 progress: ProgressFn | None = None,
+                 max_counterexamples: int = 20) -> RandomCheckResult:
     """Check every theorem (at every k in ``ks``) and lemma on ``n`` random instances.
 
     Instance i is drawn from ``np.random.default_rng([seed, i])``, so any instance can be
@@ -126,5 +127,5 @@ def sweep(n: int, seed: int, *, ks: tuple[int, ...] = K_GRID, progress: Progress
         del failures[max_counterexamples:]
         if progress is not None:
             progress(i + 1, n)
-    return SweepResult(instances=n, checks=checks, violations=violations,
+    return RandomCheckResult(instances=n, checks=checks, violations=violations,
                        counterexamples=tuple(failures), tightest=tightest)
