@@ -37,7 +37,7 @@ import matplotlib.pyplot as plt
 from boundcheck.codec import encode
 from boundcheck.experiments.learning.curves import load_run_curves
 from boundcheck.experiments.learning.summary import last_common_step, summarize_groups
-from boundcheck.experiments.sweep.analyses_report import verdict_counts
+from boundcheck.experiments.sweep.analyses import verdict_counts
 from boundcheck.experiments.sweep.followons import VALIDATE_DIR, VALIDATE_FILE
 from boundcheck.experiments.sweep.run import read_recorded_grid
 from boundcheck.experiments.sweep.summary import report_sweep
@@ -83,7 +83,7 @@ def study(sweeps: list[Path]) -> list[dict[str, Any]]:
         (label, group), = task.summary.groups.items()
         counts = task.verdicts.get(label)
         records.append({
-            "sigma": _sigma(sweep), "sweep": str(sweep), "task": task.task,
+            "sigma": _sigma(sweep), "sweep": _named(sweep), "task": task.task,
             "step": task.summary.step, "window": task.summary.window,
             "return_at_step": _summary(group.at_step.summary),
             "return_window_mean": _summary(group.window_mean.summary),
@@ -92,6 +92,12 @@ def study(sweeps: list[Path]) -> list[dict[str, Any]]:
                                                    for k, s in counts.measured.items()},
             "runs": _per_run(sorted(sweep.glob(f"*/{VALIDATE_DIR}/{VALIDATE_FILE}")))})
     return sorted(records, key=lambda r: r["sigma"])
+
+
+def _named(path: Path) -> str:
+    """A run or sweep as given if relative, else by its folder and the folder's parent
+    (``hopper/noise0.01-s0``): committed files never carry a machine's absolute paths."""
+    return str(path) if not path.is_absolute() else f"{path.parent.name}/{path.name}"
 
 
 def study_runs(groups: list[str], window: int = 5) -> list[dict[str, Any]]:
@@ -117,7 +123,7 @@ def study_runs(groups: list[str], window: int = 5) -> list[dict[str, Any]]:
         summary = summarize_groups(curves, step, window).groups["runs"]
         counts = verdict_counts(paths)
         records.append({
-            "sigma": float(sigma_text), "runs_dirs": [str(p) for p in paths],
+            "sigma": float(sigma_text), "runs_dirs": [_named(p) for p in paths],
             "task": runs[0].env, "step": step, "window": window,
             "return_at_step": _summary(summary.at_step.summary),
             "return_window_mean": _summary(summary.window_mean.summary),

@@ -70,13 +70,11 @@ def _input_error_types() -> tuple[type[Exception], ...]:
     """Library errors that mean bad input (imported here, lazily, to keep start-up light)."""
     from boundcheck.codec import JsonFileError
     from boundcheck.config import ConfigError
-    from boundcheck.experiments.generalization.results import ResultsFileError
     from boundcheck.runs.errors import RunError
     from boundcheck.theory.bounds import TheoryInputError
     from boundcheck.theory.instances import InstanceError
 
-    return (InputError, ConfigError, ResultsFileError, JsonFileError, RunError, TheoryInputError,
-            InstanceError)
+    return (InputError, ConfigError, JsonFileError, RunError, TheoryInputError, InstanceError)
 
 
 def _is_bad_input(exc: BaseException) -> bool:

@@ -83,13 +83,10 @@ def command(
     adds repetitions); every other setting must be the same.
     """
     from boundcheck.codec import encode
-    from boundcheck.experiments.generalization.experiment import measure_generalization
-    from boundcheck.experiments.generalization.outputs import RESULTS_FILE, write_outputs
-    from boundcheck.experiments.generalization.results import read_prior
-    from boundcheck.experiments.generalization.sizes import parse_sizes
+    from boundcheck.experiments.generalization.outputs import RESULTS_FILE, measure_into
+    from boundcheck.experiments.generalization.settings import parse_sizes
     from boundcheck.experiments.generalization.source import reference_dir, resolve_source
     from boundcheck.render.generalization import render_generalization
-    from boundcheck.runs.lock import RunLock
 
     try:
         sizes = tuple(parse_sizes(train_size))
@@ -99,21 +96,15 @@ def command(
     cfg = config_from_options(G, locals(), train_sizes=sizes)
     check_resume_force(resume, force)
     dev = torch_device(device, threads)
-    source = resolve_source(run, epoch, runs_root=Path("runs"), reference_dir=reference_dir())
+    with naming("--run"):
+        source = resolve_source(run, epoch, runs_root=Path("runs"),
+                                reference_dir=reference_dir())
     out_dir = out or Path("generalization") / f"{source.run.path.name}-epoch{source.epoch}"
     prepare_out(out_dir, RESULTS_FILE, force or resume)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    # One writer per output folder; results are written after every repetition, so a killed
-    # measurement keeps what it finished (--resume continues it).
-    with naming("--out"), RunLock(out_dir):
-        prior = read_prior(out_dir / RESULTS_FILE) if resume else None
-        with phase_progress("{task.percentage:>3.0f}%", disabled=quiet or as_json) as report:
-            # A checkpoint damaged after the run was opened is bad input too (naming the file).
-            with naming("--run"):
-                result = measure_generalization(
-                    cfg, source, device=dev, progress=report, prior=prior,
-                    on_repetition=lambda partial: write_outputs(partial, out_dir))
-            paths = write_outputs(result, out_dir)
+    with phase_progress("{task.percentage:>3.0f}%", disabled=quiet or as_json) as report, \
+            naming("--run"):  # a checkpoint damaged after the run was opened names --run
+        result, paths = measure_into(cfg, source, out_dir, device=dev, resume=resume,
+                                     progress=report)
     if as_json:
         emit_json({**encode(result.document), "files": paths})
     elif not quiet:

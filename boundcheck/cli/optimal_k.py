@@ -14,7 +14,7 @@ from boundcheck.cli.common import (
 from boundcheck.cli.errors import naming
 from boundcheck.cli.options import JsonOption, opt
 from boundcheck.experiments.generalization.results import read_theory_inputs
-from boundcheck.experiments.generalization.sizes import parse_size
+from boundcheck.experiments.generalization.settings import parse_size
 from boundcheck.render.theory import render_k_by_ratio, render_optimal_k
 from boundcheck.theory.bound_reports import (
     MAX_TABLE_K,

@@ -52,11 +52,10 @@ GenSet = Annotated[list[str] | None, opt(
 def _follow_ons(then: list[str] | None, val_set: list[str] | None, gen_train_size: str,
                 gen_set: list[str] | None) -> Any:
     """The follow-on analyses from ``--then`` and their options (each checked)."""
-    from boundcheck.experiments.generalization.settings import GeneralizationConfig
-    from boundcheck.experiments.generalization.sizes import parse_sizes
+    from boundcheck.experiments.generalization.settings import GeneralizationConfig, parse_sizes
     from boundcheck.experiments.sweep.followons import Analysis, FollowOns, with_settings
     from boundcheck.experiments.sweep.grid import split_values
-    from boundcheck.experiments.validate.settings import MeasureSettings
+    from boundcheck.experiments.validate.settings import ValidateConfig
 
     names = [n for item in then or [] for n in split_values(item, "--then")]
     known = [a.value for a in Analysis]
@@ -67,7 +66,7 @@ def _follow_ons(then: list[str] | None, val_set: list[str] | None, gen_train_siz
         base = GeneralizationConfig(train_sizes=tuple(parse_sizes(gen_train_size)))
     except ValueError as exc:  # a malformed size, or one below the field's rule (ConfigError)
         raise InputError("--gen-train-size", str(exc)) from None
-    validate = with_settings(MeasureSettings(), val_set or [], "--val-set")
+    validate = with_settings(ValidateConfig(), val_set or [], "--val-set")
     generalization = with_settings(base, gen_set or [], "--gen-set")
     return FollowOns(validate=validate if Analysis.VALIDATE in names else None,
                      generalization=generalization if Analysis.GENERALIZATION in names
@@ -124,14 +123,14 @@ def validate_command(
 
 def _analyse(pattern: str, follow: Any, cpus: int | None, address: str | None,
              cpus_per_run: float, gpus_per_run: float, device: str, as_json: bool) -> int:
-    from boundcheck.experiments.sweep.engine import EngineSettings
-    from boundcheck.experiments.sweep.existing import analyse_runs, find_runs
+    from boundcheck.experiments.sweep.analyses import analyse_runs, find_runs
+    from boundcheck.experiments.sweep.engine import EngineConfig
     from boundcheck.render.sweep import render_runs_analysis, runs_analysis_json
 
     engine = _engine(cpus, address, cpus_per_run, gpus_per_run, device)
     runs = find_runs(pattern)
     with naming("--runs"):
-        result = analyse_runs(runs, follow, EngineSettings(**engine), device)
+        result = analyse_runs(runs, follow, EngineConfig(**engine), device)
     if as_json:
         emit_json(runs_analysis_json(result))
     else:
@@ -230,12 +229,12 @@ def _run(grid: Any, out: Path, grid_file: Path | None, cpus: int | None, address
          quiet: bool, as_json: bool) -> int:
     import sys
 
-    from boundcheck.experiments.sweep.engine import EngineSettings
+    from boundcheck.experiments.sweep.engine import EngineConfig
     from boundcheck.experiments.sweep.run import SweepRequest, run_sweep
     from boundcheck.experiments.sweep.summary import report_sweep
     from boundcheck.render.sweep import SweepWatch, render_report, render_result, sweep_json
 
-    engine = EngineSettings(**_engine(cpus, address, cpus_per_run, gpus_per_run, device))
+    engine = EngineConfig(**_engine(cpus, address, cpus_per_run, gpus_per_run, device))
     if out.exists() and not out.is_dir():
         raise InputError("--out", f"{out} exists and is not a folder")
     request = SweepRequest(grid=grid, out=out, engine=engine, device=device, extend=extend,

@@ -2,9 +2,9 @@
 
 See docs/validate.md. Checks the options, resolves the run and epochs
 (:func:`boundcheck.experiments.validate.source.resolve_validation`), runs
-:func:`boundcheck.experiments.validate.experiment.run_validation` under a progress bar, writes
-``validation.json`` and ``validation.png`` (:mod:`boundcheck.experiments.validate.outputs`) and
-renders a table (:mod:`boundcheck.render.validate`). Exit 1 when a bound is violated with
+:func:`boundcheck.experiments.validate.outputs.validate_into` under a progress bar (it measures
+and writes ``validation.json`` and ``validation.png``) and renders a table
+(:mod:`boundcheck.render.validate`). Exit 1 when a bound is violated with
 confidence.
 """
 
@@ -37,7 +37,7 @@ from boundcheck.cli.options import (
 )
 from boundcheck.experiments.validate.settings import BoundInputs as B
 from boundcheck.experiments.validate.settings import EpsPiStat
-from boundcheck.experiments.validate.settings import MeasureSettings as M
+from boundcheck.experiments.validate.settings import ValidateConfig as M
 from boundcheck.inputs import NON_NEGATIVE_INT
 
 if TYPE_CHECKING:
@@ -80,8 +80,7 @@ def command(
     as_json: JsonOption = False,
 ) -> int:
     """Check Theorems 4.1-4.3 on a run's checkpoints (exit 1 if one is violated)."""
-    from boundcheck.experiments.validate.experiment import run_validation
-    from boundcheck.experiments.validate.outputs import RESULTS_FILE, write_outputs
+    from boundcheck.experiments.validate.outputs import RESULTS_FILE, validate_into
     from boundcheck.experiments.validate.source import resolve_validation
     from boundcheck.theory.bounds import check_gamma
 
@@ -92,8 +91,9 @@ def command(
         check_gamma(gamma)
     inputs = config_from_options(B, locals())
     dev = torch_device(device, threads)
-    source = resolve_validation(run, data_epoch, epoch, all_epochs=all_epochs,
-                                runs_root=Path("runs"))
+    with naming("--run"):
+        source = resolve_validation(run, data_epoch, epoch, all_epochs=all_epochs,
+                                    runs_root=Path("runs"))
     first = source.pairs[0]
     name = "all-epochs" if all_epochs else f"e{first.data_epoch}-e{first.epoch}"
     out_dir = out or Path("validation") / f"{source.run.path.name}-{name}"
@@ -101,9 +101,9 @@ def command(
     # A checkpoint damaged after the run was opened is bad input too (naming the file).
     with phase_progress("{task.completed}/{task.total} phases",
                         disabled=quiet or as_json) as report, naming("--run"):
-        result = run_validation(source, settings, inputs, gamma or source.config.sac.gamma,
-                                dev, report)
-    return _report(result, write_outputs(result, out_dir), quiet=quiet, as_json=as_json)
+        result, paths = validate_into(source, settings, inputs, out_dir, gamma=gamma,
+                                      device=dev, progress=report)
+    return _report(result, paths, quiet=quiet, as_json=as_json)
 
 
 def _report(result: ValidationResult, paths: dict[str, str], *, quiet: bool,

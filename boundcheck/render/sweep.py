@@ -14,9 +14,13 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from boundcheck.experiments.sweep.analyses_report import SlopeRow, VerdictCounts, analyses_json
+from boundcheck.experiments.sweep.analyses import (
+    RunsAnalysis,
+    SlopeRow,
+    VerdictCounts,
+    analyses_json,
+)
 from boundcheck.experiments.sweep.cells import CellResult, CellState
-from boundcheck.experiments.sweep.existing import RunsAnalysis
 from boundcheck.experiments.sweep.run import CellStatus, SweepResult
 from boundcheck.experiments.sweep.summary import SweepReport
 from boundcheck.experiments.sweep.summary import interval_text as _interval

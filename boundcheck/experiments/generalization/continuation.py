@@ -107,15 +107,6 @@ class Learner:
                                  self.model.device)
 
 
-def kl_grid(kl_min: float, kl_max: float, count: int) -> list[float]:
-    """The geometric grid of snapshot targets (nats); one point is ``[kl_max]``."""
-    if not 0.0 < kl_min <= kl_max or count < 1:
-        raise ValueError("need 0 < kl_min <= kl_max and count >= 1")
-    if count == 1:
-        return [kl_max]
-    return [float(x) for x in np.geomspace(kl_min, kl_max, count)]
-
-
 def make_learner(config: TrainConfig, spec: EnvSpec, streams: Streams,
                  policy_state: dict[str, Any], model: GaussianEnsemble, data: Transitions, *,
                  rollout_length: int, rollout_batch_size: int, epoch: int) -> Learner:

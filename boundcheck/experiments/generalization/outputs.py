@@ -1,4 +1,6 @@
-"""Writing a model-generalization result: results.json, points.csv, the figures, the snapshots.
+"""Writing a model-generalization result: results.json, points.csv, the figures, the snapshots;
+and :func:`measure_into`, the one way a measurement is run into a folder (by the command and by
+a sweep's follow-on analysis).
 
 Every file is written atomically (:mod:`boundcheck.runs.atomic`): a reader sees the old file or
 the new one. ``results.json`` is strict JSON (non-finite numbers become ``null``) so that any
@@ -14,10 +16,21 @@ import math
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from boundcheck.codec import dumps, encode
-from boundcheck.experiments.generalization.experiment import GeneralizationOutcome
-from boundcheck.experiments.generalization.results import GeneralizationDocument
+from boundcheck.experiments.generalization.experiment import (
+    GeneralizationOutcome,
+    measure_generalization,
+)
+from boundcheck.experiments.generalization.results import GeneralizationDocument, read_prior
+from boundcheck.experiments.generalization.settings import GeneralizationConfig
+from boundcheck.experiments.generalization.source import PolicySource
+from boundcheck.inputs import InputError
 from boundcheck.runs.atomic import atomic_torch_save, atomic_write_text
+from boundcheck.runs.errors import RunLockedError
+from boundcheck.runs.lock import RunLock
+from boundcheck.runs.progress import ProgressFn
 
 RESULTS_FILE = "results.json"
 POINTS_FILE = "points.csv"
@@ -88,3 +101,30 @@ def write_outputs(result: GeneralizationOutcome, out: Path) -> dict[str, str]:
     atomic_write_text(out / RESULTS_FILE,
                       dumps(full, indent=2) + "\n")
     return {k: str(out / v) for k, v in files.items()}
+
+
+def measure_into(
+    cfg: GeneralizationConfig, source: PolicySource, out: Path, *, device: torch.device,
+    resume: bool, progress: ProgressFn | None = None,
+) -> tuple[GeneralizationOutcome, dict[str, str]]:
+    """Measure into the folder ``out`` (created if needed) and return the result and its files.
+
+    One writer per folder (:class:`~boundcheck.runs.lock.RunLock`; another one raises
+    ``InputError("out", ...)``). With ``resume``, the repetitions a killed measurement finished
+    in ``out`` are read back and the rest are run (every other setting must be the same).
+    Everything is rewritten after each repetition, so a kill keeps what was finished.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    lock = RunLock(out)
+    try:
+        lock.acquire()
+    except RunLockedError as exc:
+        raise InputError("out", str(exc)) from None
+    try:
+        prior = read_prior(out / RESULTS_FILE) if resume else None
+        result = measure_generalization(cfg, source, device=device, progress=progress,
+                                        prior=prior,
+                                        on_repetition=lambda partial: write_outputs(partial, out))
+        return result, write_outputs(result, out)
+    finally:
+        lock.release()

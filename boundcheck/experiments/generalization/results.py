@@ -210,8 +210,9 @@ def run_warnings(sizes: tuple[SizeRecord, ...]) -> list[str]:
             if rec.continuation.stop is not ContinuationStop.ALL_REACHED]
 
 
-class ResultsFileError(ValueError):
-    """The results file is missing, unreadable or lacks the theory inputs."""
+class ResultsFileError(JsonFileError):
+    """The results file is missing, unreadable or lacks the theory inputs (a damaged JSON file,
+    so the commands report it as bad input like any other)."""
 
 
 def read_results(path: Path) -> GeneralizationDocument:

@@ -1,6 +1,7 @@
 """The settings of the model-generalization experiment (paper Section 4.3;
 docs/measure-generalization.md): the options (:class:`GeneralizationConfig`) and their values
-once the run's own values have filled the defaults (:func:`resolve_settings`).
+once the run's own values have filled the defaults (:func:`resolve_settings`), the
+training-set sizes (:func:`parse_sizes`) and the KL targets of the snapshots (:func:`kl_grid`).
 
 Each setting is documented, bounded and given its option once, in its field: the command line,
 ``sweep --gen-set`` and the library check the same rules.
@@ -8,17 +9,72 @@ Each setting is documented, bounded and given its option once, in its field: the
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from boundcheck.config.fields import check, check_fields, required, setting
-from boundcheck.experiments.generalization.sizes import MAX_TRAIN_SIZE
 from boundcheck.inputs import COUNT, SEED, NumberRule
 
 if TYPE_CHECKING:
     from boundcheck.config import EnsembleConfig
     from boundcheck.experiments.generalization.results import Settings
     from boundcheck.experiments.generalization.source import PolicySource
+
+# Training-set sizes (``--train-size 5k,60k``; the paper's run from 5k to 60k transitions).
+# One item: a decimal number with an optional suffix ``k`` / ``K`` (thousand) or ``M``
+# (million), e.g. ``5000``, ``5k``, ``1.5k``, ``1M``; a whole number of transitions
+# (``1.2345k`` is refused), at least 1 and at most :data:`MAX_TRAIN_SIZE`. Items are separated
+# by commas; surrounding spaces are ignored; empty items and repeated sizes are errors.
+
+#: Largest accepted training-set size: the replay capacity of every paper configuration (1M).
+MAX_TRAIN_SIZE = 1_000_000
+
+_ITEM = re.compile(r"(?P<number>[0-9]+(?:\.[0-9]+)?)(?P<suffix>[kKM]?)")
+_MULTIPLIER = {"": 1, "k": 1_000, "K": 1_000, "M": 1_000_000}
+
+
+def parse_size(item: str, *, cap: int = MAX_TRAIN_SIZE) -> int:
+    """One size: ``"5k"`` -> 5000. Raises ``ValueError`` with a one-line message."""
+    text = item.strip()
+    if not text:
+        raise ValueError("empty size")
+    match = _ITEM.fullmatch(text)
+    if match is None:
+        raise ValueError(f"{text!r} is not a size (use e.g. 5000, 5k, 1.5k or 1M)")
+    try:
+        value = Decimal(match["number"]) * _MULTIPLIER[match["suffix"]]
+    except InvalidOperation:  # pragma: no cover - the regex admits only valid decimals
+        raise ValueError(f"{text!r} is not a size") from None
+    if value != value.to_integral_value():
+        raise ValueError(f"{text!r} is not a whole number of transitions ({value})")
+    size = int(value)
+    if size < 1:
+        raise ValueError(f"{text!r}: a size must be at least 1")
+    if size > cap:
+        raise ValueError(f"{text!r} = {size} exceeds the cap of {cap} transitions")
+    return size
+
+
+def parse_sizes(text: str, *, cap: int = MAX_TRAIN_SIZE) -> list[int]:
+    """``"5k,60k"`` -> ``[5000, 60000]``, in the order given.
+
+    Raises ``ValueError`` (a one-line message naming the offending item) for an empty list or
+    item, a malformed item, a non-integer, a size below 1 or above ``cap``, or a repeated size.
+    """
+    if not text.strip():
+        raise ValueError("no sizes given (e.g. 5k,60k)")
+    sizes: list[int] = []
+    for position, item in enumerate(text.split(","), start=1):
+        if not item.strip():
+            raise ValueError(f"item {position} of {text!r} is empty")
+        size = parse_size(item, cap=cap)
+        if size in sizes:
+            raise ValueError(f"size {size} is given twice in {text!r}")
+        sizes.append(size)
+    return sizes
+
 
 #: Caps on the sizes that set how much is simulated and held in memory.
 MAX_REPETITIONS = 1_000
@@ -108,7 +164,6 @@ def resolve_settings(cfg: GeneralizationConfig, source: PolicySource) -> Setting
     # Imported here: the settings themselves stay light (the command line builds its options
     # from them before any work).
     from boundcheck.experiments.common.source import recorded_k
-    from boundcheck.experiments.generalization.continuation import kl_grid
     from boundcheck.experiments.generalization.results import Settings
 
     run_cfg = source.config
@@ -126,3 +181,14 @@ def resolve_settings(cfg: GeneralizationConfig, source: PolicySource) -> Setting
         model_max_epochs=fit_config.max_epochs, model_max_t=fit_config.max_model_t,
         real_ratio=run_cfg.real_ratio, eps_pi_updates=interval,
         kl_grid=tuple(kl_grid(cfg.kl_min, cfg.kl_max, cfg.snapshots)))
+
+
+def kl_grid(kl_min: float, kl_max: float, count: int) -> list[float]:
+    """The geometric grid of snapshot targets (nats); one point is ``[kl_max]``."""
+    if not 0.0 < kl_min <= kl_max or count < 1:
+        raise ValueError("need 0 < kl_min <= kl_max and count >= 1")
+    if count == 1:
+        return [kl_max]
+    import numpy as np  # here: the settings stay light for the command line's start-up
+
+    return [float(x) for x in np.geomspace(kl_min, kl_max, count)]

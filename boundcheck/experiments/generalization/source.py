@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from boundcheck.config import TrainConfig
-from boundcheck.experiments.common.source import newest_run, run_config
+from boundcheck.experiments.common.source import resolve_run, run_config
 from boundcheck.experiments.generalization.results import SourceKind
 from boundcheck.inputs import InputError
 from boundcheck.runs import RunDir, RunError
@@ -46,41 +46,20 @@ def reference_dir() -> Path:
 
 def resolve_source(run_path: Path | None, epoch: int | None, *, runs_root: Path,
                    reference_dir: Path) -> PolicySource:
-    """π_D from the options; raises :class:`InputError` naming the field ``run`` or
-    ``epoch`` (missing run, no checkpoint, an epoch without one, a damaged policy)."""
-    kind = SourceKind.RUN
-    if run_path is not None:
-        try:
-            run = RunDir.open(run_path)
-        except RunError as exc:
-            raise InputError("run", str(exc)) from None
-    else:
-        found = newest_run(runs_root)
-        if found is None and reference_dir.is_dir():
-            try:
-                found, kind = RunDir.open(reference_dir), SourceKind.REFERENCE
-            except RunError as exc:
-                raise InputError("run", f"reference policy: {exc}") from None
-        if found is None:
-            raise InputError(
-                "run", f"no run with a checkpoint under {runs_root}/ and no reference policy "
-                f"in {reference_dir}/; train one (boundcheck train) and pass --run RUN")
-        run = found
-    try:
-        epochs = run.epochs()
-        config, seed, prov = run_config(run)
-    except RunError as exc:
-        raise InputError("run", str(exc)) from None
+    """π_D from the options (:func:`~boundcheck.experiments.common.source.resolve_run`, with the
+    reference policy as the fallback). Raises ``RunError`` for a missing or damaged run or
+    policy, ``InputError("epoch", ...)`` for an epoch without a checkpoint."""
+    run = resolve_run(run_path, runs_root, fallback=reference_dir)
+    kind = SourceKind.REFERENCE if run_path is None and run.path == reference_dir \
+        else SourceKind.RUN
+    epochs = run.epochs()
+    config, seed, prov = run_config(run)
     if not epochs:
-        raise InputError("run", f"{run.path} has no complete checkpoint yet")
+        raise RunError(f"{run.path} has no complete checkpoint yet")
     if epoch is None:
         epoch = epochs[-1]
     elif epoch not in epochs:
         raise InputError("epoch", f"{run.path} has no checkpoint for epoch {epoch} "
             f"(complete epochs: {epochs[0]}..{epochs[-1]})")
-    try:
-        policy = run.load_policy(epoch)
-    except RunError as exc:
-        raise InputError("run", str(exc)) from None
     return PolicySource(run=run, epoch=epoch, config=config, run_seed=seed, kind=kind,
-                        policy_state=policy, run_provenance=prov)
+                        policy_state=run.load_policy(epoch), run_provenance=prov)

@@ -30,7 +30,7 @@ POLL_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
-class EngineSettings:
+class EngineConfig:
     """Where and with what the cells run."""
 
     address: str | None = None  # None: a local instance for this sweep
@@ -70,7 +70,7 @@ def check_reachable(address: str, timeout: float = 5.0) -> None:
                                     f"({exc.strerror or exc})") from None
 
 
-def start(settings: EngineSettings) -> bool:
+def start(settings: EngineConfig) -> bool:
     """Start (or join) Ray; returns whether this sweep started the instance (and must stop it).
 
     An unreachable ``address`` is bad input naming ``address``.
@@ -128,7 +128,7 @@ def _error(exc: Exception) -> str:
     return " ".join(f"{type(exc).__name__}: {exc}".split())[:500]
 
 
-def run_cells(tasks: Sequence[CellTask], settings: EngineSettings,
+def run_cells(tasks: Sequence[CellTask], settings: EngineConfig,
               on_poll: Callable[[dict[str, CellState]], None] | None = None, *,
               follow: FollowOns | None = None,
               analyse_only: Sequence[CellTask] = ()) -> CellsOutcome:

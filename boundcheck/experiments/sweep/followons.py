@@ -16,13 +16,16 @@ import dataclasses
 import enum
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from boundcheck.config import ConfigError, apply_overrides
 from boundcheck.config.overrides import parse_pairs
 from boundcheck.experiments.generalization.settings import GeneralizationConfig
-from boundcheck.experiments.validate.settings import MeasureSettings
+from boundcheck.experiments.validate.settings import ValidateConfig
 from boundcheck.inputs import InputError
+
+if TYPE_CHECKING:
+    import torch
 
 _T = TypeVar("_T")
 
@@ -43,7 +46,7 @@ class Analysis(str, enum.Enum):
 class FollowOns:
     """The analyses to run on every finished cell, with their settings (None: not run)."""
 
-    validate: MeasureSettings | None = None
+    validate: ValidateConfig | None = None
     generalization: GeneralizationConfig | None = None
 
     def __bool__(self) -> bool:
@@ -107,34 +110,22 @@ def analyse_cell(name: str, run_dir: str, follow: FollowOns, threads: int,
     return AnalysisResult(name, tuple(done))
 
 
-def _validate(run: Path, settings: MeasureSettings, device: object) -> None:
-    from boundcheck.experiments.validate.experiment import run_validation
-    from boundcheck.experiments.validate.outputs import write_outputs
+def _validate(run: Path, settings: ValidateConfig, device: torch.device) -> None:
+    from boundcheck.experiments.validate.outputs import validate_into
     from boundcheck.experiments.validate.settings import BoundInputs
     from boundcheck.experiments.validate.source import resolve_validation
 
     source = resolve_validation(run, None, None, all_epochs=False, runs_root=run.parent)
-    result = run_validation(source, settings, BoundInputs(confidence=settings.confidence),
-                            source.config.sac.gamma, device)  # type: ignore[arg-type]
-    write_outputs(result, run / VALIDATE_DIR)
+    validate_into(source, settings, BoundInputs(), run / VALIDATE_DIR, gamma=None, device=device)
 
 
-def _generalization(run: Path, cfg: GeneralizationConfig, device: object) -> None:
-    from boundcheck.experiments.generalization.experiment import measure_generalization
-    from boundcheck.experiments.generalization.outputs import write_outputs
-    from boundcheck.experiments.generalization.results import read_prior
+def _generalization(run: Path, cfg: GeneralizationConfig, device: torch.device) -> None:
+    from boundcheck.experiments.generalization.outputs import measure_into
     from boundcheck.experiments.generalization.source import resolve_source
-    from boundcheck.runs.lock import RunLock
 
-    out = run / GENERALIZATION_DIR
+    # Always resumed: the repetitions a killed follow-on finished are kept.
     source = resolve_source(run, None, runs_root=run.parent, reference_dir=run.parent)
-    out.mkdir(parents=True, exist_ok=True)
-    with RunLock(out):  # one writer, as for the command (a user's --resume into the same folder)
-        prior = read_prior(out / GENERALIZATION_FILE)  # the repetitions a killed one finished
-        result = measure_generalization(cfg, source, device=device,  # type: ignore[arg-type]
-                                        prior=prior,
-                                        on_repetition=lambda p: write_outputs(p, out))
-        write_outputs(result, out)
+    measure_into(cfg, source, run / GENERALIZATION_DIR, device=device, resume=True)
 
 
 def with_settings(base: _T, pairs: list[str], where: str) -> _T:

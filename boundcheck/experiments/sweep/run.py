@@ -33,7 +33,7 @@ from boundcheck.experiments.sweep.cells import (
     is_finished,
     progress,
 )
-from boundcheck.experiments.sweep.engine import EngineSettings
+from boundcheck.experiments.sweep.engine import EngineConfig
 from boundcheck.experiments.sweep.followons import AnalysisResult, FollowOns
 from boundcheck.experiments.sweep.grid import Cell, Grid, changed, is_extension
 from boundcheck.inputs import InputError
@@ -52,7 +52,7 @@ class SweepRequest:
 
     grid: Grid
     out: Path
-    engine: EngineSettings
+    engine: EngineConfig
     device: str = "auto"
     extend: bool = False
     command: tuple[str, ...] = ()

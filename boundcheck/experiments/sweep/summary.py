@@ -29,7 +29,7 @@ from boundcheck.experiments.learning.summary import (
     last_common_step,
     summarize_groups,
 )
-from boundcheck.experiments.sweep.analyses_report import (
+from boundcheck.experiments.sweep.analyses import (
     SlopeRow,
     VerdictCounts,
     analyses_json,

@@ -84,7 +84,7 @@ def validation_json(result: ValidationResult) -> dict[str, Any]:
                      "model_starts": settings.model_starts, "policy_mc": settings.policy_mc,
                      "max_states": settings.max_states, "tv_samples": settings.tv_samples,
                      "bucket_width": settings.bucket_width, "seed": settings.seed,
-                     "confidence": bounds.confidence, "eps_pi_stat": bounds.eps_pi_stat.value,
+                     "confidence": settings.confidence, "eps_pi_stat": bounds.eps_pi_stat.value,
                      "r_max": bounds.r_max, "eps_m": bounds.eps_model,
                      "eps_model_shifted": bounds.eps_model_shifted, "device": result.device},
         "tv_available": result.tv_available,

@@ -9,7 +9,6 @@ document (schema: docs/validate.md) is made by :mod:`~boundcheck.experiments.val
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -23,18 +22,16 @@ from boundcheck.experiments.validate.results import (
     SourceInfo,
     ValidationResult,
 )
-from boundcheck.experiments.validate.settings import BoundInputs, EpsPiStat, MeasureSettings
+from boundcheck.experiments.validate.settings import BoundInputs, EpsPiStat, ValidateConfig
 from boundcheck.experiments.validate.source import ValidationSource
 from boundcheck.experiments.validate.theorems import pair_result
+from boundcheck.runs.progress import ProgressFn
 from boundcheck.runs.provenance import provenance
 
 #: Phases measured per pair (for the progress bar).
 PHASES = 7
 #: Smaller discount factors shown beside the run's.
 EXTRA_GAMMAS = (0.95, 0.9)
-
-#: Receives ``{"description", "completed", "total"}`` progress reports.
-ProgressFn = Callable[[dict[str, Any]], None]
 
 
 def gammas_for(gamma: float) -> tuple[float, ...]:
@@ -46,7 +43,7 @@ def _env_steps(source: ValidationSource) -> dict[int, Any]:
     return {int(r["epoch"]): r.get("env_steps") for r in source.run.read_metrics()}
 
 
-def run_validation(source: ValidationSource, settings: MeasureSettings, inputs: BoundInputs,
+def run_validation(source: ValidationSource, settings: ValidateConfig, inputs: BoundInputs,
                    gamma: float, device: torch.device,
                    progress: ProgressFn | None = None) -> ValidationResult:
     """Measure and check every pair of ``source`` at ``gamma`` and :func:`gammas_for` it."""
@@ -72,7 +69,8 @@ def run_validation(source: ValidationSource, settings: MeasureSettings, inputs: 
 
         m = measure_pair(source, pair, spec, env, true_std, settings, device, phase)
         pairs.append(pair_result(m, gammas, inputs, EnvSteps(steps.get(pair.data_epoch),
-                                                             steps.get(pair.epoch))))
+                                                             steps.get(pair.epoch)),
+                                 settings.confidence))
     env.close()
     if progress is not None:
         progress({"description": "done", "completed": total, "total": total})

@@ -39,7 +39,7 @@ from boundcheck.experiments.validate.returns import (
     branched_episodes,
     model_episodes,
 )
-from boundcheck.experiments.validate.settings import MeasureSettings
+from boundcheck.experiments.validate.settings import ValidateConfig
 from boundcheck.experiments.validate.source import (
     EpochPair,
     ValidationSource,
@@ -75,7 +75,7 @@ def _actor(source: ValidationSource, epoch: int, device: torch.device) -> list[T
 
 
 def _shift(actor_pi: list[Tensor], actor_d: list[Tensor], states: np.ndarray,
-           settings: MeasureSettings, gen: torch.Generator,
+           settings: ValidateConfig, gen: torch.Generator,
            rng: np.random.Generator) -> PolicyShiftSummary:
     if len(states) > settings.max_states:
         states = states[rng.choice(len(states), settings.max_states, replace=False)]
@@ -90,7 +90,7 @@ def _shift(actor_pi: list[Tensor], actor_d: list[Tensor], states: np.ndarray,
 
 
 def measure_pair(source: ValidationSource, pair: EpochPair, spec: EnvSpec, env: gymnasium.Env,
-                 true_std: np.ndarray | None, settings: MeasureSettings, device: torch.device,
+                 true_std: np.ndarray | None, settings: ValidateConfig, device: torch.device,
                  progress: Progress) -> PairMeasurements:
     """All measurements of ``pair`` (see the module docstring); ``progress(phase)`` per phase."""
     cfg = source.config
@@ -151,7 +151,7 @@ def _model(source: ValidationSource, data_epoch: int, spec: EnvSpec,
 
 
 def _model_error(model: GaussianEnsemble | SimulatorOracle, data: Transitions,
-                 true_std: np.ndarray | None, settings: MeasureSettings,
+                 true_std: np.ndarray | None, settings: ValidateConfig,
                  gen: torch.Generator) -> ModelErrorEstimate:
     if isinstance(model, SimulatorOracle):  # its law is the true one: TV 0 on every row
         return oracle_model_error(data, true_std, bucket_width=settings.bucket_width)

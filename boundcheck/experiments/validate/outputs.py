@@ -1,4 +1,6 @@
-"""Writing a validation: ``validation.png`` and then ``validation.json``, which lists both.
+"""Writing a validation: ``validation.png`` and then ``validation.json``, which lists both; and
+:func:`validate_into`, the one way a validation is run into a folder (by the command and by a
+sweep's follow-on analysis).
 
 Both are written atomically (:mod:`boundcheck.runs.atomic`); the JSON is strict (non-finite
 numbers become ``null``). Layout and schema: docs/validate.md, "Output".
@@ -8,10 +10,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import torch
+
 from boundcheck.experiments.validate.document import validation_json
+from boundcheck.experiments.validate.experiment import run_validation
 from boundcheck.experiments.validate.results import ValidationResult
+from boundcheck.experiments.validate.settings import BoundInputs, ValidateConfig
+from boundcheck.experiments.validate.source import ValidationSource
 from boundcheck.plots.validate import PairPoint, ValidationFigure, plot_validation
 from boundcheck.runs.atomic import atomic_write_json
+from boundcheck.runs.progress import ProgressFn
 
 RESULTS_FILE = "validation.json"
 FIGURE_FILE = "validation.png"
@@ -31,7 +39,7 @@ def figure_data(result: ValidationResult) -> ValidationFigure:
     return ValidationFigure(env=result.source.env, gamma=first.gamma,
                             trivial_range=first.theorems[0].result.penalty.trivial_range,
                             episodes=result.settings.episodes,
-                            confidence=result.bounds.confidence, pairs=tuple(points))
+                            confidence=result.settings.confidence, pairs=tuple(points))
 
 
 def write_outputs(result: ValidationResult, out_dir: Path) -> dict[str, str]:
@@ -41,3 +49,13 @@ def write_outputs(result: ValidationResult, out_dir: Path) -> dict[str, str]:
     paths = {"results": str(out_dir / RESULTS_FILE), "figure": str(figure)}
     atomic_write_json(out_dir / RESULTS_FILE, {**validation_json(result), "files": paths})
     return paths
+
+
+def validate_into(source: ValidationSource, settings: ValidateConfig, inputs: BoundInputs,
+                  out: Path, *, gamma: float | None, device: torch.device,
+                  progress: ProgressFn | None = None) -> tuple[ValidationResult, dict[str, str]]:
+    """Validate ``source``'s pairs at ``gamma`` (default: the run's) and write the result under
+    ``out``; returns the result and {what: path}."""
+    result = run_validation(source, settings, inputs, gamma or source.config.sac.gamma, device,
+                            progress)
+    return result, write_outputs(result, out)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from boundcheck.experiments.common.measure import ModelErrorEstimate
-from boundcheck.experiments.validate.settings import BoundInputs, EpsPiStat, MeasureSettings
+from boundcheck.experiments.validate.settings import BoundInputs, EpsPiStat, ValidateConfig
 from boundcheck.theory.verdict import BoundResult, Estimate, Verdict
 
 
@@ -202,7 +202,7 @@ class ValidationResult:
     source: SourceInfo
     gamma: float
     gammas: tuple[float, ...]
-    settings: MeasureSettings
+    settings: ValidateConfig
     bounds: BoundInputs
     device: str
     tv_unavailable_reason: str | None

@@ -1,6 +1,6 @@
 """The user's choices for ``boundcheck validate``: how much to measure, and the bounds' inputs.
 
-:class:`MeasureSettings` sets the sample sizes and the seed; :class:`BoundInputs` the values the
+:class:`ValidateConfig` sets the sample sizes and the seed; :class:`BoundInputs` the values the
 user gives for r_max, ε_m and ε_m′ instead of measuring them, and the statistic over states
 taken as ε_π (docs/validate.md, "The theory's inputs"; the quantities: paper Section 4,
 docs/paper.md). Each setting is documented, bounded and given its option once, in its field;
@@ -24,8 +24,6 @@ MAX_TV_SAMPLES = 100_000
 #: A total-variation distance.
 TV = NumberRule(ge=0, le=1)
 
-_CONFIDENCE = "Level of every interval."
-
 
 class EpsPiStat(str, Enum):
     """The statistic over visited states taken as ε_π (the theorems take the max)."""
@@ -37,7 +35,7 @@ class EpsPiStat(str, Enum):
 
 
 @dataclass(frozen=True)
-class MeasureSettings:
+class ValidateConfig:
     """How much to measure (docs/validate.md); every default, bound and meaning lives here."""
 
     episodes: int = setting(100, "Episodes N per return estimate.",
@@ -55,7 +53,8 @@ class MeasureSettings:
     bucket_width: int = setting(100, "Real steps per time bucket of the paper's eps_m (the max "
                                 "over buckets of the mean model error).", COUNT)
     seed: int = setting(0, "Base seed of every random stream.", SEED)
-    confidence: float = setting(0.95, _CONFIDENCE, PROBABILITY_OPEN)
+    confidence: float = setting(0.95, "Level of every interval (the returns', eps_pi's) and of "
+                                "the verdicts.", PROBABILITY_OPEN)
 
     def __post_init__(self) -> None:
         check_fields(self)
@@ -77,7 +76,6 @@ class BoundInputs:
     eps_pi_stat: EpsPiStat = setting(  # noqa: RUF009 - setting() is a dataclasses.field
         EpsPiStat.MAX, "Statistic over states used as eps_pi: max (the theorem's), p99, p95 or "
         "mean.")
-    confidence: float = setting(0.95, _CONFIDENCE, PROBABILITY_OPEN)
 
     def __post_init__(self) -> None:
         check_fields(self)

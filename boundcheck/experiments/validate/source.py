@@ -9,8 +9,9 @@ epoch, so every checkpoint can serve as E_D and ε_m = 0 exactly.
 The real buffer comes from the newest checkpoint that keeps one; its per-transition ``epoch``
 labels select the data D_env that existed at E_D (labels ≤ E_D; exploration is −1).
 
-Bad choices raise :class:`~boundcheck.inputs.InputError` naming the field (``run``, ``epoch``,
-``data_epoch``, ``all_epochs``); the CLI names the option (:mod:`boundcheck.cli.errors`).
+A missing or damaged run raises a ``RunError`` naming its path; bad choices raise
+:class:`~boundcheck.inputs.InputError` naming the field (``run``, ``epoch``, ``data_epoch``,
+``all_epochs``); the CLI names the option (:mod:`boundcheck.cli.errors`).
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ from typing import Any
 import numpy as np
 
 from boundcheck.config import TrainConfig
-from boundcheck.experiments.common.source import newest_run, run_config
+from boundcheck.experiments.common.source import resolve_run, run_config
 from boundcheck.inputs import InputError
-from boundcheck.runs import CheckpointMissingError, RunDir, RunError
+from boundcheck.runs import CheckpointMissingError, RunDir
 from boundcheck.runs.retention import BUFFER_FILE
 
 
@@ -47,19 +48,6 @@ class ValidationSource:
     pairs: tuple[EpochPair, ...]
     buffer: dict[str, np.ndarray]
     buffer_epoch: int
-
-
-def _open(run_path: Path | None, runs_root: Path) -> RunDir:
-    if run_path is not None:
-        try:
-            return RunDir.open(run_path)
-        except RunError as exc:
-            raise InputError("run", str(exc)) from None
-    found = newest_run(runs_root)
-    if found is None:
-        raise InputError("run", f"no run with a checkpoint under {runs_root}/; train one "
-                                   "(boundcheck train) or name its directory")
-    return found
 
 
 def _pairs(run: RunDir, epochs: list[int], model_epochs: list[int], data_epoch: int | None,
@@ -125,13 +113,10 @@ def _buffer(run: RunDir, epochs: list[int]) -> tuple[dict[str, np.ndarray], int]
 def resolve_validation(run_path: Path | None, data_epoch: int | None, epoch: int | None, *,
                        all_epochs: bool, runs_root: Path) -> ValidationSource:
     """The run and epoch pairs from the options (see the module docstring)."""
-    run = _open(run_path, runs_root)
-    try:
-        config, seed, prov = run_config(run)
-        epochs = run.epochs()
-        model_epochs = run.model_epochs()
-    except RunError as exc:
-        raise InputError("run", str(exc)) from None
+    run = resolve_run(run_path, runs_root)
+    config, seed, prov = run_config(run)
+    epochs = run.epochs()
+    model_epochs = run.model_epochs()
     if config.algo != "mbpo":
         raise InputError("run", f"{run.path} is a '{config.algo}' run: it has no model to "
                                    "validate (train with --algo mbpo)")
@@ -145,10 +130,7 @@ def resolve_validation(run_path: Path | None, data_epoch: int | None, epoch: int
     if not epochs:
         raise InputError("run", f"{run.path} has no complete checkpoint yet")
     pairs = _pairs(run, epochs, model_epochs, data_epoch, epoch, all_epochs)
-    try:
-        buffer, buffer_epoch = _buffer(run, epochs)
-    except RunError as exc:
-        raise InputError("run", str(exc)) from None
+    buffer, buffer_epoch = _buffer(run, epochs)
     return ValidationSource(run, config, seed, prov, pairs, buffer, buffer_epoch)
 
 

@@ -134,8 +134,9 @@ def reward_range_warnings(m: PairMeasurements, r_max: float) -> list[str]:
 
 
 def pair_result(m: PairMeasurements, gammas: tuple[float, ...], inputs: BoundInputs,
-                env_steps: EnvSteps) -> PairResult:
-    """Everything checked for one pair: its bound inputs and one block per γ of ``gammas``."""
+                env_steps: EnvSteps, confidence: float) -> PairResult:
+    """Everything checked for one pair: its bound inputs and one block per γ of ``gammas``,
+    each verdict at ``confidence``."""
     values = bound_inputs(m, inputs)
     return PairResult(
         data_epoch=m.pair.data_epoch, epoch=m.pair.epoch, k=m.k, horizon=m.horizon,
@@ -149,7 +150,7 @@ def pair_result(m: PairMeasurements, gammas: tuple[float, ...], inputs: BoundInp
                                    k_step=int(m.model_k_step.diverged.sum())),
         policy_shift=m.policy_shift, model_error_pi_d=m.model_error_pi_d,
         model_error_pi=m.model_error_pi,
-        by_gamma=tuple(gamma_block(m, g, values, inputs.confidence) for g in gammas),
+        by_gamma=tuple(gamma_block(m, g, values, confidence) for g in gammas),
         informative_gamma=informative_gammas(values.eps_m, values.eps_model_shifted,
                                              values.eps_pi, m.k),
         warnings=tuple(reward_range_warnings(m, values.r_max)))

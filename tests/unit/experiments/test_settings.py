@@ -16,13 +16,13 @@ from boundcheck.experiments.generalization.settings import (
     GeneralizationConfig,
 )
 from boundcheck.experiments.sweep.followons import with_settings
-from boundcheck.experiments.validate.settings import BoundInputs, MeasureSettings
+from boundcheck.experiments.validate.settings import BoundInputs, ValidateConfig
 from boundcheck.inputs import InputError
 
 BASE = GeneralizationConfig(train_sizes=(300,))
 
 
-@pytest.mark.parametrize("cls", [GeneralizationConfig, MeasureSettings, BoundInputs])
+@pytest.mark.parametrize("cls", [GeneralizationConfig, ValidateConfig, BoundInputs])
 def test_every_field_has_a_doc_and_every_number_a_rule(cls: type) -> None:
     hints = typing.get_type_hints(cls)
     for f in dataclasses.fields(cls):
@@ -51,7 +51,7 @@ def test_gen_set_reads_old_keys_and_optional_ints_as_ints() -> None:
 
 
 def test_val_set_checks_and_types() -> None:
-    got = with_settings(MeasureSettings(), ["episodes=20", "k=3"], "--val-set")
+    got = with_settings(ValidateConfig(), ["episodes=20", "k=3"], "--val-set")
     assert (got.episodes, got.k) == (20, 3) and type(got.k) is int
     with pytest.raises(InputError, match="--val-set: confidence"):
-        with_settings(MeasureSettings(), ["confidence=1"], "--val-set")
+        with_settings(ValidateConfig(), ["confidence=1"], "--val-set")

@@ -34,7 +34,7 @@ from boundcheck.experiments.validate.returns import RewardPaths
 from boundcheck.experiments.validate.settings import (
     BoundInputs,
     EpsPiStat,
-    MeasureSettings,
+    ValidateConfig,
 )
 from boundcheck.experiments.validate.source import EpochPair
 from boundcheck.experiments.validate.theorems import pair_result
@@ -61,10 +61,10 @@ def _measurements(real: float, model: float) -> PairMeasurements:
 
 def _result(real: float, model: float, inputs: BoundInputs) -> ValidationResult:
     gammas = gammas_for(0.99)
-    pair = pair_result(_measurements(real, model), gammas, inputs, EnvSteps(400, 500))
+    pair = pair_result(_measurements(real, model), gammas, inputs, EnvSteps(400, 500), 0.95)
     return ValidationResult(
         source=SourceInfo(Path("runs/x"), "Pendulum-v1", "mbpo", 1, {}, 4), gamma=0.99,
-        gammas=gammas, settings=MeasureSettings(episodes=8), bounds=inputs, device="cpu",
+        gammas=gammas, settings=ValidateConfig(episodes=8), bounds=inputs, device="cpu",
         tv_unavailable_reason="deterministic", pairs=(pair,), warnings=pair.warnings,
         versions={})
 

@@ -1,4 +1,7 @@
-"""The follow-on analyses of a sweep, summarised per task and setting (the seeds pooled).
+"""The follow-on analyses of a sweep, summarised per task and setting (the seeds pooled), and
+the same analyses run over runs that already exist (``sweep validate --runs GLOB``,
+``sweep measure-generalization --runs GLOB``: one Ray task per run, the results inside each
+run directory as ``--then`` writes them, :func:`analyse_runs`).
 
 - ``validate``: how many runs' checks hold, are violated or are inconclusive, per theorem and
   γ (read from each cell's ``validate/validation.json``), and what each run measured on its
@@ -12,8 +15,10 @@
 
 from __future__ import annotations
 
+import glob
 import json
 import math
+import os
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -24,11 +29,16 @@ from boundcheck.codec import JsonFileError, decode
 from boundcheck.estimators.learning import SeedSummary, seed_summary
 from boundcheck.experiments.generalization.analysis import FIT_KINDS
 from boundcheck.experiments.generalization.results import GeneralizationDocument
+from boundcheck.experiments.sweep import engine
+from boundcheck.experiments.sweep.cells import CONFIG_FILE, CellTask
+from boundcheck.experiments.sweep.engine import EngineConfig
 from boundcheck.experiments.sweep.followons import (
     GENERALIZATION_DIR,
     GENERALIZATION_FILE,
     VALIDATE_DIR,
     VALIDATE_FILE,
+    AnalysisResult,
+    FollowOns,
 )
 from boundcheck.experiments.validate.document import PairRecord, read_validation
 from boundcheck.inputs import InputError
@@ -166,3 +176,64 @@ def analyses_json(counts: VerdictCounts | None, slopes: list[SlopeRow]) -> Mappi
     }
 
 
+@dataclass(frozen=True)
+class GroupAnalyses:
+    """The runs of one task and algorithm, with their pooled analyses."""
+
+    label: str
+    runs: tuple[Path, ...]
+    verdicts: VerdictCounts | None
+    slopes: tuple[SlopeRow, ...]
+
+
+@dataclass(frozen=True)
+class RunsAnalysis:
+    """Every run's analysis outcome and the summaries per task and algorithm."""
+
+    outcomes: tuple[AnalysisResult, ...]
+    groups: tuple[GroupAnalyses, ...]
+
+    @property
+    def failed(self) -> list[AnalysisResult]:
+        """The runs whose analysis ended with an error."""
+        return [o for o in self.outcomes if o.error is not None]
+
+
+def find_runs(pattern: str) -> list[Path]:
+    """The run directories (holding ``config.json`` and a checkpoint) that ``pattern`` matches
+    (``**`` descends into folders); none: :class:`InputError` naming ``runs_pattern``."""
+    found = sorted({Path(p) for p in glob.glob(pattern, recursive=True)
+                    if (Path(p) / CONFIG_FILE).is_file() and (Path(p) / "checkpoints").is_dir()})
+    if not found:
+        raise InputError("runs_pattern", f"no run directory matches {pattern!r}")
+    return found
+
+
+def _label(run: Path) -> str:
+    from boundcheck.runs import RunDir
+    from boundcheck.runs.saved_config import read_saved_run
+
+    saved = read_saved_run(RunDir.open(run), check_env=False)
+    return f"{saved.config.algo} {saved.config.env}"
+
+
+def analyse_runs(runs: list[Path], follow: FollowOns, settings: EngineConfig,
+                 device: str) -> RunsAnalysis:
+    """Run ``follow``'s missing analyses on ``runs`` on Ray, then summarise every run's."""
+    labels = {run: _label(run) for run in runs}  # a damaged run is refused before Ray starts
+    tasks = [CellTask(name=str(run), out=str(run), env=None, algo=None, seed=None,
+                      device=device) for run in runs if follow.missing(run)]
+    outcomes: tuple[AnalysisResult, ...] = ()
+    if tasks:
+        started = engine.start(settings)
+        try:
+            engine.check_storage(Path(os.path.commonpath([str(r) for r in runs])))
+            outcomes = engine.run_cells([], settings, follow=follow, analyse_only=tasks).analysed
+        finally:
+            engine.stop(started)
+    groups = []
+    for label in dict.fromkeys(labels.values()):
+        members = [run for run, lab in labels.items() if lab == label]
+        groups.append(GroupAnalyses(label, tuple(members), verdict_counts(members),
+                                    tuple(slopes_by_size(members))))
+    return RunsAnalysis(outcomes, tuple(groups))

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from boundcheck.codec import dumps, loads
-from boundcheck.experiments.sweep.analyses_report import analyses_json, verdict_counts
+from boundcheck.experiments.sweep.analyses import analyses_json, verdict_counts
 from boundcheck.experiments.sweep.followons import VALIDATE_DIR, VALIDATE_FILE
 
 #: A real validation document (written before the strict codec: it holds NaN tokens).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from boundcheck.experiments.generalization.sizes import MAX_TRAIN_SIZE, parse_size, parse_sizes
+from boundcheck.experiments.generalization.settings import MAX_TRAIN_SIZE, parse_size, parse_sizes
 
 
 @pytest.mark.parametrize(
