@@ -114,7 +114,7 @@ def _with_4_2_violated(result: ValidationResult) -> ValidationResult:
 
 
 def test_a_violation_exits_1(capsys, tmp_path: Path, runs: dict[str, Path], monkeypatch) -> None:
-    import boundcheck.experiments.validate.experiment as validate_module
+    import boundcheck.experiments.validate.outputs as validate_module  # validate_into's name
 
     real = validate_module.run_validation
     monkeypatch.setattr(validate_module, "run_validation",
