@@ -23,8 +23,8 @@ def command(
     as_json: JsonOption = False,
 ) -> int:
     """Show the penalties C of Theorems 4.1, 4.2 and 4.3, their parts, and if they inform."""
-    report = bounds_report(gamma=gamma, r_max=r_max, eps_m=eps_model, eps_pi=eps_policy, k=k,
-                           slope=slope)
+    report = bounds_report(gamma=gamma, r_max=r_max, eps_model=eps_model,
+                           eps_policy=eps_policy, k=k, slope=slope)
     if not report.finite:
         bad_input("--r-max", f"{r_max:g} is too large for --gamma {gamma:g}: the penalties "
                              "overflow a double (express rewards in larger units)")

@@ -66,7 +66,7 @@ def command(
         check_figure_path("--plot", plot)  # before any work, not after it
     by_ratio = k_star_by_ratio_report(gamma)
     report = by_ratio if eps_policy is None or eps_model is None else optimal_k_report(
-        gamma=gamma, eps_pi=eps_policy, eps_m=eps_model, slope=slope, k_max=k_max,
+        gamma=gamma, eps_policy=eps_policy, eps_model=eps_model, slope=slope, k_max=k_max,
         source=source)
     if plot is not None:
         from boundcheck.plots.kstar import plot_k_star
@@ -98,6 +98,6 @@ def _from_results(from_file: Path, train_size: int | None,
             bad_input(name, "cannot be combined with --from (the file provides it)")
     with naming("--from"):
         inputs = read_theory_inputs(from_file, train_size)
-        check_tv(inputs.eps_pi, f"{from_file}: optimal_k_inputs.eps_pi")
-        check_tv(inputs.eps_m, f"{from_file}: optimal_k_inputs.eps_m")
-    return inputs.eps_pi, inputs.eps_m, inputs.slope, inputs.source
+        check_tv(inputs.eps_policy, f"{from_file}: optimal_k_inputs.eps_pi")
+        check_tv(inputs.eps_model, f"{from_file}: optimal_k_inputs.eps_m")
+    return inputs.eps_policy, inputs.eps_model, inputs.slope, inputs.source

@@ -10,7 +10,7 @@ from boundcheck.cli.common import (
     check_numbers,
     emit_json,
     ensure_dir,
-    progress_bar,
+    phase_progress,
     stdout_console,
 )
 from boundcheck.cli.errors import EXIT_FAILURE
@@ -61,16 +61,10 @@ def command(
             render_tabular_instance(stdout_console(), checked)
         return 0 if checked.holds else EXIT_FAILURE
     ensure_dir("--out", out)
-    with progress_bar("{task.completed}/{task.total}", disabled=quiet or as_json,
-                      transient=True) as bar:
-        task = bar.add_task("checking instances" if search is None else
-                            "searching (per theorem)", total=mdps if search is None else 3)
-
-        def step(done: int, _total: int) -> None:
-            bar.update(task, completed=done)
-
-        report = check_random_instances(mdps, seed, out, step) if search is None else run_search(
-            seed=seed, gamma=gamma, k=k, max_evals=max_evals, out=out, progress=step)
+    with phase_progress("{task.completed}/{task.total}", disabled=quiet or as_json) as report_to:
+        report = check_random_instances(mdps, seed, out, report_to) if search is None else \
+            run_search(seed=seed, gamma=gamma, k=k, max_evals=max_evals, out=out,
+                       progress=report_to)
     if as_json:
         emit_json(report.to_json())
     elif isinstance(report, RandomCheckReport):

@@ -35,7 +35,7 @@ def render_generalization(console: Console, result: GeneralizationDocument,
     for size in result.sizes:
         slopes = size.slopes[y]["pinsker_tv"]
         table.add_row(f"{size.train_size:,}", _fmt(slopes.local), _fmt(slopes.linear),
-                      _fmt(size.eps_m_at_pi_d[y]), _fmt(size.eps_pi_interval))
+                      _fmt(size.eps_model_at_pi_d[y]), _fmt(size.eps_policy_interval))
     console.print(table)
     for t in slope_trends(result.sizes):
         console.print(f"slope of {t.measure} ({t.kind} fit) from N = {t.small:,} to {t.large:,}: "

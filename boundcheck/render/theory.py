@@ -28,8 +28,8 @@ def render_bounds(console: Console, report: BoundsReport) -> None:
     """The three penalties with their parts."""
     shifted = report.eps_model_shifted
     console.print(
-        f"gamma={_fmt(report.gamma)}  r_max={_fmt(report.r_max)}  eps_m={_fmt(report.eps_m)}  "
-        f"eps_pi={_fmt(report.eps_pi)}  k={report.k}  eps_m'={_fmt(shifted.value)}"
+        f"gamma={_fmt(report.gamma)}  r_max={_fmt(report.r_max)}  eps_m={_fmt(report.eps_model)}  "
+        f"eps_pi={_fmt(report.eps_policy)}  k={report.k}  eps_m'={_fmt(shifted.value)}"
         + ("  (eps_m' clipped to [0, 1])" if shifted.clipped else "")
     )
     table = Table(title="MBPO penalties C (eta >= reference - C), units of return")
@@ -50,8 +50,8 @@ def render_optimal_k(console: Console, report: OptimalKReport) -> None:
     k_star = "unbounded (no finite minimiser)" if report.k_star_unbounded else report.k_star
     if report.source is not None:
         console.print(f"from: {report.source}", markup=False, highlight=False)
-    console.print(f"inputs: gamma = {_fmt(report.gamma)}, eps_pi = {_fmt(report.eps_pi)}, "
-                  f"eps_m = {_fmt(report.eps_m)}, slope d eps_m'/d eps_pi = "
+    console.print(f"inputs: gamma = {_fmt(report.gamma)}, eps_pi = {_fmt(report.eps_policy)}, "
+                  f"eps_m = {_fmt(report.eps_model)}, slope d eps_m'/d eps_pi = "
                   f"{_fmt(report.slope)}", markup=False)
     console.print(f"k* = {k_star}    eps_m' = {_fmt(report.eps_model_shifted.value)}    "
                   f"rho = eps_m'/eps_pi = {_fmt(report.ratio)}")
@@ -106,8 +106,8 @@ def render_tabular_instance(console: Console, report: InstanceReport) -> None:
     console.print(
         f"eta={_fmt(ev.eta)}  eta_model={_fmt(ev.eta_model)}  "
         f"eta_branch(k={ev.k})={_fmt(ev.eta_branch[ev.k])}  r_max={_fmt(ev.r_max)}")
-    console.print(f"eps_pi={_fmt(ev.eps_pi)}  eps_m={_fmt(ev.eps_m)}  "
-                  f"eps_m'={_fmt(ev.eps_model_shifted)}  eps_m(worst)={_fmt(ev.eps_m_worst)}")
+    console.print(f"eps_pi={_fmt(ev.eps_policy)}  eps_m={_fmt(ev.eps_model)}  "
+                  f"eps_m'={_fmt(ev.eps_model_shifted)}  eps_m(worst)={_fmt(ev.eps_model_worst)}")
     table = Table(title="Exact bound checks (slack = eta - lower bound)")
     for col in ("check", "C", "lower bound", "slack", "tightness", "holds"):
         table.add_column(col, justify="left" if col == "check" else "right")

@@ -44,9 +44,9 @@ def _header(result: ValidationResult, pair: PairResult) -> list[str]:
         f"{_pm(ret.eta_model)}, eta_branch {_pm(ret.eta_branch)}; eta of pi_D "
         f"{_pm(ret.eta_pi_d)}; k-step model return, MBPO's objective (no theorem) "
         f"{_pm(ret.model_k_step)}",
-        f"  eps_pi = {_num(inputs.eps_pi, '.3g')} ({inputs.eps_pi_stat.value} over states of "
-        f"the Pinsker bound; {quantiles}; MC TV {_num(inputs.eps_pi_mc, '.3g')})",
-        f"  eps_m = {_num(inputs.eps_m, '.3g')} ({inputs.eps_m_source.value}), eps_m' = "
+        f"  eps_pi = {_num(inputs.eps_policy, '.3g')} ({inputs.eps_pi_stat.value} over states of "
+        f"the Pinsker bound; {quantiles}; MC TV {_num(inputs.eps_policy_mc, '.3g')})",
+        f"  eps_m = {_num(inputs.eps_model, '.3g')} ({inputs.eps_model_source.value}), eps_m' = "
         f"{_num(inputs.eps_model_shifted, '.3g')} ({inputs.eps_model_shifted_source.value}); "
         f"proxies: NLL {_num(err_d.nll_mean)} / {_num(err_pi.nll_mean)} nats, MSE "
         f"{_num(err_d.mse_mean)} / {_num(err_pi.mse_mean)} (under pi_D / pi)",
@@ -66,7 +66,7 @@ def _table(pair: PairResult) -> Table:
             table.add_row(f"{blk.gamma:g}", t.theorem, _num(res.penalty.total, ".3g"),
                           _num(res.lower_bound.mean, ".3g"), _pm(res.slack, ".3g"),
                           t.verdict.value, "yes" if res.informative else "no",
-                          f"{_num(t.eps_pi_below, '.2g')},{_num(t.eps_model_below, '.2g')}")
+                          f"{_num(t.eps_policy_below, '.2g')},{_num(t.eps_model_below, '.2g')}")
             if res.unreliable:
                 table.add_row("", "", "", "", "", f"({res.unreliable})", "", "")
     return table

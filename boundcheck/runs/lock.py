@@ -26,10 +26,11 @@ import errno
 import os
 import sys
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
 
+from boundcheck.inputs import InputError
 from boundcheck.runs.errors import RunError, RunLockedError
 
 LOCK_FILE = ".lock"
@@ -100,6 +101,23 @@ class RunLock:
 
     def __repr__(self) -> str:
         return f"RunLock({str(self.run_path)!r}, held={self.held})"
+
+
+@contextlib.contextmanager
+def output_writer(folder: Path, where: str = "out") -> Iterator[Path]:
+    """Create the output ``folder`` if needed and hold its writer lock for the block, so two
+    commands never write one results folder at once; a second writer is bad input,
+    ``InputError(where, ...)`` (the field that named the folder)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = RunLock(folder)
+    try:
+        lock.acquire()
+    except RunLockedError as exc:
+        raise InputError(where, str(exc)) from None
+    try:
+        yield folder
+    finally:
+        lock.release()
 
 
 def probe(run_path: Path) -> tuple[bool, int | None]:

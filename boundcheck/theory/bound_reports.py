@@ -54,15 +54,17 @@ class ShiftedModelError:
     clipped: bool
 
 
-def shifted_model_error(eps_m: float, eps_pi: float, slope: float | None) -> ShiftedModelError:
+def shifted_model_error(eps_model: float, eps_policy: float,
+                        slope: float | None) -> ShiftedModelError:
     """ε_m′ = ε_m + ε_π·slope projected onto [0, 1]; ε_m itself without a slope."""
-    check_tv(eps_m, "eps_model")
-    check_tv(eps_pi, "eps_policy")
+    check_tv(eps_model, "eps_model")
+    check_tv(eps_policy, "eps_policy")
     if slope is None:
-        return ShiftedModelError(eps_m, False)
+        return ShiftedModelError(eps_model, False)
     check_slope(slope)
-    value = eps_model_shifted_linear(eps_m, eps_pi, slope)
-    return ShiftedModelError(value, eps_model_shifted_linear_raw(eps_m, eps_pi, slope) != value)
+    value = eps_model_shifted_linear(eps_model, eps_policy, slope)
+    raw = eps_model_shifted_linear_raw(eps_model, eps_policy, slope)
+    return ShiftedModelError(value, raw != value)
 
 
 @dataclass(frozen=True)
@@ -71,8 +73,8 @@ class BoundsReport:
 
     gamma: float
     r_max: float
-    eps_m: float
-    eps_pi: float
+    eps_model: float
+    eps_policy: float
     k: int
     slope: float | None
     eps_model_shifted: ShiftedModelError
@@ -101,8 +103,8 @@ class BoundsReport:
     def to_json(self) -> dict[str, Any]:
         """The ``bounds --json`` document."""
         return {
-            "gamma": self.gamma, "r_max": self.r_max, "eps_m": self.eps_m,
-            "eps_pi": self.eps_pi, "k": self.k, "slope": self.slope,
+            "gamma": self.gamma, "r_max": self.r_max, "eps_m": self.eps_model,
+            "eps_pi": self.eps_policy, "k": self.k, "slope": self.slope,
             "eps_model_shifted": self.eps_model_shifted.value,
             "eps_model_shifted_clipped": self.eps_model_shifted.clipped,
             "trivial_range": self.trivial_range,
@@ -112,19 +114,19 @@ class BoundsReport:
         }
 
 
-def bounds_report(*, gamma: float, r_max: float, eps_m: float, eps_pi: float, k: int,
+def bounds_report(*, gamma: float, r_max: float, eps_model: float, eps_policy: float, k: int,
                   slope: float | None) -> BoundsReport:
     """The three penalties with their parts; ε_m′ = ε_m + ε_π·slope (ε_m without a slope)."""
     check_gamma(gamma)
     check_r_max(r_max)
     check_k(k)
-    shifted = shifted_model_error(eps_m, eps_pi, slope)
+    shifted = shifted_model_error(eps_model, eps_policy, slope)
     return BoundsReport(
-        gamma=gamma, r_max=r_max, eps_m=eps_m, eps_pi=eps_pi, k=k, slope=slope,
+        gamma=gamma, r_max=r_max, eps_model=eps_model, eps_policy=eps_policy, k=k, slope=slope,
         eps_model_shifted=shifted,
-        theorem_4_1=theorem_4_1(gamma, r_max, eps_m, eps_pi),
-        theorem_4_2=theorem_4_2(gamma, r_max, eps_m, eps_pi, k),
-        theorem_4_3=theorem_4_3(gamma, r_max, shifted.value, eps_pi, k),
+        theorem_4_1=theorem_4_1(gamma, r_max, eps_model, eps_policy),
+        theorem_4_2=theorem_4_2(gamma, r_max, eps_model, eps_policy, k),
+        theorem_4_3=theorem_4_3(gamma, r_max, shifted.value, eps_policy, k),
     )
 
 
@@ -140,8 +142,8 @@ class OptimalKReport:
     """
 
     gamma: float
-    eps_pi: float
-    eps_m: float
+    eps_policy: float
+    eps_model: float
     slope: float
     eps_model_shifted: ShiftedModelError
     ratio: float | None
@@ -167,7 +169,7 @@ class OptimalKReport:
     def to_json(self) -> dict[str, Any]:
         """The ``optimal-k --json`` document (``from`` only when ``source`` is set)."""
         doc: dict[str, Any] = {
-            "gamma": self.gamma, "eps_pi": self.eps_pi, "eps_m": self.eps_m,
+            "gamma": self.gamma, "eps_pi": self.eps_policy, "eps_m": self.eps_model,
             "slope": self.slope, "eps_model_shifted": self.eps_model_shifted.value,
             "eps_model_shifted_clipped": self.eps_model_shifted.clipped, "ratio": self.ratio,
             "k_star": self.k_star, "k_star_unbounded": self.k_star_unbounded,
@@ -181,7 +183,7 @@ class OptimalKReport:
         return doc
 
 
-def optimal_k_report(*, gamma: float, eps_pi: float, eps_m: float, slope: float | None,
+def optimal_k_report(*, gamma: float, eps_policy: float, eps_model: float, slope: float | None,
                      k_max: int | None, source: str | None = None) -> OptimalKReport:
     """k* for the given errors, checked against the exhaustive argmin over k = 0..k_max.
 
@@ -189,16 +191,17 @@ def optimal_k_report(*, gamma: float, eps_pi: float, eps_m: float, slope: float 
     given k_max may be at most MAX_TABLE_K).
     """
     check_gamma(gamma)
-    shifted = shifted_model_error(eps_m, eps_pi, slope)
-    k_star = k_star_closed_form(gamma, eps_pi, shifted.value)
+    shifted = shifted_model_error(eps_model, eps_policy, slope)
+    k_star = k_star_closed_form(gamma, eps_policy, shifted.value)
     top = _table_k_max(k_star, k_max)
-    ratio = shifted.value / eps_pi if eps_pi > 0 else None
+    ratio = shifted.value / eps_policy if eps_policy > 0 else None
     return OptimalKReport(
-        gamma=gamma, eps_pi=eps_pi, eps_m=eps_m, slope=0.0 if slope is None else slope,
+        gamma=gamma, eps_policy=eps_policy, eps_model=eps_model,
+        slope=0.0 if slope is None else slope,
         eps_model_shifted=shifted, ratio=ratio, k_star=k_star,
         closed_form=_closed_form_text(gamma, ratio, k_star), k_max=top,
-        k_star_exhaustive=k_star_exhaustive(gamma, eps_pi, shifted.value, top),
-        terms=tuple(bracket_terms(gamma, eps_pi, shifted.value, k) for k in range(top + 1)),
+        k_star_exhaustive=k_star_exhaustive(gamma, eps_policy, shifted.value, top),
+        terms=tuple(bracket_terms(gamma, eps_policy, shifted.value, k) for k in range(top + 1)),
         source=source,
     )
 

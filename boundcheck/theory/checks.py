@@ -125,10 +125,10 @@ class TabularEvaluation:
     eta: float
     eta_model: float
     eta_branch: dict[int, float]
-    eps_pi: float
-    eps_m: float
+    eps_policy: float
+    eps_model: float
     eps_model_shifted: float
-    eps_m_worst: float
+    eps_model_worst: float
     r_max: float
     k: int
     theorems: dict[Theorem, BoundCheck]
@@ -151,14 +151,14 @@ class TabularEvaluation:
         """The JSON document of the evaluation (docs/verify-tabular.md, "The JSON")."""
         doc: dict[str, Any] = {
             "eta": self.eta, "eta_model": self.eta_model, "eta_branch": self.eta_branch[self.k],
-            "eps_pi": self.eps_pi, "eps_m": self.eps_m,
-            "eps_model_shifted": self.eps_model_shifted, "eps_m_worst": self.eps_m_worst,
+            "eps_pi": self.eps_policy, "eps_m": self.eps_model,
+            "eps_model_shifted": self.eps_model_shifted, "eps_m_worst": self.eps_model_worst,
             "r_max": self.r_max, "k": self.k,
         }
         for name, check in self.theorems.items():
             doc[name] = check.to_json()
         doc["worst_case"] = {
-            "eps_m": self.eps_m_worst, "eps_model_shifted": self.eps_m_worst,
+            "eps_m": self.eps_model_worst, "eps_model_shifted": self.eps_model_worst,
             **{name: c.to_json() for name, c in self.theorems_worst.items()},
         }
         doc["lemmas"] = {name: c.to_json() for name, c in self.lemmas.items()}
@@ -171,21 +171,23 @@ def _finite_or_none(x: float) -> float | None:
 
 
 def theorem_checks(mdp: tb.FiniteMDP, eta: float, eta_model: float, eta_branch: float, k: int,
-                   eps_m: float, eps_model_shifted: float,
-                   eps_pi: float) -> dict[Theorem, BoundCheck]:
+                   eps_model: float, eps_model_shifted: float,
+                   eps_policy: float) -> dict[Theorem, BoundCheck]:
     """The three theorems at rollout length k with the given ε values."""
     g, r = mdp.gamma, mdp.r_max
     tol = REL_TOL * max(1.0, r / (1.0 - g))
     t41, t42, t43 = Theorem.THEOREM_4_1, Theorem.THEOREM_4_2, Theorem.THEOREM_4_3
     return {
-        t41: BoundCheck(t41, None, theorem_4_1(g, r, eps_m, eps_pi).total, eta_model, eta, tol),
-        t42: BoundCheck(t42, k, theorem_4_2(g, r, eps_m, eps_pi, k).total, eta_branch, eta, tol),
-        t43: BoundCheck(t43, k, theorem_4_3(g, r, eps_model_shifted, eps_pi, k).total,
+        t41: BoundCheck(t41, None, theorem_4_1(g, r, eps_model, eps_policy).total, eta_model,
+                        eta, tol),
+        t42: BoundCheck(t42, k, theorem_4_2(g, r, eps_model, eps_policy, k).total, eta_branch,
+                        eta, tol),
+        t43: BoundCheck(t43, k, theorem_4_3(g, r, eps_model_shifted, eps_policy, k).total,
                         eta_branch, eta, tol),
     }
 
 
-def lemma_checks(mdp: tb.FiniteMDP, eps_m: float, eps_pi: float) -> dict[Lemma, LemmaCheck]:
+def lemma_checks(mdp: tb.FiniteMDP, eps_model: float, eps_policy: float) -> dict[Lemma, LemmaCheck]:
     """Lemmas B.1–B.3 for process 1 = (P, π_D) and process 2 = (P_model, π).
 
     B.1 on the joint law of (s_t, a_t, s_{t+1}) for t < B1_STEPS; B.2 on the state marginals
@@ -207,7 +209,7 @@ def lemma_checks(mdp: tb.FiniteMDP, eps_m: float, eps_pi: float) -> dict[Lemma, 
     d2 = np.concatenate([d2, np.repeat(d2[-1:], n - len(d2), axis=0)])
     t = np.arange(n)
     tv_marg = 0.5 * np.abs(d1 - d2).sum(axis=1)
-    excess_b2 = tv_marg - t * (eps_m + eps_pi)
+    excess_b2 = tv_marg - t * (eps_model + eps_policy)
     i2 = int(np.argmax(excess_b2))
     m = min(n, B1_STEPS)
     joint = 0.5 * np.abs(d1[:m, :, None] * c1 - d2[:m, :, None] * c2).sum(axis=(1, 2))
@@ -220,12 +222,13 @@ def lemma_checks(mdp: tb.FiniteMDP, eps_m: float, eps_pi: float) -> dict[Lemma, 
     return {
         Lemma.B1: LemmaCheck(Lemma.B1, float(joint[i1]), float(rhs_b1[i1]), tol_p,
                              f"joint (s, a, s') TV at t={i1}"),
-        Lemma.B2: LemmaCheck(Lemma.B2, float(tv_marg[i2]), float(i2 * (eps_m + eps_pi)), tol_p,
+        Lemma.B2: LemmaCheck(Lemma.B2, float(tv_marg[i2]),
+                             float(i2 * (eps_model + eps_policy)), tol_p,
                              f"state-marginal TV at t={i2}"),
-        Lemma.B3: LemmaCheck(Lemma.B3, abs(eta_d - eta_hat), lemma_b3(g, r, eps_m, eps_pi),
+        Lemma.B3: LemmaCheck(Lemma.B3, abs(eta_d - eta_hat), lemma_b3(g, r, eps_model, eps_policy),
                              tol_r, "(P, pi_D) vs (P_model, pi)"),
         Lemma.B3_POLICY: LemmaCheck(Lemma.B3_POLICY, abs(eta_pi - eta_d),
-                                    lemma_b3(g, r, 0.0, eps_pi), tol_r,
+                                    lemma_b3(g, r, 0.0, eps_policy), tol_r,
                                     "(P, pi) vs (P, pi_D), eps_m = 0"),
     }
 
@@ -245,19 +248,19 @@ def evaluate(mdp: tb.FiniteMDP, ks: list[int] | None = None, *,
     eta = tb.discounted_return(mdp.mu0, mdp.P, mdp.pi, mdp.r, g)
     eta_model = tb.discounted_return(mdp.mu0, mdp.P_model, mdp.pi, mdp.r, g)
     branch = tb.branched_returns(mdp, ks)
-    eps_pi = tb.eps_policy(mdp)
-    eps_m = tb.eps_model_under(mdp, mdp.pi_data)
+    eps_policy = tb.eps_policy(mdp)
+    eps_model = tb.eps_model_under(mdp, mdp.pi_data)
     eps_model_shifted = tb.eps_model_under(mdp, mdp.pi)
     eps_worst = tb.eps_model_worst(mdp)
-    per_k = {k: theorem_checks(mdp, eta, eta_model, branch[k], k, eps_m, eps_model_shifted,
-                               eps_pi)
+    per_k = {k: theorem_checks(mdp, eta, eta_model, branch[k], k, eps_model, eps_model_shifted,
+                               eps_policy)
              for k in ks}
     worst = theorem_checks(mdp, eta, eta_model, branch[mdp.k], mdp.k, eps_worst, eps_worst,
-                           eps_pi)
-    lemmas = lemma_checks(mdp, eps_m, eps_pi) if with_lemmas else {}
+                           eps_policy)
+    lemmas = lemma_checks(mdp, eps_model, eps_policy) if with_lemmas else {}
     evaluation = TabularEvaluation(
-        eta=eta, eta_model=eta_model, eta_branch=branch, eps_pi=eps_pi, eps_m=eps_m,
-        eps_model_shifted=eps_model_shifted, eps_m_worst=eps_worst, r_max=mdp.r_max, k=mdp.k,
+        eta=eta, eta_model=eta_model, eta_branch=branch, eps_policy=eps_policy, eps_model=eps_model,
+        eps_model_shifted=eps_model_shifted, eps_model_worst=eps_worst, r_max=mdp.r_max, k=mdp.k,
         theorems=per_k[mdp.k], theorems_worst=worst, lemmas=lemmas,
     )
     return evaluation, per_k

@@ -35,7 +35,7 @@ def test_the_hopper_summary_recomputes_from_the_runs_validations(sigma: str) -> 
 def test_figure_1_holds_six_repetitions_and_the_reported_k_star(capsys) -> None:
     path = DATA / "noise_hopper_generalization_results.json"
     result = read_results(path)
-    assert result.settings.seeds == 6 and result.model_error.primary == "tv"
+    assert result.settings.repetitions == 6 and result.model_error.primary == "tv"
     assert [len(size.seeds) for size in result.sizes] == [6, 6, 6, 6]
     assert not any(w.startswith("partial") for w in result.warnings)
     k_star = []

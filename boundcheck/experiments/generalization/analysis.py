@@ -28,9 +28,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from boundcheck.codec import json_meta
 from boundcheck.estimators import (
     TV_TO_DETERMINISTIC,
     LinearFit,
@@ -55,7 +56,7 @@ from boundcheck.experiments.generalization.records import (
 )
 
 __all__ = ["FIT_KINDS", "X_MEASURES", "Y_MEASURES", "OptimalKInputs", "SlopeTrend",
-           "TrendVerdict", "eps_pi_from_kl", "fit_points", "optimal_k_inputs", "size_record",
+           "TrendVerdict", "eps_policy_from_kl", "fit_points", "optimal_k_inputs", "size_record",
            "slope_trends", "summarize"]
 
 #: The fits of every (y, x) pair: ``local`` (ε_π → 0) and ``linear`` (all points).
@@ -112,13 +113,13 @@ def size_record(train_size: int, per_seed: Sequence[SeedRecord],
                                                   for s in per_seed]))
                   for x in X_MEASURES}
               for y in y_measures}
-    eps_m = {y: summarize([s.points[0].y(y) for s in per_seed]) for y in y_measures}
-    eps_pi = summarize([s.eps_pi_interval for s in per_seed])
-    return SizeRecord(train_size=train_size, slopes=slopes, eps_m_at_pi_d=eps_m,
-                      eps_pi_interval=eps_pi, seeds=tuple(per_seed))
+    eps_model = {y: summarize([s.points[0].y(y) for s in per_seed]) for y in y_measures}
+    eps_policy = summarize([s.eps_policy_interval for s in per_seed])
+    return SizeRecord(train_size=train_size, slopes=slopes, eps_model_at_pi_d=eps_model,
+                      eps_policy_interval=eps_policy, seeds=tuple(per_seed))
 
 
-def eps_pi_from_kl(kl: float | None) -> float | None:
+def eps_policy_from_kl(kl: float | None) -> float | None:
     """Pinsker TV of a mean KL (None stays None)."""
     return None if kl is None or not math.isfinite(kl) else pinsker_tv(kl)
 
@@ -130,8 +131,8 @@ class OptimalKInputs:
     measure and fit the slope is, and the training size they were taken at (the last four
     are None only in a hand-written object, which needs just the three numbers)."""
 
-    eps_pi: float
-    eps_m: float
+    eps_policy: float = field(metadata=json_meta(key="eps_pi"))
+    eps_model: float = field(metadata=json_meta(key="eps_m"))
     slope: float
     source: str | None = None
     slope_measure: str | None = None
@@ -167,31 +168,31 @@ def optimal_k_inputs(sizes: Sequence[SizeRecord], tv_available: bool,
     slope_sets = record.slopes[y]["pinsker_tv"]
     kind = "local" if slope_sets.local is not None else "linear"
     slope = slope_sets.local if slope_sets.local is not None else slope_sets.linear
-    eps_pi = record.eps_pi_interval
+    eps_policy = record.eps_policy_interval
     if slope is None:
         return None, (f"no optimal_k_inputs: size {n} ({which}) has "
                       "no slope estimate (fewer than 2 points with distinct shifts?)")
-    if eps_pi is None:
+    if eps_policy is None:
         return None, (f"no optimal_k_inputs: no eps_pi estimate for size "
                       f"{n} (is --max-updates below the "
                       f"{interval_updates} updates between two MBPO model retrains?)")
     if tv_available:
-        eps_m_at_pi_d = record.eps_m_at_pi_d["tv"]
-        if eps_m_at_pi_d is None:
+        eps_model_at_pi_d = record.eps_model_at_pi_d["tv"]
+        if eps_model_at_pi_d is None:
             return None, "no optimal_k_inputs: no TV estimate at pi_D"
-        eps_m = min(1.0, max(0.0, eps_m_at_pi_d.mean))
+        eps_model = min(1.0, max(0.0, eps_model_at_pi_d.mean))
         what = (f"eps_m = mean TV of the model at pi_D; slope = {kind} slope of the TV against "
                 "the Pinsker TV")
     else:
         # Against a deterministic simulator the TV is 1 under every policy, so eps_m' = 1 and
         # its slope is exactly 0; the NLL-proxy slope stays in sizes[].slopes (other units).
-        eps_m = TV_TO_DETERMINISTIC
+        eps_model = TV_TO_DETERMINISTIC
         what = ("eps_m = 1, the exact TV of any continuous model to a deterministic simulator, "
                 "for every policy, so slope = 0 (the NLL-proxy slopes are in sizes[].slopes)")
     source = (f"measure-generalization, training size {n} ({which}), mean over "
               f"{slope.n} seed(s): {what}; eps_pi = Pinsker TV of the mean KL(pi||pi_D) "
               f"after {interval_updates} SAC updates (MBPO's updates between model retrains)")
-    return OptimalKInputs(eps_pi=min(1.0, max(0.0, eps_pi.mean)), eps_m=eps_m,
+    return OptimalKInputs(eps_policy=min(1.0, max(0.0, eps_policy.mean)), eps_model=eps_model,
                           slope=slope.mean if tv_available else 0.0, source=source,
                           slope_measure=y, slope_kind=kind, train_size=n), None
 

@@ -242,14 +242,14 @@ def _one_size(ctx: _Context, data: Transitions,
     rows = rng.choice(n, size=min(n, cfg.kl_states), replace=False)
     kl_obs = torch.as_tensor(data.obs[rows], device=device)
     learner = make_learner(ctx.source.config, ctx.spec, streams, ctx.source.policy_state, model,
-                           data, rollout_length=settings.rollout_length,
+                           data, rollout_length=settings.k,
                            rollout_batch_size=settings.rollout_batch_size,
                            epoch=ctx.source.epoch)
     label = f"seed {i}, N={n}: continuing SAC"
     cont = continue_sac(learner, actor_d, kl_obs, list(settings.kl_grid),
                         max_updates=cfg.max_updates, check_every=cfg.check_every,
                         rollout_every=settings.rollout_every,
-                        interval_updates=settings.eps_pi_updates,
+                        interval_updates=settings.eps_policy_updates,
                         progress=lambda u: tracker.report(label, u / cfg.max_updates))
     tracker.step(f"seed {i}, N={n}: {len(cont.snapshots)} snapshots")
     tracker.done += cfg.snapshots - len(cont.snapshots)  # skipped evaluations
@@ -270,8 +270,8 @@ def _one_size(ctx: _Context, data: Transitions,
             updates=cont.updates, stop_reason=cont.stop_reason,
             snapshots=len(cont.snapshots), kl_at_interval=cont.kl_at_interval,
             kl_trace=tuple(cont.kl_trace), sac=cont.sac_metrics, rollout=cont.rollout_metrics),
-        eps_pi_interval=ana.eps_pi_from_kl(cont.kl_at_interval),
-        eps_m_sup_over_time=pi_d.error.sup_over_time, points=tuple(points),
+        eps_policy_interval=ana.eps_policy_from_kl(cont.kl_at_interval),
+        eps_model_sup_over_time=pi_d.error.sup_over_time, points=tuple(points),
         fits=ana.fit_points(points, local_points=cfg.local_points, y_measures=ctx.y_measures))
     snaps = [SnapshotActor(seed=i, train_size=n, index=s.index, updates=s.updates,
                            actor=s.actor) for s in cont.snapshots]

@@ -26,10 +26,8 @@ from boundcheck.experiments.generalization.experiment import (
 from boundcheck.experiments.generalization.results import GeneralizationDocument, read_prior
 from boundcheck.experiments.generalization.settings import GeneralizationConfig
 from boundcheck.experiments.generalization.source import PolicySource
-from boundcheck.inputs import InputError
 from boundcheck.runs.atomic import atomic_torch_save, atomic_write_text
-from boundcheck.runs.errors import RunLockedError
-from boundcheck.runs.lock import RunLock
+from boundcheck.runs.lock import output_writer
 from boundcheck.runs.progress import ProgressFn
 
 RESULTS_FILE = "results.json"
@@ -114,17 +112,9 @@ def measure_into(
     in ``out`` are read back and the rest are run (every other setting must be the same).
     Everything is rewritten after each repetition, so a kill keeps what was finished.
     """
-    out.mkdir(parents=True, exist_ok=True)
-    lock = RunLock(out)
-    try:
-        lock.acquire()
-    except RunLockedError as exc:
-        raise InputError("out", str(exc)) from None
-    try:
+    with output_writer(out):
         prior = read_prior(out / RESULTS_FILE) if resume else None
         result = measure_generalization(cfg, source, device=device, progress=progress,
                                         prior=prior,
                                         on_repetition=lambda partial: write_outputs(partial, out))
         return result, write_outputs(result, out)
-    finally:
-        lock.release()

@@ -208,8 +208,9 @@ class SeedRecord:
     seed_key: tuple[int, ...]
     model: ModelFitRecord
     continuation: ContinuationRecord
-    eps_pi_interval: float | None
-    eps_m_sup_over_time: SupOverTime | None
+    eps_policy_interval: float | None = field(metadata=json_meta(key="eps_pi_interval"))
+    eps_model_sup_over_time: SupOverTime | None = field(
+        metadata=json_meta(key="eps_m_sup_over_time"))
     points: tuple[CurvePoint, ...]
     fits: Fits
 
@@ -221,6 +222,6 @@ class SizeRecord:
 
     train_size: int
     slopes: Slopes
-    eps_m_at_pi_d: dict[str, MeanStd | None]
-    eps_pi_interval: MeanStd | None
+    eps_model_at_pi_d: dict[str, MeanStd | None] = field(metadata=json_meta(key="eps_m_at_pi_d"))
+    eps_policy_interval: MeanStd | None = field(metadata=json_meta(key="eps_pi_interval"))
     seeds: tuple[SeedRecord, ...]

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from boundcheck.codec import JsonFileError, decode
+from boundcheck.codec import JsonFileError, decode, json_meta
 from boundcheck.experiments.generalization import analysis as ana
 from boundcheck.experiments.generalization.analysis import OptimalKInputs, slope_trends
 from boundcheck.experiments.generalization.records import (
@@ -68,7 +68,7 @@ class Settings:
     SAC updates between two MBPO model retrains), and the KL grid of the snapshots."""
 
     train_sizes: tuple[int, ...]
-    seeds: int
+    repetitions: int = field(metadata=json_meta(key="seeds"))
     seed: int
     snapshots: int
     eval_steps: int
@@ -80,13 +80,13 @@ class Settings:
     local_points: int
     tv_samples: int
     bucket_width: int
-    rollout_length: int
+    k: int = field(metadata=json_meta(key="rollout_length"))
     rollout_batch_size: int
     rollout_every: int
     model_max_epochs: int
     model_max_t: float
     real_ratio: float
-    eps_pi_updates: int
+    eps_policy_updates: int = field(metadata=json_meta(key="eps_pi_updates"))
     kl_grid: tuple[float, ...]
 
 
@@ -187,15 +187,15 @@ class DocumentFrame:
         size_records = tuple(ana.size_record(n, per_size[n], list(self.model_error.measures))
                              for n in self.settings.train_sizes)
         inputs, missing = ana.optimal_k_inputs(size_records, self.model_error.tv_available,
-                                               self.settings.eps_pi_updates)
+                                               self.settings.eps_policy_updates)
         partial = None
-        if done < self.settings.seeds:
-            partial = (f"partial: {done} of {self.settings.seeds} repetitions finished; "
+        if done < self.settings.repetitions:
+            partial = (f"partial: {done} of {self.settings.repetitions} repetitions finished; "
                        "the rest run with --resume")
         return GeneralizationDocument(
             # A partial document's settings say how many repetitions it holds, so that every
             # reader sees a consistent document.
-            source=self.source, settings=replace(self.settings, seeds=done),
+            source=self.source, settings=replace(self.settings, repetitions=done),
             model_error=self.model_error, sizes=size_records, optimal_k_inputs=inputs,
             warnings=tuple(m for m in (partial, *self.notes, missing,
                                        *run_warnings(size_records)) if m),
@@ -272,7 +272,7 @@ def _at_size(path: Path, train_size: int) -> OptimalKInputs:
                                f"({exc})") from None
     try:
         inputs, missing = ana.optimal_k_inputs(results.sizes, results.model_error.tv_available,
-                                               results.settings.eps_pi_updates, train_size)
+                                               results.settings.eps_policy_updates, train_size)
     except ValueError as exc:
         raise InputError("train_size", f"{exc} in {path}") from None
     if inputs is None:

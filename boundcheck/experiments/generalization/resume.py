@@ -56,9 +56,9 @@ def check_resumable(prior: GeneralizationDocument, *, settings: Settings,
     """Whether ``prior`` can be continued as the new request (module doc); returns its number
     of finished repetitions, or raises ``InputError("resume", ...)`` naming what differs."""
     done = finished_repetitions(prior)
-    if done > settings.seeds:
+    if done > settings.repetitions:
         raise InputError("resume", f"the results already hold {done} repetitions, more than "
-                         f"--repetitions {settings.seeds}")
+                         f"--repetitions {settings.repetitions}")
     diffs = [_differs(f.name, getattr(prior.settings, f.name), getattr(settings, f.name))
              for f in fields(Settings) if f.name != "seeds"
              and getattr(prior.settings, f.name) != getattr(settings, f.name)]

@@ -171,15 +171,15 @@ def resolve_settings(cfg: GeneralizationConfig, source: PolicySource) -> Setting
     interval = retrain_interval(source)
     k = cfg.k or recorded_k(source.run, run_cfg, source.epoch)
     return Settings(
-        train_sizes=tuple(sorted(cfg.train_sizes)), seeds=cfg.repetitions, seed=cfg.seed,
+        train_sizes=tuple(sorted(cfg.train_sizes)), repetitions=cfg.repetitions, seed=cfg.seed,
         snapshots=cfg.snapshots, eval_steps=cfg.eval_steps, kl_min=cfg.kl_min,
         kl_max=cfg.kl_max, max_updates=cfg.max_updates, check_every=cfg.check_every,
         kl_states=cfg.kl_states, local_points=cfg.local_points, tv_samples=cfg.tv_samples,
-        bucket_width=cfg.bucket_width, rollout_length=k,
+        bucket_width=cfg.bucket_width, k=k,
         rollout_batch_size=cfg.rollout_batch_size or run_cfg.rollout_batch_size,
         rollout_every=cfg.rollout_every or interval,
         model_max_epochs=fit_config.max_epochs, model_max_t=fit_config.max_model_t,
-        real_ratio=run_cfg.real_ratio, eps_pi_updates=interval,
+        real_ratio=run_cfg.real_ratio, eps_policy_updates=interval,
         kl_grid=tuple(kl_grid(cfg.kl_min, cfg.kl_max, cfg.snapshots)))
 
 

@@ -50,10 +50,10 @@ from boundcheck.theory.bounds import informative_gammas
 #: largest informative γ per theorem, 0 where no γ > 0 is informative; ``..._if_eps_pi_mean``
 #: the same were ε_π the mean over states (a what-if: the theorems take the max).
 MEASURED: dict[str, Callable[[PairRecord], float | None]] = {
-    "eps_m": lambda p: p.inputs.eps_m,
+    "eps_m": lambda p: p.inputs.eps_model,
     "eps_model_shifted": lambda p: p.inputs.eps_model_shifted,
-    "eps_pi": lambda p: p.inputs.eps_pi,
-    "eps_pi_mean": lambda p: _eps_pi_mean(p),
+    "eps_pi": lambda p: p.inputs.eps_policy,
+    "eps_pi_mean": lambda p: _eps_policy_mean(p),
     "tv_mean_pi_d": lambda p: p.model_error.pi_d.tv_mean,
     "nll_pi_d": lambda p: p.model_error.pi_d.nll_mean,
     "mse_pi_d": lambda p: p.model_error.pi_d.mse_mean,
@@ -64,7 +64,7 @@ MEASURED: dict[str, Callable[[PairRecord], float | None]] = {
 }
 
 
-def _eps_pi_mean(pair: PairRecord) -> float:
+def _eps_policy_mean(pair: PairRecord) -> float:
     """ε_π as the mean over states of the per-state Pinsker bound (capped at 1)."""
     return min(1.0, pair.policy_shift.pinsker_mean)
 
@@ -73,7 +73,7 @@ def _gamma_star_at_mean_shift(pair: PairRecord, theorem: str) -> float:
     """What-if, clearly not the theorem: the largest informative γ were ε_π the MEAN over
     states of the Pinsker bound instead of its max (0: at no γ > 0)."""
     inputs = pair.inputs
-    return informative_gammas(inputs.eps_m, inputs.eps_model_shifted, _eps_pi_mean(pair),
+    return informative_gammas(inputs.eps_model, inputs.eps_model_shifted, _eps_policy_mean(pair),
                               pair.k)[theorem] or 0.0
 
 

@@ -71,7 +71,7 @@ def _finished(results: Path, repetitions: int) -> bool:
     from boundcheck.experiments.generalization.results import read_results
 
     try:
-        done = read_results(results).settings.seeds
+        done = read_results(results).settings.repetitions
     except JsonFileError:
         return False  # missing or damaged: the analysis runs (and reports a damaged one)
     return done >= repetitions

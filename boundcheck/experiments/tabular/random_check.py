@@ -11,20 +11,18 @@ docs/verify-tabular.md). The search for tight instances is in
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
+from boundcheck.runs.progress import ProgressFn
 from boundcheck.theory import checks as ch
 from boundcheck.theory.checks import Theorem
 from boundcheck.theory.instances import K_GRID, instance_to_dict, random_instance
 from boundcheck.theory.tabular import FiniteMDP
 
 THEOREMS: tuple[Theorem, ...] = tuple(Theorem)
-#: Called with (done, total) after each step of a long computation.
-ProgressFn = Callable[[int, int], None]
 
 
 def check_instance(mdp: FiniteMDP) -> ch.TabularEvaluation:
@@ -126,6 +124,6 @@ def check_random(n: int, seed: int, *, ks: tuple[int, ...] = K_GRID,
             count(str(lemma), lemma_check.holds, base)
         del failures[max_counterexamples:]
         if progress is not None:
-            progress(i + 1, n)
+            progress({"description": "checking instances", "completed": i + 1, "total": n})
     return RandomCheckResult(instances=n, checks=checks, violations=violations,
                        counterexamples=tuple(failures), tightest=tightest)

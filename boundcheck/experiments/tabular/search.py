@@ -18,7 +18,8 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import expit, softmax
 
-from boundcheck.experiments.tabular.random_check import THEOREMS, ProgressFn
+from boundcheck.experiments.tabular.random_check import THEOREMS
+from boundcheck.runs.progress import ProgressFn
 from boundcheck.theory import checks as ch
 from boundcheck.theory.checks import Theorem
 from boundcheck.theory.tabular import FiniteMDP
@@ -95,5 +96,6 @@ def search_tight(*, seed: int, states: int = 3, actions: int = 2, gamma: float =
             start_tightness=-float(scores.min()), evaluations=int(opt.nfev) + starts,
             instance=decode(best_x, states, actions, gamma, k))
         if progress is not None:
-            progress(step + 1, len(theorems))
+            progress({"description": f"searching (theorem {theorem})", "completed": step + 1,
+                      "total": len(theorems)})
     return results

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from boundcheck.experiments.tabular.random_check import (
-    ProgressFn,
     RandomCheckResult,
     check_instance,
     check_random,
@@ -27,6 +26,7 @@ from boundcheck.experiments.tabular.random_check import (
 from boundcheck.experiments.tabular.search import SearchResult, search_tight
 from boundcheck.inputs import InputError
 from boundcheck.runs.atomic import atomic_write_json
+from boundcheck.runs.progress import ProgressFn
 from boundcheck.theory.checks import BoundCheck, TabularEvaluation, Theorem
 from boundcheck.theory.instances import InstanceError, instance_to_dict, load_instance
 

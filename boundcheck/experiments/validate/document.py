@@ -42,7 +42,7 @@ def theorem_json(check: TheoremCheck) -> dict[str, Any]:
         "slack": encode(result.slack), "slack_over_range": check.slack_over_range,
         "verdict": result.verdict.value, "unreliable": result.unreliable,
         "informative_below": {"scale": result.scale_to_informative,
-                              "eps_pi": check.eps_pi_below,
+                              "eps_pi": check.eps_policy_below,
                               check.model_input.value: check.eps_model_below},
     }
 

@@ -19,6 +19,7 @@ from boundcheck.experiments.validate.settings import BoundInputs, ValidateConfig
 from boundcheck.experiments.validate.source import ValidationSource
 from boundcheck.plots.validate import PairPoint, ValidationFigure, plot_validation
 from boundcheck.runs.atomic import atomic_write_json
+from boundcheck.runs.lock import output_writer
 from boundcheck.runs.progress import ProgressFn
 
 RESULTS_FILE = "validation.json"
@@ -55,7 +56,9 @@ def validate_into(source: ValidationSource, settings: ValidateConfig, inputs: Bo
                   out: Path, *, gamma: float | None, device: torch.device,
                   progress: ProgressFn | None = None) -> tuple[ValidationResult, dict[str, str]]:
     """Validate ``source``'s pairs at ``gamma`` (default: the run's) and write the result under
-    ``out``; returns the result and {what: path}."""
-    result = run_validation(source, settings, inputs, gamma or source.config.sac.gamma, device,
-                            progress)
-    return result, write_outputs(result, out)
+    ``out`` (one writer per folder, as for a measurement); returns the result and
+    {what: path}."""
+    with output_writer(out):
+        result = run_validation(source, settings, inputs, gamma or source.config.sac.gamma,
+                                device, progress)
+        return result, write_outputs(result, out)

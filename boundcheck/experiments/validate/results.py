@@ -11,11 +11,12 @@ these values into the JSON document.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from boundcheck.codec import json_meta
 from boundcheck.experiments.common.measure import ModelErrorEstimate
 from boundcheck.experiments.validate.settings import BoundInputs, EpsPiStat, ValidateConfig
 from boundcheck.theory.verdict import BoundResult, Estimate, Verdict
@@ -51,11 +52,11 @@ class ModelErrorInput(str, Enum):
 class BoundValues:
     """The ε's and r_max fed to the theorems for one pair, with their sources."""
 
-    eps_pi: float
+    eps_policy: float = field(metadata=json_meta(key="eps_pi"))
     eps_pi_stat: EpsPiStat
-    eps_pi_mc: float
-    eps_m: float
-    eps_m_source: EpsSource
+    eps_policy_mc: float = field(metadata=json_meta(key="eps_pi_mc"))
+    eps_model: float = field(metadata=json_meta(key="eps_m"))
+    eps_model_source: EpsSource = field(metadata=json_meta(key="eps_m_source"))
     eps_model_shifted: float
     eps_model_shifted_source: EpsSource
     r_max: float
@@ -63,7 +64,7 @@ class BoundValues:
 
     def model_error(self, which: ModelErrorInput) -> float:
         """ε_m or ε_m′."""
-        return self.eps_m if which is ModelErrorInput.EPS_M else self.eps_model_shifted
+        return self.eps_model if which is ModelErrorInput.EPS_M else self.eps_model_shifted
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ class TheoremCheck:
 
     result: BoundResult
     model_input: ModelErrorInput
-    eps_pi_below: float | None
+    eps_policy_below: float | None
     eps_model_below: float | None
 
     @property

@@ -64,16 +64,16 @@ def bound_inputs(m: PairMeasurements, inputs: BoundInputs) -> BoundValues:
     ε_m, see :class:`~boundcheck.experiments.validate.settings.BoundInputs`)."""
     stats = m.policy_shift.stats
     stat = inputs.eps_pi_stat.value
-    eps_m, src_m = model_error_value(m.model_error_pi_d, inputs.eps_model)
+    eps_model, src_m = model_error_value(m.model_error_pi_d, inputs.eps_model)
     if inputs.eps_model_shifted is not None:
         eps_mp, src_mp = inputs.eps_model_shifted, EpsSource.GIVEN
     else:
         eps_mp, src_mp = model_error_value(m.model_error_pi, inputs.eps_model,
                                            EpsSource.GIVEN_AS_EPS_M)
     return BoundValues(
-        eps_pi=float(min(1.0, stats["pinsker_min"][stat]["value"])),
-        eps_pi_stat=inputs.eps_pi_stat, eps_pi_mc=float(stats["tv_mc"][stat]["value"]),
-        eps_m=eps_m, eps_m_source=src_m, eps_model_shifted=eps_mp,
+        eps_policy=float(min(1.0, stats["pinsker_min"][stat]["value"])),
+        eps_pi_stat=inputs.eps_pi_stat, eps_policy_mc=float(stats["tv_mc"][stat]["value"]),
+        eps_model=eps_model, eps_model_source=src_m, eps_model_shifted=eps_mp,
         eps_model_shifted_source=src_mp,
         r_max=inputs.r_max if inputs.r_max is not None else m.r_max_buffer,
         r_max_source=RMaxSource.GIVEN if inputs.r_max is not None else RMaxSource.BUFFER)
@@ -82,7 +82,7 @@ def bound_inputs(m: PairMeasurements, inputs: BoundInputs) -> BoundValues:
 def _theorem_check(result: BoundResult, values: BoundValues,
                    model_input: ModelErrorInput) -> TheoremCheck:
     scale = result.scale_to_informative
-    return TheoremCheck(result, model_input, informative_threshold(values.eps_pi, scale),
+    return TheoremCheck(result, model_input, informative_threshold(values.eps_policy, scale),
                         informative_threshold(values.model_error(model_input), scale))
 
 
@@ -101,15 +101,15 @@ def gamma_block(m: PairMeasurements, gamma: float, values: BoundValues,
     """
     eta, eta_model = m.real_pi.discounted(gamma), m.model_pi.discounted(gamma)
     eta_branch = m.branch.discounted(gamma)
-    r_max, eps_pi = values.r_max, values.eps_pi
-    eps_m, eps_mp = values.eps_m, values.eps_model_shifted
+    r_max, eps_policy = values.r_max, values.eps_policy
+    eps_model, eps_mp = values.eps_model, values.eps_model_shifted
     full, branch = _unreliable(m.model_pi, "full-model"), _unreliable(m.branch, "branched")
     checks = (
-        (check_bound(theorem_4_1(gamma, r_max, eps_m, eps_pi), eta, eta_model, "eta_model",
+        (check_bound(theorem_4_1(gamma, r_max, eps_model, eps_policy), eta, eta_model, "eta_model",
                      confidence, full), ModelErrorInput.EPS_M),
-        (check_bound(theorem_4_2(gamma, r_max, eps_m, eps_pi, m.k), eta, eta_branch,
+        (check_bound(theorem_4_2(gamma, r_max, eps_model, eps_policy, m.k), eta, eta_branch,
                      "eta_branch", confidence, branch), ModelErrorInput.EPS_M),
-        (check_bound(theorem_4_3(gamma, r_max, eps_mp, eps_pi, m.k), eta, eta_branch,
+        (check_bound(theorem_4_3(gamma, r_max, eps_mp, eps_policy, m.k), eta, eta_branch,
                      "eta_branch", confidence, branch), ModelErrorInput.EPS_MODEL_SHIFTED),
     )
     returns = Returns(
@@ -151,6 +151,6 @@ def pair_result(m: PairMeasurements, gammas: tuple[float, ...], inputs: BoundInp
         policy_shift=m.policy_shift, model_error_pi_d=m.model_error_pi_d,
         model_error_pi=m.model_error_pi,
         by_gamma=tuple(gamma_block(m, g, values, confidence) for g in gammas),
-        informative_gamma=informative_gammas(values.eps_m, values.eps_model_shifted,
-                                             values.eps_pi, m.k),
+        informative_gamma=informative_gammas(values.eps_model, values.eps_model_shifted,
+                                             values.eps_policy, m.k),
         warnings=tuple(reward_range_warnings(m, values.r_max)))

@@ -26,7 +26,7 @@ def test_shifted_model_error_is_projected_and_says_so() -> None:
 
 
 def test_bounds_report_uses_the_shifted_error_for_theorem_4_3_only() -> None:
-    report = bounds_report(gamma=0.9, r_max=2.0, eps_m=0.1, eps_pi=0.05, k=3, slope=1.0)
+    report = bounds_report(gamma=0.9, r_max=2.0, eps_model=0.1, eps_policy=0.05, k=3, slope=1.0)
     assert report.eps_model_shifted.value == pytest.approx(0.15)
     assert report.theorem_4_3 == theorem_4_3(0.9, 2.0, report.eps_model_shifted.value, 0.05, 3)
     assert report.trivial_range == pytest.approx(40.0) and report.finite
@@ -34,22 +34,23 @@ def test_bounds_report_uses_the_shifted_error_for_theorem_4_3_only() -> None:
     assert doc["eps_model_shifted"] == report.eps_model_shifted.value
     assert doc["eps_model_shifted_clipped"] is False
     assert doc["theorem_4_2"]["C"] == report.theorem_4_2.total
-    huge = bounds_report(gamma=0.99, r_max=1e308, eps_m=0.1, eps_pi=0.1, k=1, slope=None)
+    huge = bounds_report(gamma=0.99, r_max=1e308, eps_model=0.1, eps_policy=0.1, k=1, slope=None)
     assert not huge.finite
 
 
 def test_optimal_k_report() -> None:
-    report = optimal_k_report(gamma=0.99, eps_pi=0.1, eps_m=0.05, slope=None, k_max=None)
+    report = optimal_k_report(gamma=0.99, eps_policy=0.1, eps_model=0.05, slope=None, k_max=None)
     assert report.k_star == report.k_star_exhaustive == 69 and report.closed_form_agrees
     assert report.k_max == 138 and len(report.terms) == 139 and report.slope == 0.0
     assert "from" not in report.to_json()
-    short = optimal_k_report(gamma=0.99, eps_pi=0.1, eps_m=0.05, slope=None, k_max=3,
+    short = optimal_k_report(gamma=0.99, eps_policy=0.1, eps_model=0.05, slope=None, k_max=3,
                              source="somewhere")
     assert short.closed_form_agrees is None and short.to_json()["from"] == "somewhere"
-    unbounded = optimal_k_report(gamma=0.9, eps_pi=0.1, eps_m=0.0, slope=None, k_max=None)
+    unbounded = optimal_k_report(gamma=0.9, eps_policy=0.1, eps_model=0.0, slope=None, k_max=None)
     assert unbounded.k_star_unbounded and unbounded.to_json()["k_star"] is None
     with pytest.raises(TheoryInputError, match=f"at most {MAX_TABLE_K}"):
-        optimal_k_report(gamma=0.9, eps_pi=0.1, eps_m=0.1, slope=None, k_max=MAX_TABLE_K + 1)
+        optimal_k_report(gamma=0.9, eps_policy=0.1, eps_model=0.1, slope=None,
+                         k_max=MAX_TABLE_K + 1)
 
 
 def test_k_star_by_ratio() -> None:

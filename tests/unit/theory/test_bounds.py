@@ -131,13 +131,13 @@ def test_parts_sum_and_monotone(g: float, r: float, em: float, ep: float, k: int
 
 
 @pytest.mark.parametrize(("eps_m", "eps_pi"), [(0.3, 0.1), (0.0, 0.01), (0.45, 0.105), (1.0, 0.0)])
-def test_largest_informative_gamma_of_theorem_4_1_is_its_closed_form(eps_m: float,
-                                                                      eps_pi: float) -> None:
+def test_largest_informative_gamma_of_theorem_4_1_is_its_closed_form(eps_model: float,
+                                                                      eps_policy: float) -> None:
     # C/(2 r_max/(1-g)) = g (eps_m + 2 eps_pi)/(1-g) + 2 eps_pi < 1  <=>  g < (1-2 eps_pi)/(1+eps_m)
-    found = largest_informative_gamma(lambda g: theorem_4_1(g, 3.0, eps_m, eps_pi))
-    assert found == pytest.approx((1 - 2 * eps_pi) / (1 + eps_m), abs=1e-8)
-    assert theorem_4_1(found - 1e-6, 3.0, eps_m, eps_pi).informative
-    assert not theorem_4_1(found + 1e-6, 3.0, eps_m, eps_pi).informative
+    found = largest_informative_gamma(lambda g: theorem_4_1(g, 3.0, eps_model, eps_policy))
+    assert found == pytest.approx((1 - 2 * eps_policy) / (1 + eps_model), abs=1e-8)
+    assert theorem_4_1(found - 1e-6, 3.0, eps_model, eps_policy).informative
+    assert not theorem_4_1(found + 1e-6, 3.0, eps_model, eps_policy).informative
 
 
 def test_largest_informative_gamma_is_none_or_near_one_at_the_extremes() -> None:

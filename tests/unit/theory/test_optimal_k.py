@@ -33,13 +33,13 @@ def test_exact_tie_takes_smallest() -> None:
 
 @pytest.mark.parametrize("gamma", [0.5, 0.9, 0.99])
 @pytest.mark.parametrize("eps_pi", [0.3, 0.1, 1.0])
-def test_exact_ties_on_gamma_powers(gamma: float, eps_pi: float) -> None:
+def test_exact_ties_on_gamma_powers(gamma: float, eps_policy: float) -> None:
     # eps_m' = eps_pi * gamma^k makes f(k) = f(k+1) exactly; rounding must not move the
     # exhaustive argmin to k + 1 (it did for gamma = 0.5, eps_pi = 0.3, k = 5).
     for k in range(1, 40):
-        eps_model_shifted = eps_pi * gamma**k
-        assert k_star_closed_form(gamma, eps_pi, eps_model_shifted) == k
-        assert k_star_exhaustive(gamma, eps_pi, eps_model_shifted, 2 * k + 10) == k
+        eps_model_shifted = eps_policy * gamma**k
+        assert k_star_closed_form(gamma, eps_policy, eps_model_shifted) == k
+        assert k_star_exhaustive(gamma, eps_policy, eps_model_shifted, 2 * k + 10) == k
 
 
 def test_edge_cases() -> None:

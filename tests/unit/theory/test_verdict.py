@@ -92,14 +92,15 @@ def test_unpaired_shapes_are_refused() -> None:
 
 
 def test_scale_to_informative_puts_c_at_the_trivial_range() -> None:
-    gamma, r_max, eps_m, eps_pi = 0.99, 2.0, 0.3, 0.2
-    result = check_bound(theorem_4_1(gamma, r_max, eps_m, eps_pi), np.zeros(3), np.zeros(3), "x")
+    gamma, r_max, eps_model, eps_policy = 0.99, 2.0, 0.3, 0.2
+    result = check_bound(theorem_4_1(gamma, r_max, eps_model, eps_policy), np.zeros(3),
+                         np.zeros(3), "x")
     s = result.scale_to_informative
-    at = theorem_4_1(gamma, r_max, eps_m * s, eps_pi * s)
+    at = theorem_4_1(gamma, r_max, eps_model * s, eps_policy * s)
     assert at.total == pytest.approx(at.trivial_range)
     assert not result.informative and s < 1
-    below = theorem_4_1(gamma, r_max, eps_m * s * 0.99, eps_pi * s * 0.99)
+    below = theorem_4_1(gamma, r_max, eps_model * s * 0.99, eps_policy * s * 0.99)
     assert below.informative
-    assert informative_threshold(eps_pi, s) == pytest.approx(eps_pi * s)
+    assert informative_threshold(eps_policy, s) == pytest.approx(eps_policy * s)
     assert informative_threshold(0.9, 10.0) == 1.0
     assert informative_threshold(0.5, math.inf) is None

@@ -42,5 +42,5 @@ def test_the_fallback_is_taken_when_no_run_has_a_checkpoint(tmp_path: Path) -> N
 
 def test_a_damaged_fallback_says_it_is_the_reference_policy(tmp_path: Path) -> None:
     (tmp_path / "ref").mkdir()  # a folder without config.json
-    with pytest.raises(RunError, match="^reference policy: "):
+    with pytest.raises(RunError, match=r"^reference policy: "):
         resolve_run(None, tmp_path / "runs", fallback=tmp_path / "ref")

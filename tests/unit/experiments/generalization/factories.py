@@ -60,7 +60,7 @@ def points(slope: float, xs: list[float], *, bend: float = 0.0) -> list[CurvePoi
             for i, x in enumerate(xs)]
 
 
-def seed(i: int, n: int, slope: float, eps_m: float, kl: float) -> SeedRecord:
+def seed(i: int, n: int, slope: float, eps_model: float, kl: float) -> SeedRecord:
     fit = LinearFit(slope=slope, intercept=0.5, slope_stderr=0.1, intercept_stderr=0.2,
                     r_squared=0.9, n=4, confidence=0.95, slope_ci_low=slope - 1,
                     slope_ci_high=slope + 1)
@@ -74,27 +74,27 @@ def seed(i: int, n: int, slope: float, eps_m: float, kl: float) -> SeedRecord:
     model = ModelFitRecord(epochs=3, grad_steps=6, num_train=240, num_holdout=60,
                            elites=(4, 1), holdout_mse=0.5, holdout_nll_elites=(1.0, 2.0),
                            stop=StopReason.EPOCH_CAP)
-    sup = SupOverTime(measure="tv", bucket_width=100, sup_mean=eps_m, sup_stderr=0.01,
-                      sup_t_start=0, overall_mean=eps_m, buckets=1)
+    sup = SupOverTime(measure="tv", bucket_width=100, sup_mean=eps_model, sup_stderr=0.01,
+                      sup_t_start=0, overall_mean=eps_model, buckets=1)
     return SeedRecord(seed=i, seed_key=(0, i, n), model=model, continuation=continuation,
-                      eps_pi_interval=ana.eps_pi_from_kl(kl), eps_m_sup_over_time=sup,
-                      points=(point(0.0, 5.0, 0.1, eps_m), point(0.2, 6.0, 0.2, 0.9, 1)),
+                      eps_policy_interval=ana.eps_policy_from_kl(kl), eps_model_sup_over_time=sup,
+                      points=(point(0.0, 5.0, 0.1, eps_model), point(0.2, 6.0, 0.2, 0.9, 1)),
                       fits=fits)
 
 
-def size(n: int, slopes: list[float], eps_m: list[float], kl: list[float]) -> SizeRecord:
-    seeds = [seed(i, n, s, m, k) for i, (s, m, k) in enumerate(zip(slopes, eps_m, kl,
+def size(n: int, slopes: list[float], eps_model: list[float], kl: list[float]) -> SizeRecord:
+    seeds = [seed(i, n, s, m, k) for i, (s, m, k) in enumerate(zip(slopes, eps_model, kl,
                                                                    strict=True))]
     return ana.size_record(n, seeds, ["nll", "mse", "tv"])
 
 
 def settings(**changes: object) -> Settings:
     values: dict[str, object] = dict(
-        train_sizes=(300, 600), seeds=2, seed=0, snapshots=1, eval_steps=10, kl_min=0.01,
+        train_sizes=(300, 600), repetitions=2, seed=0, snapshots=1, eval_steps=10, kl_min=0.01,
         kl_max=0.01, max_updates=150, check_every=5, kl_states=100, local_points=4,
-        tv_samples=16, bucket_width=100, rollout_length=1, rollout_batch_size=200,
+        tv_samples=16, bucket_width=100, k=1, rollout_batch_size=200,
         rollout_every=50, model_max_epochs=3, model_max_t=0.0, real_ratio=0.05,
-        eps_pi_updates=50, kl_grid=(0.01,))
+        eps_policy_updates=50, kl_grid=(0.01,))
     return Settings(**{**values, **changes})  # type: ignore[arg-type]
 
 

@@ -56,12 +56,12 @@ def test_aggregation_and_optimal_k_inputs() -> None:
     inputs, why = ana.optimal_k_inputs(sizes, tv_available=True, interval_updates=5000)
     assert why is None and inputs is not None
     assert inputs.train_size == 300 and inputs.slope == pytest.approx(3.0)
-    assert inputs.eps_m == pytest.approx(0.3)
-    assert inputs.eps_pi == pytest.approx((0.1 + 0.2) / 2)  # Pinsker: sqrt(KL/2)
+    assert inputs.eps_model == pytest.approx(0.3)
+    assert inputs.eps_policy == pytest.approx((0.1 + 0.2) / 2)  # Pinsker: sqrt(KL/2)
     assert inputs.source is not None and "TV" in inputs.source
     proxy, _ = ana.optimal_k_inputs(sizes, tv_available=False, interval_updates=5000)
     # Deterministic simulator: TV = 1 under every policy, so the TV slope is exactly 0.
-    assert proxy is not None and proxy.eps_m == 1.0 and proxy.slope == 0.0
+    assert proxy is not None and proxy.eps_model == 1.0 and proxy.slope == 0.0
     assert proxy.source is not None and "deterministic simulator" in proxy.source
     with pytest.raises(ValueError, match="no training size 50"):
         ana.optimal_k_inputs(sizes, tv_available=True, interval_updates=50, train_size=50)

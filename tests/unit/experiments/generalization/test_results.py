@@ -42,7 +42,7 @@ def test_the_document_round_trips_through_the_strict_codec(tmp_path: Path) -> No
 
 def test_a_one_seed_document_writes_null_for_the_undefined_spreads(tmp_path: Path) -> None:
     document = outcome(tmp_path).document
-    one = replace(document, settings=replace(document.settings, seeds=1),
+    one = replace(document, settings=replace(document.settings, repetitions=1),
                   sizes=(size(300, [2.0], [0.2], [0.02]), size(600, [1.0], [0.1], [0.02])))
     text = dumps(one, indent=2)
     assert "NaN" not in text and "Infinity" not in text
@@ -64,8 +64,8 @@ def test_files_of_format_version_1_still_read(tmp_path: Path) -> None:
     back = read_results(path)
     assert back.sizes[0].seeds[0].model.holdout_mse == 0.5
     assert back.sizes[0].seeds[0].model.stop is None
-    assert back.sizes[0].eps_pi_interval is not None
-    assert math.isnan(back.sizes[0].eps_pi_interval.std)
+    assert back.sizes[0].eps_policy_interval is not None
+    assert math.isnan(back.sizes[0].eps_policy_interval.std)
 
 
 @pytest.mark.parametrize("path", COMMITTED, ids=lambda p: p.name)

@@ -24,11 +24,11 @@ def _template() -> dict[str, Any]:
     return doc
 
 
-def _pair(eps_m: float, eps_pi: float, mean_pi: float, tv: float | None,
+def _pair(eps_model: float, eps_policy: float, mean_pi: float, tv: float | None,
           gamma_41: float | None, verdict: str = "holds") -> dict[str, Any]:
     pair: dict[str, Any] = copy.deepcopy(_template()["pairs"][-1])
     pair["k"] = 1
-    pair["inputs"].update(eps_m=eps_m, eps_model_shifted=eps_m / 2, eps_pi=eps_pi)
+    pair["inputs"].update(eps_m=eps_model, eps_model_shifted=eps_model / 2, eps_pi=eps_policy)
     pair["policy_shift"]["stats"]["pinsker_min"]["mean"]["value"] = mean_pi
     pair["model_error"]["pi_d"].update(tv_mean=tv, nll_mean=-3.0, mse_mean=0.01)
     pair["informative_gamma"] = {"4.1": gamma_41, "4.2": None, "4.3": 0.5}

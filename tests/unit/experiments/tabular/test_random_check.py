@@ -88,8 +88,8 @@ def test_saved_files_load_back_with_their_extra_keys(tmp_path: Path) -> None:
 @pytest.mark.parametrize("delta", [1e-3, 0.05, 0.5])
 def test_the_leaky_model_family_has_its_known_tightness(gamma: float, delta: float) -> None:
     ev, _ = ch.evaluate(leaky_model(gamma, delta))
-    assert ev.eps_pi == 0.0
-    assert ev.eps_m == pytest.approx(delta) and ev.eps_model_shifted == pytest.approx(delta)
+    assert ev.eps_policy == 0.0
+    assert ev.eps_model == pytest.approx(delta) and ev.eps_model_shifted == pytest.approx(delta)
     one = 1.0 - gamma
     assert ev.theorems[Theorem.THEOREM_4_1].tightness == pytest.approx(
         one / (one + gamma * delta), rel=1e-9)

@@ -71,8 +71,8 @@ def _result(real: float, model: float, inputs: BoundInputs) -> ValidationResult:
 
 def test_measured_inputs_and_their_sources() -> None:
     pair = _result(-1.0, -1.0, BoundInputs()).pairs[0]
-    assert pair.inputs.eps_m == pair.inputs.eps_model_shifted == 1.0
-    assert pair.inputs.eps_m_source is EpsSource.DETERMINISTIC_SIMULATOR
+    assert pair.inputs.eps_model == pair.inputs.eps_model_shifted == 1.0
+    assert pair.inputs.eps_model_source is EpsSource.DETERMINISTIC_SIMULATOR
     assert pair.inputs.r_max == 1.0 and pair.inputs.r_max_source is RMaxSource.BUFFER
     given = _result(-1.0, -1.0, BoundInputs(eps_model=0.1, r_max=2.0)).pairs[0].inputs
     assert given.eps_model_shifted_source is EpsSource.GIVEN_AS_EPS_M
