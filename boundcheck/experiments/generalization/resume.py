@@ -60,7 +60,7 @@ def check_resumable(prior: GeneralizationDocument, *, settings: Settings,
         raise InputError("resume", f"the results already hold {done} repetitions, more than "
                          f"--repetitions {settings.repetitions}")
     diffs = [_differs(f.name, getattr(prior.settings, f.name), getattr(settings, f.name))
-             for f in fields(Settings) if f.name != "seeds"
+             for f in fields(Settings) if f.name != "repetitions"
              and getattr(prior.settings, f.name) != getattr(settings, f.name)]
     diffs += [_differs(f"pi_D's {f.name}", getattr(prior.source, f.name),
                        getattr(source, f.name))

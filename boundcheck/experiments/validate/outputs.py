@@ -56,9 +56,9 @@ def validate_into(source: ValidationSource, settings: ValidateConfig, inputs: Bo
                   out: Path, *, gamma: float | None, device: torch.device,
                   progress: ProgressFn | None = None) -> tuple[ValidationResult, dict[str, str]]:
     """Validate ``source``'s pairs at ``gamma`` (default: the run's) and write the result under
-    ``out`` (one writer per folder, as for a measurement); returns the result and
-    {what: path}."""
-    with output_writer(out):
-        result = run_validation(source, settings, inputs, gamma or source.config.sac.gamma,
-                                device, progress)
+    ``out`` under the folder's writer lock (two validations never interleave their figure and
+    document); returns the result and {what: path}."""
+    result = run_validation(source, settings, inputs, gamma or source.config.sac.gamma, device,
+                            progress)
+    with output_writer(out):  # nothing is created before there is a result to write
         return result, write_outputs(result, out)

@@ -130,7 +130,8 @@ def test_parts_sum_and_monotone(g: float, r: float, em: float, ep: float, k: int
     assert theorem_4_3(g, r, em, ep, k).total <= theorem_4_2(g, r, em, ep, k).total * (1 + 1e-12)
 
 
-@pytest.mark.parametrize(("eps_m", "eps_pi"), [(0.3, 0.1), (0.0, 0.01), (0.45, 0.105), (1.0, 0.0)])
+@pytest.mark.parametrize(("eps_model", "eps_policy"),
+                         [(0.3, 0.1), (0.0, 0.01), (0.45, 0.105), (1.0, 0.0)])
 def test_largest_informative_gamma_of_theorem_4_1_is_its_closed_form(eps_model: float,
                                                                       eps_policy: float) -> None:
     # C/(2 r_max/(1-g)) = g (eps_m + 2 eps_pi)/(1-g) + 2 eps_pi < 1  <=>  g < (1-2 eps_pi)/(1+eps_m)

@@ -32,7 +32,7 @@ def test_exact_tie_takes_smallest() -> None:
 
 
 @pytest.mark.parametrize("gamma", [0.5, 0.9, 0.99])
-@pytest.mark.parametrize("eps_pi", [0.3, 0.1, 1.0])
+@pytest.mark.parametrize("eps_policy", [0.3, 0.1, 1.0])
 def test_exact_ties_on_gamma_powers(gamma: float, eps_policy: float) -> None:
     # eps_m' = eps_pi * gamma^k makes f(k) = f(k+1) exactly; rounding must not move the
     # exhaustive argmin to k + 1 (it did for gamma = 0.5, eps_pi = 0.3, k = 5).

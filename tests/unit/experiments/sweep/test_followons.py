@@ -23,7 +23,7 @@ def _write(run: Path, text: str) -> None:
 
 def _document(tmp_path: Path, seeds: int) -> str:
     document = outcome(tmp_path).document
-    return dumps(replace(document, settings=replace(document.settings, seeds=seeds)))
+    return dumps(replace(document, settings=replace(document.settings, repetitions=seeds)))
 
 
 def test_a_partial_generalization_result_is_still_missing(tmp_path: Path) -> None:
