@@ -8,6 +8,7 @@ in :mod:`boundcheck.config.presets` (docs/settings.md).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,9 @@ class EnvSpec:
         obs_note: what the observation contains and why (wrappers, flags, omissions).
         obs_dim: length of the observation vector the env returns with ``make_kwargs``.
         act_dim: length of the action vector.
+        reward_bound: a known bound on |r(s, a)| of the task's reward function (the r_max of
+            the MBPO bounds), or None where the reward is unbounded (locomotion rewards grow
+            with speed).
     """
 
     name: str
@@ -42,6 +46,7 @@ class EnvSpec:
     obs_note: str
     obs_dim: int
     act_dim: int
+    reward_bound: float | None = None
 
     def __post_init__(self) -> None:
         if not self.name or not self.gym_id:
@@ -139,6 +144,7 @@ SPECS: dict[str, EnvSpec] = {
             "full simulator state.",
             obs_dim=4,
             act_dim=1,
+            reward_bound=1.0,  # 1 per step while the pole is up, 0 at the fall
         ),
         EnvSpec(
             name="InvertedDoublePendulum-v5",
@@ -161,6 +167,8 @@ SPECS: dict[str, EnvSpec] = {
             "at the 200-step time limit.",
             obs_dim=3,
             act_dim=1,
+            # r = -(th^2 + 0.1 thdot^2 + 0.001 u^2), |th| <= pi, |thdot| <= 8, |u| <= 2
+            reward_bound=math.pi**2 + 0.1 * 8**2 + 0.001 * 2**2,
         ),
     )
 }

@@ -10,7 +10,6 @@ from __future__ import annotations
 from boundcheck.estimators.fits import LinearFit, MeanStd, linear_fit, local_slope, mean_std
 from boundcheck.estimators.model_error import (
     TV_TO_DETERMINISTIC,
-    eps_model_sup_over_time,
     expected_tv,
     mixture_log_prob,
     mixture_mse,
@@ -27,6 +26,7 @@ from boundcheck.estimators.policy_shift import (
     policy_shift_report,
     tv_monte_carlo,
 )
+from boundcheck.estimators.sup_over_time import SupOverTimeEstimate, sup_over_time
 
 __all__ = [
     "QUANTITIES",
@@ -34,7 +34,7 @@ __all__ = [
     "TV_TO_DETERMINISTIC",
     "LinearFit",
     "MeanStd",
-    "eps_model_sup_over_time",
+    "SupOverTimeEstimate",
     "expected_tv",
     "kl_diag_gaussians",
     "linear_fit",
@@ -47,6 +47,7 @@ __all__ = [
     "model_error_report",
     "pinsker_tv",
     "policy_shift_report",
+    "sup_over_time",
     "tv_known_gaussian",
     "tv_monte_carlo",
 ]

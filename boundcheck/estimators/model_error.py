@@ -25,7 +25,6 @@ needs a stochastic reference with a known law (:func:`tv_known_gaussian`); other
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -184,66 +183,3 @@ def expected_tv(tv_per_row: Tensor | np.ndarray) -> tuple[float, float]:
     s = mean_std(values.reshape(-1))
     return s.mean, s.stderr
 
-
-def eps_model_sup_over_time(
-    values: Sequence[float] | np.ndarray | Tensor, timesteps: Sequence[int] | np.ndarray | Tensor,
-    bucket_width: int, *, min_count: int = 2, rng: np.random.Generator | None = None,
-    n_draws: int = 2000,
-) -> dict[str, Any]:
-    """ε_m = sup_t E_{s~d_t}[TV]: per-time-bucket means of per-transition values and their max.
-
-    ``values`` [N]: per-transition model-error values (TV estimates, or a proxy);
-    ``timesteps`` [N]: each transition's time step t ≥ 0 within its episode. Bucket b holds
-    t ∈ [b·w, (b+1)·w) for w = ``bucket_width``. Buckets with fewer than ``min_count`` values
-    are reported but excluded from the sup.
-
-    Bias, in both directions: the max over noisy bucket means is biased UPWARD
-    (E[max_b X̂_b] ≥ max_b E[X̂_b]), more so with many small buckets; and a bucket's mean is
-    an average over its w steps, so sup_b E[X̂_b] can fall short of sup_t E_{s~d_t}[TV] when
-    the error varies within a bucket (w = 1 removes this part at the price of more noise).
-    ``sup_stderr`` is the standard error of the chosen bucket's mean and ignores the selection.
-    If ``rng`` is given, a parametric bootstrap (each bucket mean ~ N(mean_b, stderr_b²),
-    ``n_draws`` draws of the max) reports ``sup_boot_stderr`` (spread of the max statistic) and
-    ``sup_boot_bias`` (E*[max] − observed max, an estimate of the upward bias; subtract it for a
-    bias-corrected value); else NaN.
-
-    Keys: ``buckets`` (list of dicts ``t_start``, ``t_end`` (exclusive), ``n``, ``mean``,
-    ``stderr``), ``sup_mean``, ``sup_stderr``, ``sup_bucket`` (index into ``buckets``),
-    ``sup_t_start``, ``sup_boot_stderr``, ``sup_boot_bias``, ``overall_mean``,
-    ``overall_stderr`` (over all N transitions pooled), ``n``, ``bucket_width``.
-    """
-    v = np.asarray(values.detach().cpu() if isinstance(values, Tensor) else values,
-                   dtype=np.float64).reshape(-1)
-    t = np.asarray(timesteps.detach().cpu() if isinstance(timesteps, Tensor) else timesteps)
-    t = t.reshape(-1)
-    if v.shape != t.shape or v.size == 0:
-        raise ValueError(f"values and timesteps must be non-empty and of equal length, "
-                         f"got {v.size} and {t.size}")
-    if bucket_width < 1 or min_count < 1:
-        raise ValueError("bucket_width and min_count must be positive")
-    if not np.issubdtype(t.dtype, np.integer) or bool((t < 0).any()):
-        raise ValueError("timesteps must be non-negative integers")
-    ids = t // bucket_width
-    buckets = []
-    for b in np.unique(ids):
-        s = mean_std(v[ids == b])
-        buckets.append({"t_start": int(b) * bucket_width, "t_end": (int(b) + 1) * bucket_width,
-                        "n": s.n, "mean": s.mean, "stderr": s.stderr})
-    eligible = [i for i, bk in enumerate(buckets) if bk["n"] >= min_count]
-    if not eligible:
-        raise ValueError(f"no bucket has at least min_count={min_count} values")
-    best = max(eligible, key=lambda i: buckets[i]["mean"])
-    boot_se = boot_bias = math.nan
-    if rng is not None:
-        mu = np.array([buckets[i]["mean"] for i in eligible])
-        se = np.array([buckets[i]["stderr"] for i in eligible])
-        draws = (mu + np.nan_to_num(se) * rng.standard_normal((n_draws, mu.size))).max(axis=1)
-        boot_se, boot_bias = float(draws.std(ddof=1)), float(draws.mean() - mu.max())
-    overall = mean_std(v)
-    return {
-        "buckets": buckets, "sup_mean": buckets[best]["mean"],
-        "sup_stderr": buckets[best]["stderr"], "sup_bucket": best,
-        "sup_t_start": buckets[best]["t_start"], "sup_boot_stderr": boot_se,
-        "sup_boot_bias": boot_bias, "overall_mean": overall.mean,
-        "overall_stderr": overall.stderr, "n": int(v.size), "bucket_width": bucket_width,
-    }

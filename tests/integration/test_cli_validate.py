@@ -182,7 +182,7 @@ def test_known_noise_gives_a_measured_tv(capsys, tmp_path: Path) -> None:
     doc = json.loads(stdout)
     assert doc["tv_available"] is True and doc["tv_unavailable_reason"] is None
     inputs = doc["pairs"][0]["inputs"]
-    assert inputs["eps_m_source"] == inputs["eps_model_shifted_source"] == "tv_sup_over_time"
+    assert inputs["eps_m_source"] == inputs["eps_model_shifted_source"] == "tv_sup_over_time_upper"
     assert 0.0 < inputs["eps_m"] <= 1.0 and 0.0 < inputs["eps_model_shifted"] <= 1.0
     errors = doc["pairs"][0]["model_error"]
     assert errors["pi_d"]["sup_over_time"]["sup_mean"] == pytest.approx(inputs["eps_m"])

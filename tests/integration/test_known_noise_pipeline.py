@@ -116,7 +116,7 @@ def test_measured_tv_flows_from_measure_generalization_to_optimal_k_and_validate
     bound_inputs, errors = pair["inputs"], pair["model_error"]
     for eps, policy, source_key in (("eps_m", "pi_d", "eps_m_source"),
                                     ("eps_model_shifted", "pi", "eps_model_shifted_source")):
-        assert bound_inputs[source_key] == "tv_sup_over_time"
+        assert bound_inputs[source_key] == "tv_sup_over_time_upper"
         sup = errors[policy]["sup_over_time"]
         assert sup["measure"] == "tv"
         assert bound_inputs[eps] == min(1.0, max(0.0, sup["sup_mean"]))

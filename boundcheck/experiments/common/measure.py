@@ -24,7 +24,6 @@ from torch import Tensor
 
 from boundcheck.agents.networks import actor_forward
 from boundcheck.estimators import (
-    eps_model_sup_over_time,
     expected_tv,
     kl_diag_gaussians,
     mean_std,
@@ -33,9 +32,13 @@ from boundcheck.estimators import (
     pinsker_tv,
     tv_known_gaussian,
 )
+from boundcheck.estimators.sup_over_time import sup_over_time
 from boundcheck.experiments.common.collect import Transitions, collect
 from boundcheck.models import GaussianEnsemble
 
+#: Episodes that must reach a time bucket for it to enter the sup over time (late steps that
+#: few episodes reach carry too little information for an interval).
+MIN_EPISODES = 10
 
 def make_generator(device: torch.device, seed: int) -> torch.Generator:
     """A torch generator on ``device`` seeded with ``seed``."""
@@ -69,8 +72,19 @@ class PolicyShiftEstimate:
 
 @dataclass(frozen=True)
 class SupOverTime:
-    """The paper's ε_m: the max over time buckets of ``bucket_width`` steps of the mean
-    per-transition error (``measure``: ``"tv"`` when the true law is known, else ``"nll"``)."""
+    """The paper's ε_m, sup_t E_{d_t}[error]: the max over time buckets of ``bucket_width``
+    steps (default 1, per step) of the mean per-transition error (``measure``: ``"tv"`` when
+    the true law is known, else ``"nll"``), over the buckets that at least ``min_episodes``
+    episodes reach (:func:`boundcheck.estimators.sup_over_time.sup_over_time`).
+
+    ``sup_mean`` is the point value (biased upward by the selection, by about ``boot_bias``),
+    ``sup_stderr`` its bucket's standard error over episodes (ignoring the selection),
+    ``sup_upper`` the selection-aware upper confidence bound at ``confidence`` (a max-t
+    bootstrap resampling whole episodes): the value a lower bound on the return uses.
+    ``overall_mean``/``overall_stderr``: every transition pooled (an episode average), its
+    standard error over episodes. Documents written before these bounds existed lack the
+    fields after ``buckets`` (None).
+    """
 
     measure: str
     bucket_width: int
@@ -79,6 +93,12 @@ class SupOverTime:
     sup_t_start: int
     overall_mean: float
     buckets: int
+    sup_upper: float | None = None
+    confidence: float | None = None
+    boot_bias: float | None = None
+    overall_stderr: float | None = None
+    episodes: int | None = None
+    min_episodes: int | None = None
 
 
 @dataclass(frozen=True)
@@ -132,11 +152,11 @@ def policy_shift(actor: list[Tensor], actor_d: list[Tensor],
 
 
 def model_error(model: GaussianEnsemble, data: Transitions, true_std: np.ndarray | None,
-                generator: torch.Generator, *, tv_samples: int,
-                bucket_width: int) -> ModelErrorEstimate:
+                generator: torch.Generator, *, tv_samples: int, bucket_width: int,
+                boot_seed: int, confidence: float = 0.95) -> ModelErrorEstimate:
     """Model error of the elites' mixture on ``data`` (NLL, MSE proxies; TV when ``true_std``,
     the known noise of the true law, is given); ``sup_over_time`` uses the TV if known, else
-    the NLL (:func:`eps_model_sup_over_time`)."""
+    the NLL (:class:`SupOverTime`; its episode bootstrap draws from ``boot_seed``)."""
     obs, act, targets = data.model_targets()
     device = model.device
     means, variances = model.mean_and_var(obs.to(device), act.to(device), elites_only=True)
@@ -159,11 +179,12 @@ def model_error(model: GaussianEnsemble, data: Transitions, true_std: np.ndarray
         n=report["n"], nll_mean=report["nll_mean"], nll_stderr=report["nll_stderr"],
         mse_mean=report["mse_mean"], mse_stderr=report["mse_stderr"], tv_mean=tv_mean,
         tv_stderr=tv_stderr, tv_mc_stderr=tv_mc_stderr,
-        sup_over_time=_sup_over_time(per_row, data.timestep, bucket_width, which))
+        sup_over_time=_sup_over_time(per_row, data.timestep, bucket_width, which, boot_seed,
+                                     confidence))
 
 
-def oracle_model_error(data: Transitions, true_std: np.ndarray | None, *,
-                       bucket_width: int) -> ModelErrorEstimate:
+def oracle_model_error(data: Transitions, true_std: np.ndarray | None, *, bucket_width: int,
+                       boot_seed: int = 0, confidence: float = 0.95) -> ModelErrorEstimate:
     """The error of the oracle "model" (``train --model oracle``): the simulator itself.
 
     Its law IS the true law, so the TV is exactly 0 on every row (no Monte Carlo: ε_m = 0 by
@@ -189,18 +210,23 @@ def oracle_model_error(data: Transitions, true_std: np.ndarray | None, *,
     return ModelErrorEstimate(
         n=int(targets.shape[0]), nll_mean=nll_mean, nll_stderr=nll_stderr, mse_mean=mse.mean,
         mse_stderr=mse.stderr, tv_mean=0.0, tv_stderr=0.0, tv_mc_stderr=0.0,
-        sup_over_time=_sup_over_time(zeros, data.timestep, bucket_width, "tv"))
+        sup_over_time=_sup_over_time(zeros, data.timestep, bucket_width, "tv", boot_seed,
+                                     confidence))
 
 
-def _sup_over_time(values: np.ndarray, timesteps: np.ndarray, bucket_width: int,
-                   which: str) -> SupOverTime | None:
-    try:
-        sup = eps_model_sup_over_time(values, timesteps, bucket_width)
-    except ValueError:
+def _sup_over_time(values: np.ndarray, timesteps: np.ndarray, bucket_width: int, which: str,
+                   boot_seed: int, confidence: float) -> SupOverTime | None:
+    sup = sup_over_time(values, timesteps, rng=np.random.default_rng(boot_seed),
+                        bucket_width=bucket_width, min_episodes=MIN_EPISODES,
+                        confidence=confidence, cap=1.0 if which == "tv" else None)
+    if sup is None:
         return None
-    return SupOverTime(measure=which, bucket_width=bucket_width, sup_mean=sup["sup_mean"],
-                       sup_stderr=sup["sup_stderr"], sup_t_start=sup["sup_t_start"],
-                       overall_mean=sup["overall_mean"], buckets=len(sup["buckets"]))
+    return SupOverTime(measure=which, bucket_width=bucket_width, sup_mean=sup.point,
+                       sup_stderr=sup.point_stderr, sup_t_start=sup.argmax_t,
+                       overall_mean=sup.mean, buckets=sup.buckets, sup_upper=sup.upper,
+                       confidence=sup.confidence, boot_bias=sup.boot_bias,
+                       overall_stderr=sup.mean_stderr, episodes=sup.episodes,
+                       min_episodes=sup.min_episodes)
 
 
 def episode_return_mean(data: Transitions) -> float | None:
@@ -233,7 +259,8 @@ class Evaluator:
         """Policy shift of ``actor`` from ``actor_d``, model error and the episodes' return on
         ``data`` (π's transitions); the TV draws from ``tv_seed``."""
         err = model_error(model, data, self.true_std, make_generator(self.device, tv_seed),
-                          tv_samples=self.tv_samples, bucket_width=self.bucket_width)
+                          tv_samples=self.tv_samples, bucket_width=self.bucket_width,
+                          boot_seed=tv_seed)
         return PolicyMeasurement(shift=policy_shift(actor, actor_d, data), error=err,
                                  episode_return_mean=episode_return_mean(data),
                                  episodes=len(data.episode_returns))

@@ -120,8 +120,8 @@ class GeneralizationConfig:
                                 "included).", NumberRule(integer=True, ge=2))
     tv_samples: int = setting(256, "Monte Carlo draws per transition for the TV (runs with "
                               "known noise).", NumberRule(integer=True, ge=2, le=MAX_TV_SAMPLES))
-    bucket_width: int = setting(100, "Real steps per time bucket of the paper's eps_m "
-                                "(the max over buckets of the mean model error).", COUNT)
+    bucket_width: int = setting(1, "Real steps per time bucket of the paper's eps_m, the "
+                                "max over time of the mean model error (1: per step).", COUNT)
     k: int | None = setting(None, f"Model rollout length k {_RUNS} k at --epoch).", COUNT,
                             aliases=("rollout_length",))
     rollout_batch_size: int | None = setting(

@@ -60,6 +60,7 @@ class PairMeasurements:
     k: int
     horizon: int
     r_max_buffer: float
+    reward_bound: float | None
     real_pi: RewardPaths
     real_pi_d: RewardPaths
     model_pi: RewardPaths
@@ -128,12 +129,13 @@ def measure_pair(source: ValidationSource, pair: EpochPair, spec: EnvSpec, env: 
     shift = _shift(actor_pi, actor_d, np.concatenate([trans_pi.obs, trans_d.obs]), settings,
                    make_generator(device, int(w[5])), rng)
     progress("model error")
-    errors = [_model_error(model, data, true_std, settings, make_generator(device, int(w[6])))
-              for data in (trans_d, trans_pi)]
+    errors = [_model_error(model, data, true_std, settings, make_generator(device, int(w[6])),
+                           boot_seed=int(w[6]) + i) for i, data in enumerate((trans_d, trans_pi))]
     if isinstance(model, SimulatorOracle):
         model.close()
     return PairMeasurements(
         pair=pair, k=k, horizon=horizon, r_max_buffer=buffer_r_max(source, pair.data_epoch),
+        reward_bound=spec.reward_bound if cfg.reward_noise == 0 else None,
         real_pi=RewardPaths.from_lists(rewards_pi), real_pi_d=RewardPaths.from_lists(rewards_d),
         model_pi=model_pi, branch=branch, model_k_step=k_step, policy_shift=shift,
         model_error_pi_d=errors[0], model_error_pi=errors[1])
@@ -152,8 +154,10 @@ def _model(source: ValidationSource, data_epoch: int, spec: EnvSpec,
 
 def _model_error(model: GaussianEnsemble | SimulatorOracle, data: Transitions,
                  true_std: np.ndarray | None, settings: ValidateConfig,
-                 gen: torch.Generator) -> ModelErrorEstimate:
+                 gen: torch.Generator, *, boot_seed: int) -> ModelErrorEstimate:
     if isinstance(model, SimulatorOracle):  # its law is the true one: TV 0 on every row
-        return oracle_model_error(data, true_std, bucket_width=settings.bucket_width)
+        return oracle_model_error(data, true_std, bucket_width=settings.bucket_width,
+                                  boot_seed=boot_seed, confidence=settings.confidence)
     return model_error(model, data, true_std, gen, tv_samples=settings.tv_samples,
-                       bucket_width=settings.bucket_width)
+                       bucket_width=settings.bucket_width, boot_seed=boot_seed,
+                       confidence=settings.confidence)

@@ -28,6 +28,10 @@ class EpsSource(str, Enum):
     GIVEN = "given"
     #: ε_m′ taken from the ε_m the user gave (no ε_m′ of its own).
     GIVEN_AS_EPS_M = "given (--eps-m)"
+    #: The upper confidence bound on sup_t E_{d_t}[TV] (selection-aware, over episodes): what
+    #: a lower bound on the return needs.
+    TV_SUP_OVER_TIME_UPPER = "tv_sup_over_time_upper"
+    #: The point value of the sup (files written before the upper bound existed).
     TV_SUP_OVER_TIME = "tv_sup_over_time"
     TV_MEAN = "tv_mean"
     #: No known noise: the TV of any continuous model to a deterministic simulator is 1.
@@ -35,9 +39,14 @@ class EpsSource(str, Enum):
 
 
 class RMaxSource(str, Enum):
-    """Where r_max came from: the user, or max |r| over π_D's real buffer."""
+    """Where r_max came from: the user; the task's known bound on |r(s, a)| (a run without
+    reward noise); or the largest |r| the run has seen (π_D's real buffer and every real
+    episode measured), so that no verdict uses an r_max below a reward that was seen."""
 
     GIVEN = "given"
+    TASK = "task"
+    OBSERVED = "observed"
+    #: max |r| over the buffer alone (files written before the observed rule).
     BUFFER = "buffer"
 
 

@@ -50,8 +50,8 @@ class ValidateConfig:
     tv_samples: int = setting(256, "Monte Carlo draws per transition for the model's TV (runs "
                               "with known noise).", NumberRule(integer=True, ge=1,
                                                                le=MAX_TV_SAMPLES))
-    bucket_width: int = setting(100, "Real steps per time bucket of the paper's eps_m (the max "
-                                "over buckets of the mean model error).", COUNT)
+    bucket_width: int = setting(1, "Real steps per time bucket of the paper's eps_m, the "
+                                "max over time of the mean model error (1: per step).", COUNT)
     seed: int = setting(0, "Base seed of every random stream.", SEED)
     confidence: float = setting(0.95, "Level of every interval (the returns', eps_pi's) and of "
                                 "the verdicts.", PROBABILITY_OPEN)

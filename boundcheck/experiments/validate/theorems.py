@@ -17,6 +17,8 @@ model return MBPO optimises and π_D's own return are reported without a theorem
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from boundcheck.experiments.common.measure import ModelErrorEstimate
@@ -48,10 +50,14 @@ from boundcheck.theory.verdict import BoundResult, check_bound, informative_thre
 def model_error_value(error: ModelErrorEstimate, given: float | None,
                       given_source: EpsSource = EpsSource.GIVEN) -> tuple[float, EpsSource]:
     """(ε, where it came from) for ε_m or ε_m′ from a model-error estimate; a ``given``
-    value wins, reported as ``given_source``."""
+    value wins, reported as ``given_source``. Measured: the upper confidence bound on the sup
+    over time of the expected TV (a lower bound on η needs an upper bound on ε), else the mean
+    TV (no time step reached by enough episodes), else 1 (no known noise)."""
     if given is not None:
         return given, given_source
     sup = error.sup_over_time
+    if sup is not None and sup.measure == "tv" and sup.sup_upper is not None:
+        return float(min(1.0, max(0.0, sup.sup_upper))), EpsSource.TV_SUP_OVER_TIME_UPPER
     if sup is not None and sup.measure == "tv":
         return float(min(1.0, max(0.0, sup.sup_mean))), EpsSource.TV_SUP_OVER_TIME
     if error.tv_mean is not None:
@@ -75,8 +81,24 @@ def bound_inputs(m: PairMeasurements, inputs: BoundInputs) -> BoundValues:
         eps_pi_stat=inputs.eps_pi_stat, eps_policy_mc=float(stats["tv_mc"][stat]["value"]),
         eps_model=eps_model, eps_model_source=src_m, eps_model_shifted=eps_mp,
         eps_model_shifted_source=src_mp,
-        r_max=inputs.r_max if inputs.r_max is not None else m.r_max_buffer,
-        r_max_source=RMaxSource.GIVEN if inputs.r_max is not None else RMaxSource.BUFFER)
+        **_r_max(m, inputs.r_max))
+
+
+def observed_r_max(m: PairMeasurements) -> float:
+    """The largest |r| the run has shown: π_D's real buffer and the real episodes of π and
+    π_D measured here."""
+    seen = [float(np.abs(p.rewards).max(initial=0.0)) for p in (m.real_pi, m.real_pi_d)]
+    return max(m.r_max_buffer, *seen)
+
+
+def _r_max(m: PairMeasurements, given: float | None) -> dict[str, Any]:
+    """r_max and its source: given, else the task's known bound (no reward noise), else the
+    largest |r| seen (never below a reward the run has shown)."""
+    if given is not None:
+        return {"r_max": given, "r_max_source": RMaxSource.GIVEN}
+    if m.reward_bound is not None:
+        return {"r_max": m.reward_bound, "r_max_source": RMaxSource.TASK}
+    return {"r_max": observed_r_max(m), "r_max_source": RMaxSource.OBSERVED}
 
 
 def _theorem_check(result: BoundResult, values: BoundValues,

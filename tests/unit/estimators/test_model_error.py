@@ -13,7 +13,6 @@ from torch.distributions import Categorical, Independent, MixtureSameFamily, Nor
 
 from boundcheck.estimators import (
     TV_TO_DETERMINISTIC,
-    eps_model_sup_over_time,
     expected_tv,
     mixture_mse,
     mixture_nll,
@@ -153,34 +152,3 @@ def test_expected_tv() -> None:
     assert mean == pytest.approx(0.2) and se == pytest.approx(0.1 / math.sqrt(3))
     assert expected_tv(np.array([0.5]))[0] == 0.5
 
-
-def test_eps_model_sup_over_time() -> None:
-    rng = np.random.default_rng(0)
-    t = np.tile(np.arange(100), 20)  # 20 episodes of 100 steps
-    truth = np.where(t < 50, 0.1, 0.3) + 0.02 * (t // 25 == 3)  # bucket 3 (t 75..99) largest
-    values = truth + 0.01 * rng.standard_normal(t.size)
-    out = eps_model_sup_over_time(values, t, 25, rng=np.random.default_rng(1))
-    assert [b["t_start"] for b in out["buckets"]] == [0, 25, 50, 75]
-    assert all(b["n"] == 500 for b in out["buckets"])
-    assert out["sup_bucket"] == 3 and out["sup_t_start"] == 75
-    assert out["sup_mean"] == pytest.approx(0.32, abs=4 * out["sup_stderr"])
-    assert out["overall_mean"] == pytest.approx(values.mean())
-    assert out["n"] == 2000 and out["bucket_width"] == 25
-    assert out["sup_boot_stderr"] > 0 and abs(out["sup_boot_bias"]) < 0.01
-
-
-def test_eps_model_sup_bias_and_min_count() -> None:
-    # Equal true means: the max of noisy bucket means is biased upward; the bootstrap sees it.
-    rng = np.random.default_rng(2)
-    t = np.arange(400)
-    out = eps_model_sup_over_time(rng.standard_normal(400), t, 10, rng=rng)
-    assert out["sup_boot_bias"] > 0
-    # A lone transition at a late step forms a 1-value bucket, excluded from the sup.
-    values, steps = np.array([0.1, 0.2, 0.3, 5.0]), np.array([0, 1, 2, 90])
-    out = eps_model_sup_over_time(values, steps, 10)
-    assert out["buckets"][-1]["n"] == 1 and out["sup_bucket"] == 0
-    assert math.isnan(out["sup_boot_stderr"])
-    with pytest.raises(ValueError):
-        eps_model_sup_over_time(values, steps.astype(float), 10)
-    with pytest.raises(ValueError):
-        eps_model_sup_over_time(values, steps, 10, min_count=5)

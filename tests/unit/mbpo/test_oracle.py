@@ -85,7 +85,7 @@ def test_validate_measures_an_oracle_run_with_eps_m_zero(oracle_run: RunDir, cap
     assert (pair["data_epoch"], pair["epoch"]) == (2, 3)  # every epoch has the oracle model
     inputs = pair["inputs"]
     assert inputs["eps_m"] == 0.0 and inputs["eps_model_shifted"] == 0.0
-    assert inputs["eps_m_source"] == "tv_sup_over_time"
+    assert inputs["eps_m_source"] == "tv_sup_over_time_upper"
     err_d = pair["model_error"]["pi_d"]
     assert err_d["tv_mean"] == 0.0 and err_d["mse_mean"] == 0.0
     assert err_d["nll_mean"] is None  # no noise: a point mass has no density

@@ -50,10 +50,12 @@ def _paths(reward: float, n: int = 8, steps: int = 5) -> RewardPaths:
     return RewardPaths.from_lists([reward + 0.01 * rng.standard_normal(steps) for _ in range(n)])
 
 
-def _measurements(real: float, model: float) -> PairMeasurements:
+def _measurements(real: float, model: float,
+                  reward_bound: float | None = None) -> PairMeasurements:
     stats = {q: {s.value: STAT for s in EpsPiStat} for q in ("pinsker_min", "tv_mc")}
     return PairMeasurements(
-        pair=EpochPair(3, 4), k=2, horizon=5, r_max_buffer=1.0, real_pi=_paths(real),
+        pair=EpochPair(3, 4), k=2, horizon=5, r_max_buffer=1.0, reward_bound=reward_bound,
+        real_pi=_paths(real),
         real_pi_d=_paths(real), model_pi=_paths(model), branch=_paths(model),
         model_k_step=_paths(model), policy_shift=PolicyShiftSummary(10, 4, stats),
         model_error_pi_d=ERROR, model_error_pi=ERROR)
@@ -73,7 +75,15 @@ def test_measured_inputs_and_their_sources() -> None:
     pair = _result(-1.0, -1.0, BoundInputs()).pairs[0]
     assert pair.inputs.eps_model == pair.inputs.eps_model_shifted == 1.0
     assert pair.inputs.eps_model_source is EpsSource.DETERMINISTIC_SIMULATOR
-    assert pair.inputs.r_max == 1.0 and pair.inputs.r_max_source is RMaxSource.BUFFER
+    # r_max is never below a reward the run has shown: the episodes' |r| ~ 1.01 beat the
+    # buffer's 1.0 here.
+    seen = max(float(abs(pair_paths).max()) for pair_paths in (
+        _measurements(-1.0, -1.0).real_pi.rewards, _measurements(-1.0, -1.0).real_pi_d.rewards))
+    assert pair.inputs.r_max == pytest.approx(max(1.0, seen)) and pair.inputs.r_max > 1.0
+    assert pair.inputs.r_max_source is RMaxSource.OBSERVED
+    task = pair_result(_measurements(-1.0, -1.0, reward_bound=16.0), gammas_for(0.99),
+                       BoundInputs(), EnvSteps(1, 2), 0.95).inputs
+    assert task.r_max == 16.0 and task.r_max_source is RMaxSource.TASK
     given = _result(-1.0, -1.0, BoundInputs(eps_model=0.1, r_max=2.0)).pairs[0].inputs
     assert given.eps_model_shifted_source is EpsSource.GIVEN_AS_EPS_M
     assert given.r_max_source is RMaxSource.GIVEN and given.eps_model_shifted == 0.1
