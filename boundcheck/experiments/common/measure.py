@@ -15,7 +15,7 @@ continues. Here, on M transitions collected with π:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -23,6 +23,7 @@ import torch
 from torch import Tensor
 
 from boundcheck.agents.networks import actor_forward
+from boundcheck.codec import json_meta
 from boundcheck.estimators import (
     expected_tv,
     kl_diag_gaussians,
@@ -93,12 +94,12 @@ class SupOverTime:
     sup_t_start: int
     overall_mean: float
     buckets: int
-    sup_upper: float | None = None
-    confidence: float | None = None
-    boot_bias: float | None = None
-    overall_stderr: float | None = None
-    episodes: int | None = None
-    min_episodes: int | None = None
+    sup_upper: float | None = field(default=None, metadata=json_meta(omit_none=True))
+    confidence: float | None = field(default=None, metadata=json_meta(omit_none=True))
+    boot_bias: float | None = field(default=None, metadata=json_meta(omit_none=True))
+    overall_stderr: float | None = field(default=None, metadata=json_meta(omit_none=True))
+    episodes: int | None = field(default=None, metadata=json_meta(omit_none=True))
+    min_episodes: int | None = field(default=None, metadata=json_meta(omit_none=True))
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from scipy import stats
+
 from boundcheck.codec import json_meta
 from boundcheck.estimators import (
     TV_TO_DETERMINISTIC,
@@ -138,6 +140,31 @@ class OptimalKInputs:
     slope_measure: str | None = None
     slope_kind: str | None = None
     train_size: int | None = None
+    #: Student-t intervals over seeds, each at 1 − (1 − ``interval_level``)/3 (Bonferroni), so
+    #: that the box of the three holds the true inputs with at least ``interval_level``
+    #: (:func:`boundcheck.theory.k_interval.k_star_interval`); None with one seed.
+    interval_level: float | None = field(default=None, metadata=json_meta(omit_none=True))
+    eps_policy_interval: tuple[float, float] | None = field(
+        default=None, metadata=json_meta(key="eps_pi_interval", omit_none=True))
+    eps_model_interval: tuple[float, float] | None = field(
+        default=None, metadata=json_meta(key="eps_m_interval", omit_none=True))
+    slope_interval: tuple[float, float] | None = field(
+        default=None, metadata=json_meta(omit_none=True))
+    #: The largest Pinsker TV among the points the slope was fitted on: ε_m′ = ε_m + ε_π·slope
+    #: extrapolates the fit where ε_π exceeds it.
+    slope_fit_x_max: float | None = field(default=None, metadata=json_meta(omit_none=True))
+
+
+#: Joint level of the three intervals of :class:`OptimalKInputs`.
+INTERVAL_LEVEL = 0.95
+
+
+def t_interval(summary: MeanStd | None, level: float) -> tuple[float, float] | None:
+    """Student-t interval of a mean over seeds at ``level`` (None with one seed)."""
+    if summary is None or summary.n < 2 or not math.isfinite(summary.stderr):
+        return None
+    half = float(stats.t.ppf(0.5 + level / 2, summary.n - 1)) * summary.stderr
+    return (summary.mean - half, summary.mean + half)
 
 
 def optimal_k_inputs(sizes: Sequence[SizeRecord], tv_available: bool,
@@ -192,9 +219,25 @@ def optimal_k_inputs(sizes: Sequence[SizeRecord], tv_available: bool,
     source = (f"measure-generalization, training size {n} ({which}), mean over "
               f"{slope.n} seed(s): {what}; eps_pi = Pinsker TV of the mean KL(pi||pi_D) "
               f"after {interval_updates} SAC updates (MBPO's updates between model retrains)")
+    each = 1.0 - (1.0 - INTERVAL_LEVEL) / 3
+    model_interval = t_interval(record.eps_model_at_pi_d["tv"], each) if tv_available \
+        else (eps_model, eps_model)
+    slope_interval = t_interval(slope, each) if tv_available else (0.0, 0.0)
+    x_max = max((p.x("pinsker_tv") for rec in record.seeds for p in rec.points), default=None)
     return OptimalKInputs(eps_policy=min(1.0, max(0.0, eps_policy.mean)), eps_model=eps_model,
                           slope=slope.mean if tv_available else 0.0, source=source,
-                          slope_measure=y, slope_kind=kind, train_size=n), None
+                          slope_measure=y, slope_kind=kind, train_size=n,
+                          interval_level=INTERVAL_LEVEL,
+                          eps_policy_interval=_clip(t_interval(eps_policy, each)),
+                          eps_model_interval=_clip(model_interval),
+                          slope_interval=slope_interval, slope_fit_x_max=x_max), None
+
+
+def _clip(interval: tuple[float, float] | None) -> tuple[float, float] | None:
+    """A TV interval cut to [0, 1]."""
+    if interval is None:
+        return None
+    return (min(1.0, max(0.0, interval[0])), min(1.0, max(0.0, interval[1])))
 
 
 class TrendVerdict(StrEnum):

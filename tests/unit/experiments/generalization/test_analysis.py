@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import pytest
+from scipy import stats
 
 from boundcheck.codec import encode
 from boundcheck.estimators import LinearFit, MeanStd
@@ -59,6 +60,16 @@ def test_aggregation_and_optimal_k_inputs() -> None:
     assert inputs.eps_model == pytest.approx(0.3)
     assert inputs.eps_policy == pytest.approx((0.1 + 0.2) / 2)  # Pinsker: sqrt(KL/2)
     assert inputs.source is not None and "TV" in inputs.source
+    # Each interval at 1 - 0.05/3 over the two seeds (Student t, 1 dof): the slope's is
+    # 3 +- t(0.99167, 1) * sqrt(2)/sqrt(2).
+    half = stats.t.ppf(1 - 0.05 / 6, 1) * 1.0
+    assert inputs.interval_level == 0.95
+    assert inputs.slope_interval == pytest.approx((3.0 - half, 3.0 + half))
+    assert inputs.eps_policy_interval is not None and inputs.eps_model_interval is not None
+    assert 0.0 <= inputs.eps_model_interval[0] <= 0.3 <= inputs.eps_model_interval[1] <= 1.0
+    one_seed = [size(300, [2.0], [0.2], [0.02])]
+    single, _ = ana.optimal_k_inputs(one_seed, tv_available=True, interval_updates=5000)
+    assert single is not None and single.slope_interval is None  # no spread from one seed
     proxy, _ = ana.optimal_k_inputs(sizes, tv_available=False, interval_updates=5000)
     # Deterministic simulator: TV = 1 under every policy, so the TV slope is exactly 0.
     assert proxy is not None and proxy.eps_model == 1.0 and proxy.slope == 0.0
