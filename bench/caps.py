@@ -33,7 +33,11 @@ from bench.growth import warmup_stages
 from boundcheck.envs import get_spec, make_env
 from boundcheck.experiments.common.collect import collect
 from boundcheck.experiments.common.measure import make_generator
-from boundcheck.experiments.generalization.source import reference_dir, resolve_source
+from boundcheck.experiments.generalization.source import (
+    DETERMINISTIC_REFERENCE,
+    reference_dir,
+    resolve_source,
+)
 from boundcheck.models import GaussianEnsemble, make_optimizer, make_train_step, train_ensemble
 from boundcheck.models.losses import holdout_mse, holdout_nll
 
@@ -51,7 +55,7 @@ def run(size: int = 50_000, retrains: int = 4, warmup_max_epochs: int = 100,
     variants = VARIANTS if variants is None else variants
     dev = torch.device("cpu")
     source = resolve_source(None, None, runs_root=Path("/nonexistent"),
-                            reference_dir=reference_dir())
+                            reference_dir=reference_dir(DETERMINISTIC_REFERENCE))
     spec, base = get_spec(source.config.env), source.config.ensemble
     base = dataclasses.replace(base, backend="compile")
     env = make_env(spec, unit_actions=True)

@@ -26,7 +26,11 @@ from boundcheck.envs import get_spec, make_env
 from boundcheck.experiments.common.collect import collect
 from boundcheck.experiments.common.measure import make_generator
 from boundcheck.experiments.generalization.experiment import seed_words
-from boundcheck.experiments.generalization.source import reference_dir, resolve_source
+from boundcheck.experiments.generalization.source import (
+    DETERMINISTIC_REFERENCE,
+    reference_dir,
+    resolve_source,
+)
 from boundcheck.mbpo.state import Streams
 from boundcheck.models import GaussianEnsemble, make_train_step, train_ensemble
 
@@ -35,7 +39,7 @@ def run(run_dir: str | None = None, size: int = 60_000, max_epochs: int = 60,
         seed: int = 0) -> dict[str, Any]:
     """Per-epoch holdout MSE of every member, members improving, and how the fit stopped."""
     dev = torch.device("cpu")
-    ref = Path(run_dir) if run_dir else reference_dir()
+    ref = Path(run_dir) if run_dir else reference_dir(DETERMINISTIC_REFERENCE)
     source = resolve_source(ref, None, runs_root=Path("/nonexistent"), reference_dir=ref)
     spec = get_spec(source.config.env)
     env = make_env(spec, transition_noise=source.config.transition_noise,

@@ -46,7 +46,11 @@ from boundcheck.config import TrainConfig
 from boundcheck.envs import get_spec, make_env
 from boundcheck.experiments.common.collect import Transitions, collect
 from boundcheck.experiments.common.measure import make_generator
-from boundcheck.experiments.generalization.source import reference_dir, resolve_source
+from boundcheck.experiments.generalization.source import (
+    DETERMINISTIC_REFERENCE,
+    reference_dir,
+    resolve_source,
+)
 from boundcheck.mbpo import steps
 from boundcheck.mbpo.loop import run_config_doc, run_epoch, save_epoch
 from boundcheck.mbpo.setup import resolve_config
@@ -67,7 +71,7 @@ def run(sizes: tuple[int, ...] = (10_000, 50_000, 100_000), warmup_max_epochs: i
     """
     dev = torch.device(device)
     source = resolve_source(None, None, runs_root=Path("/nonexistent"),
-                            reference_dir=reference_dir())
+                            reference_dir=reference_dir(DETERMINISTIC_REFERENCE))
     sizes = tuple(sorted(sizes))
     env = make_env(get_spec(source.config.env), unit_actions=True)
     start = time.perf_counter()

@@ -47,8 +47,10 @@ DEPRECATED = {"--seeds": "--repetitions", "--rollout-length": "--k",
 
 def command(
     train_size: Annotated[str, field_option(G, "train_sizes")],
-    run: Annotated[Path | None, opt("--run", "Run directory of pi_D (default: the newest "
-                                     "under ./runs, else data/reference).")] = None,
+    run: Annotated[Path | None, opt(
+        "--run", "Run directory of pi_D (default: the newest under ./runs, else "
+        "data/reference-noise: Hopper with known noise, so the model error is a true TV; "
+        "data/reference is the paper's deterministic setting, proxies only).")] = None,
     epoch: Annotated[int | None, opt("--epoch", "Epoch of pi_D (default: the last).")] = None,
     repetitions: Annotated[int, field_option(G, "repetitions")] = default_of(G, "repetitions"),
     seed: Annotated[int, field_option(G, "seed")] = default_of(G, "seed"),

@@ -185,9 +185,11 @@ def test_reference_policy_is_the_fallback(tmp_path: Path, pendulum_run: Path) ->
 def test_the_shipped_reference_is_found_from_any_directory(tmp_path: Path, monkeypatch) -> None:
     from boundcheck.experiments.generalization.source import reference_dir
 
-    shipped = Path(__file__).resolve().parents[2] / "data" / "reference"
+    data = Path(__file__).resolve().parents[2] / "data"
     monkeypatch.chdir(tmp_path)
-    assert reference_dir().resolve() == shipped
+    # With no run, the known-noise reference (a true TV); the deterministic one when named.
+    assert reference_dir().resolve() == data / "reference-noise"
+    assert reference_dir("reference").resolve() == data / "reference"
 
 
 def test_the_shipped_reference_policy() -> None:

@@ -4,9 +4,15 @@ Step 1 of the model-generalization experiment (paper Section 4.3; docs/paper.md,
 model-generalization experiment"; docs/measure-generalization.md): π_D is the policy of RUN
 at epoch E. Defaults: E = the run's last complete epoch; RUN = the newest run directory
 under ``runs_root`` (``./runs``), newest by the modification time of its newest complete
-checkpoint's manifest; if there is none, the reference policy in ``reference_dir``
-(``data/reference``), which is laid out as a run directory (``config.json`` and
-``checkpoints/epoch_NNNN/`` holding at least ``policy.pt`` and ``MANIFEST.json``).
+checkpoint's manifest; if there is none, the shipped reference policy in ``reference_dir``,
+laid out as a run directory (``config.json`` and ``checkpoints/epoch_NNNN/`` holding at least
+``policy.pt`` and ``MANIFEST.json``).
+
+The default reference is ``data/reference-noise`` (Hopper-v5 trained with known Gaussian
+noise σ = σ_r = 0.03): there the true transition law is known, so the model error is measured
+as a true total variation. ``data/reference`` is the paper's deterministic setting, where the
+TV of any continuous model to the simulator is 1 by definition and only the NLL/MSE proxies
+say anything; it is measured when named (``--run data/reference``).
 """
 
 from __future__ import annotations
@@ -35,12 +41,19 @@ class PolicySource:
     run_provenance: dict[str, Any]
 
 
-def reference_dir() -> Path:
-    """Where the shipped reference policy is: ``data/reference`` under the working directory if
-    it is there (a clone's root), else beside the package (an editable install run from
-    elsewhere). The path returned may not exist (a wheel install does not ship ``data/``)."""
-    local = Path("data") / "reference"
-    beside = Path(__file__).resolve().parents[3] / "data" / "reference"
+#: The shipped reference measured when no run is given: known noise, so a true TV.
+DEFAULT_REFERENCE = "reference-noise"
+#: The paper's deterministic setting (TV 1 by definition; proxies only).
+DETERMINISTIC_REFERENCE = "reference"
+
+
+def reference_dir(name: str = DEFAULT_REFERENCE) -> Path:
+    """Where the shipped reference policy ``name`` is: ``data/<name>`` under the working
+    directory if it is there (a clone's root), else beside the package (an editable install
+    run from elsewhere). The path returned may not exist (a wheel install does not ship
+    ``data/``)."""
+    local = Path("data") / name
+    beside = Path(__file__).resolve().parents[3] / "data" / name
     return local if local.is_dir() or not beside.is_dir() else beside
 
 
