@@ -110,11 +110,37 @@ def _bootstrap_ci(values: np.ndarray, rng: np.random.Generator, n_resamples: int
     return np.asarray(res.confidence_interval.low), np.asarray(res.confidence_interval.high)
 
 
+def _cluster_resamples(clusters: np.ndarray, rng: np.random.Generator,
+                       n_resamples: int) -> list[np.ndarray] | None:
+    """Row indices of ``n_resamples`` resamples of whole clusters (episodes) with replacement;
+    None with fewer than two clusters."""
+    _, inverse = np.unique(clusters, return_inverse=True)
+    count = int(inverse.max()) + 1 if inverse.size else 0
+    if count < 2:
+        return None
+    members = [np.flatnonzero(inverse == c) for c in range(count)]
+    return [np.concatenate([members[c] for c in rng.integers(count, size=count)])
+            for _ in range(n_resamples)]
+
+
+def _cluster_ci(values: np.ndarray, resamples: list[np.ndarray],
+                confidence_level: float) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile interval of the summary statistics over the cluster resamples (the states
+    of one episode are not independent draws)."""
+    draws = np.stack([_summary_stats(values[rows]) for rows in resamples])
+    alpha = (1.0 - confidence_level) / 2
+    return np.quantile(draws, alpha, axis=0), np.quantile(draws, 1.0 - alpha, axis=0)
+
+
 def _aggregate(values: np.ndarray, rng: np.random.Generator, n_resamples: int,
-               confidence_level: float, method: str) -> dict[str, dict[str, Any]]:
+               confidence_level: float, method: str,
+               resamples: list[np.ndarray] | None = None) -> dict[str, dict[str, Any]]:
     point = _summary_stats(values)
     methods = [method] * len(STATS)
-    if values.size >= 2 and np.ptp(values) > 0:
+    if resamples is not None and np.ptp(values) > 0:
+        low, high = _cluster_ci(values, resamples, confidence_level)
+        methods = ["episode percentile"] * len(STATS)
+    elif values.size >= 2 and np.ptp(values) > 0:
         low, high = _bootstrap_ci(values, rng, n_resamples, confidence_level, method)
         bad = np.isnan(low) | np.isnan(high)
         if bad.any():
@@ -135,7 +161,7 @@ def policy_shift_report(
     mean_pi: Tensor, log_std_pi: Tensor, mean_d: Tensor, log_std_d: Tensor,
     generator: torch.Generator, n_mc: int, rng_bootstrap: np.random.Generator, *,
     n_resamples: int = 1000, confidence_level: float = 0.95, method: str = "percentile",
-    chunk_size: int = 256,
+    chunk_size: int = 256, clusters: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Per-state policy-shift measures between π and π_D over B states, with aggregates.
 
@@ -152,7 +178,9 @@ def policy_shift_report(
     :data:`STATS` = mean, max, p95, p99), each ``{"value", "ci_low", "ci_high", "ci_method"}``
     with a ``scipy.stats.bootstrap`` confidence interval (``method`` "percentile" or "BCa",
     ``confidence_level``, ``n_resamples``, random_state = ``rng_bootstrap``) over resampled
-    states; the MC noise inside ``tv_mc`` is part of what is resampled.
+    states; the MC noise inside ``tv_mc`` is part of what is resampled. With ``clusters`` [B]
+    (the episode of each state) whole episodes are resampled instead (percentile intervals,
+    ``ci_method`` "episode percentile"): the states of one episode are not independent.
     CAVEAT: bootstrap intervals for the max (and for high percentiles with few states) are
     unreliable: a resample can never exceed the observed max, so the interval sits
     at or below it and does not cover the true sup over all states. They are reported anyway.
@@ -178,8 +206,10 @@ def policy_shift_report(
                    "pinsker_d_pi": pin_dp, "pinsker_min": torch.minimum(pin_pd, pin_dp),
                    "tv_mc": tv}
     per_state = {q: tensors[q].double().cpu().numpy() for q in QUANTITIES}
-    stats = {q: _aggregate(per_state[q], rng_bootstrap, n_resamples, confidence_level, method)
-             for q in QUANTITIES}
+    resamples = None if clusters is None else _cluster_resamples(
+        np.asarray(clusters), rng_bootstrap, n_resamples)
+    stats = {q: _aggregate(per_state[q], rng_bootstrap, n_resamples, confidence_level, method,
+                           resamples) for q in QUANTITIES}
     return {
         "n_states": int(mean_pi.shape[0]), "n_mc": n_mc,
         "confidence_level": confidence_level, "method": method, "stats": stats,

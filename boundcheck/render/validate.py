@@ -11,6 +11,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from boundcheck.experiments.common.measure import ModelErrorEstimate
 from boundcheck.experiments.validate.results import PairResult, ValidationResult
 from boundcheck.experiments.validate.settings import EpsPiStat
 from boundcheck.theory.verdict import Estimate
@@ -50,10 +51,23 @@ def _header(result: ValidationResult, pair: PairResult) -> list[str]:
         f"{_num(inputs.eps_model_shifted, '.3g')} ({inputs.eps_model_shifted_source.value}); "
         f"proxies: NLL {_num(err_d.nll_mean)} / {_num(err_pi.nll_mean)} nats, MSE "
         f"{_num(err_d.mse_mean)} / {_num(err_pi.mse_mean)} (under pi_D / pi)",
+        *_sup_lines(err_d, "eps_m", "pi_D"), *_sup_lines(err_pi, "eps_m'", "pi"),
         "  informative (C < 2 r_max/(1-gamma)) only for gamma below: " + ", ".join(
             f"{thm} {_num(g, '.3g') if g is not None else 'none'}"
             for thm, g in pair.informative_gamma.items()),
     ]
+
+
+def _sup_lines(error: ModelErrorEstimate, name: str, policy: str) -> list[str]:
+    """The sup over time behind a measured eps: point value, where, and its upper bound."""
+    sup = error.sup_over_time
+    if sup is None or sup.sup_upper is None or sup.measure != "tv":
+        return []
+    return [f"    {name}: sup over time of the mean TV under {policy}'s episodes: "
+            f"{_num(sup.sup_mean, '.3g')} at t = {sup.sup_t_start} (point; selection bias "
+            f"~{_num(sup.boot_bias, '.2g')}), upper {_num(sup.sup_upper, '.3g')} at "
+            f"{sup.confidence:.0%} over {sup.episodes} episodes; mean over all steps "
+            f"{_num(sup.overall_mean, '.3g')}"]
 
 
 def _table(pair: PairResult) -> Table:

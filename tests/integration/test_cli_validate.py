@@ -177,7 +177,7 @@ def test_known_noise_gives_a_measured_tv(capsys, tmp_path: Path) -> None:
     assert main(["train", "--env", "InvertedPendulum-v5", "--out", str(run), *TINY_TRAIN,
                  "--steps", "400", "--transition-noise", "0.05", "--reward-noise", "0.05"]) == 0
     code, stdout, err = validate(capsys, "--run", str(run), "--json", "--out", str(tmp_path / "v"),
-                                 *FAST)
+                                 *FAST, "--episodes", "10")
     assert code in (0, 1), err
     doc = json.loads(stdout)
     assert doc["tv_available"] is True and doc["tv_unavailable_reason"] is None
@@ -185,7 +185,14 @@ def test_known_noise_gives_a_measured_tv(capsys, tmp_path: Path) -> None:
     assert inputs["eps_m_source"] == inputs["eps_model_shifted_source"] == "tv_sup_over_time_upper"
     assert 0.0 < inputs["eps_m"] <= 1.0 and 0.0 < inputs["eps_model_shifted"] <= 1.0
     errors = doc["pairs"][0]["model_error"]
-    assert errors["pi_d"]["sup_over_time"]["sup_mean"] == pytest.approx(inputs["eps_m"])
+    # The verdicts use the upper confidence bound on the sup over time, above its point value.
+    sup = errors["pi_d"]["sup_over_time"]
+    assert sup["sup_upper"] == pytest.approx(inputs["eps_m"])
+    assert sup["sup_mean"] <= sup["sup_upper"] and sup["episodes"] == 10
+    # With fewer episodes than a step needs (10), the mean TV is used and says so.
+    few = json.loads(validate(capsys, "--run", str(run), "--json", "--out",
+                              str(tmp_path / "v3"), *FAST)[1])
+    assert few["pairs"][0]["inputs"]["eps_m_source"] == "tv_mean"
     # The largest informative gamma agrees with every gamma's verdict on informativeness.
     limits = doc["pairs"][0]["informative_gamma"]
     assert set(limits) == {"4.1", "4.2", "4.3"}

@@ -33,7 +33,7 @@ MEASURE = ["--train-size", "300,600", "--repetitions", "2", "--snapshots", "3",
            "--kl-max", "0.02",
            "--rollout-batch-size", "200", "--tv-samples", "16", "--device", "cpu", "--threads", "1"]
 #: As FAST in test_cli_validate.py.
-VALIDATE = ["--episodes", "3", "--model-starts", "50", "--device", "cpu", "--threads", "1"]
+VALIDATE = ["--episodes", "10", "--model-starts", "50", "--device", "cpu", "--threads", "1"]
 
 
 def _json_of(capsys: pytest.CaptureFixture[str], args: list[str],
@@ -119,5 +119,7 @@ def test_measured_tv_flows_from_measure_generalization_to_optimal_k_and_validate
         assert bound_inputs[source_key] == "tv_sup_over_time_upper"
         sup = errors[policy]["sup_over_time"]
         assert sup["measure"] == "tv"
-        assert bound_inputs[eps] == min(1.0, max(0.0, sup["sup_mean"]))
-        assert 0.0 < bound_inputs[eps] < 1.0
+        assert bound_inputs[eps] == min(1.0, max(0.0, sup["sup_upper"]))
+        assert sup["sup_mean"] <= sup["sup_upper"]
+        # A measured TV, not the deterministic 1 (the upper bound of a tiny model may be 1).
+        assert 0.0 < sup["sup_mean"] < 1.0 and 0.0 < bound_inputs[eps] <= 1.0

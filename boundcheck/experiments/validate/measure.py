@@ -25,6 +25,7 @@ from boundcheck.agents.networks import actor_forward
 from boundcheck.envs import EnvSpec
 from boundcheck.envs.oracle import SimulatorOracle
 from boundcheck.estimators import policy_shift_report
+from boundcheck.estimators.sup_over_time import episode_ids
 from boundcheck.experiments.common.collect import Transitions, collect_episodes
 from boundcheck.experiments.common.measure import (
     ModelErrorEstimate,
@@ -76,16 +77,18 @@ def _actor(source: ValidationSource, epoch: int, device: torch.device) -> list[T
 
 
 def _shift(actor_pi: list[Tensor], actor_d: list[Tensor], states: np.ndarray,
-           settings: ValidateConfig, gen: torch.Generator,
+           episodes: np.ndarray, settings: ValidateConfig, gen: torch.Generator,
            rng: np.random.Generator) -> PolicyShiftSummary:
     if len(states) > settings.max_states:
-        states = states[rng.choice(len(states), settings.max_states, replace=False)]
+        rows = rng.choice(len(states), settings.max_states, replace=False)
+        states, episodes = states[rows], episodes[rows]
     obs = torch.as_tensor(states, device=actor_pi[0].device)
     with torch.no_grad():
         mean_pi, log_std_pi = actor_forward(actor_pi, obs)
         mean_d, log_std_d = actor_forward(actor_d, obs)
     report = policy_shift_report(mean_pi, log_std_pi, mean_d, log_std_d, gen,
-                                 settings.policy_mc, rng, confidence_level=settings.confidence)
+                                 settings.policy_mc, rng, confidence_level=settings.confidence,
+                                 clusters=episodes)
     return PolicyShiftSummary(n_states=report["n_states"], n_mc=report["n_mc"],
                               stats=report["stats"])
 
@@ -126,8 +129,11 @@ def measure_pair(source: ValidationSource, pair: EpochPair, spec: EnvSpec, env: 
                             torch.as_tensor(starts, device=device), k,
                             make_generator(device, int(w[4])))[0]
     progress("policy shift")
-    shift = _shift(actor_pi, actor_d, np.concatenate([trans_pi.obs, trans_d.obs]), settings,
-                   make_generator(device, int(w[5])), rng)
+    # Each state keeps its episode (π's episodes, then π_D's) for the episode bootstrap.
+    episodes = np.concatenate([episode_ids(trans_pi.timestep),
+                               episode_ids(trans_d.timestep) + settings.episodes])
+    shift = _shift(actor_pi, actor_d, np.concatenate([trans_pi.obs, trans_d.obs]), episodes,
+                   settings, make_generator(device, int(w[5])), rng)
     progress("model error")
     errors = [_model_error(model, data, true_std, settings, make_generator(device, int(w[6])),
                            boot_seed=int(w[6]) + i) for i, data in enumerate((trans_d, trans_pi))]

@@ -177,3 +177,24 @@ def test_bootstrap_ci_of_mean_covers_truth() -> None:
     assert hits >= 32, hits
     single = _aggregate(np.array([0.3]), rng, 100, 0.95, "percentile")
     assert single["max"]["value"] == 0.3 and math.isnan(single["max"]["ci_low"])
+
+
+def test_episode_clusters_widen_the_interval_of_the_mean() -> None:
+    """States of one episode share a shift (an episode-level effect): resampling whole
+    episodes gives a wider interval of the mean than resampling states."""
+    gen = torch.Generator().manual_seed(0)
+    episodes = np.repeat(np.arange(20), 50)
+    offset = torch.as_tensor(np.random.default_rng(0).normal(0, 0.3, 20)[episodes])
+    mean_d = torch.zeros(episodes.size, 1, dtype=torch.float64)
+    mean_pi = (0.2 + offset)[:, None]
+    log_std = torch.full_like(mean_d, -1.0)
+    iid = policy_shift_report(mean_pi, log_std, mean_d, log_std, gen, 16,
+                              np.random.default_rng(1), n_resamples=200)
+    clustered = policy_shift_report(mean_pi, log_std, mean_d, log_std, gen, 16,
+                                    np.random.default_rng(1), n_resamples=200,
+                                    clusters=episodes)
+    width = {name: stat["ci_high"] - stat["ci_low"] for name, stat in (
+        ("iid", iid["stats"]["kl_pi_d"]["mean"]),
+        ("clustered", clustered["stats"]["kl_pi_d"]["mean"]))}
+    assert clustered["stats"]["kl_pi_d"]["mean"]["ci_method"] == "episode percentile"
+    assert width["clustered"] > 2 * width["iid"]

@@ -74,7 +74,7 @@ def test_validate_measures_an_oracle_run_with_eps_m_zero(oracle_run: RunDir, cap
 
     from boundcheck.cli import main
 
-    code = main(["validate", "--run", str(oracle_run.path), "--json", "--episodes", "3",
+    code = main(["validate", "--run", str(oracle_run.path), "--json", "--episodes", "10",
                  "--model-starts", "50", "--device", "cpu", "--threads", "1",
                  "--out", str(oracle_run.path.parent / "validation")])
     out, err = capsys.readouterr()
