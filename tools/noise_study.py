@@ -135,7 +135,7 @@ def study_runs(groups: list[str], window: int = 5) -> list[dict[str, Any]]:
 
 
 def _summary(s: Any) -> dict[str, Any]:
-    return encode(s.interval_json())
+    return encode(s.interval())
 
 
 def to_csv(records: list[dict[str, Any]]) -> str:

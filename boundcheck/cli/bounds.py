@@ -6,6 +6,7 @@ from typing import Annotated
 
 from boundcheck.cli.common import bad_input, emit_json, stdout_console
 from boundcheck.cli.options import JsonOption, opt
+from boundcheck.codec import encode
 from boundcheck.render.theory import render_bounds
 from boundcheck.theory.bound_reports import bounds_report
 
@@ -29,7 +30,7 @@ def command(
         bad_input("--r-max", f"{r_max:g} is too large for --gamma {gamma:g}: the penalties "
                              "overflow a double (express rewards in larger units)")
     if as_json:
-        emit_json(report.to_json())
+        emit_json(encode(report))
     else:
         render_bounds(stdout_console(), report)
     return 0

@@ -13,6 +13,7 @@ from boundcheck.cli.common import (
 )
 from boundcheck.cli.errors import naming
 from boundcheck.cli.options import JsonOption, opt
+from boundcheck.codec import encode
 from boundcheck.experiments.generalization.results import read_theory_inputs
 from boundcheck.experiments.generalization.settings import parse_size
 from boundcheck.render.theory import render_k_by_ratio, render_optimal_k
@@ -74,7 +75,7 @@ def command(
         marker = (report.ratio, report.k_star) if isinstance(report, OptimalKReport) else None
         plot_k_star(by_ratio, plot, marker=marker)
     if as_json:
-        emit_json({**report.to_json(), **({"plot": str(plot)} if plot is not None else {})})
+        emit_json({**encode(report), **({"plot": str(plot)} if plot is not None else {})})
     elif isinstance(report, OptimalKReport):
         render_optimal_k(stdout_console(), report)
     else:

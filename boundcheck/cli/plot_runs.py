@@ -17,6 +17,7 @@ import typer
 from boundcheck.cli.common import check_figure_path, check_numbers, emit_json, stdout_console
 from boundcheck.cli.errors import naming
 from boundcheck.cli.options import JsonOption, opt, out_option
+from boundcheck.codec import encode
 from boundcheck.inputs import COUNT, NON_NEGATIVE_INT, PROBABILITY_OPEN
 from boundcheck.render.learning import render_run_curves, render_seed_groups
 
@@ -53,7 +54,7 @@ def command(
                                    confidence=confidence, metric=metric) if group
                   else plot_run_curves(runs, out, title=title, metric=metric))
     if as_json:
-        emit_json(report.to_json())
+        emit_json(encode(report))
     elif isinstance(report, SeedGroupsReport):
         render_seed_groups(stdout_console(), report)
     else:

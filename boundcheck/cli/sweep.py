@@ -18,6 +18,7 @@ from typer.core import TyperGroup
 from boundcheck.cli.common import check_numbers, emit_json, stderr_console, stdout_console
 from boundcheck.cli.errors import EXIT_FAILURE, naming
 from boundcheck.cli.options import DeviceOption, JsonOption, QuietOption, opt, out_option
+from boundcheck.codec import encode
 from boundcheck.inputs import COUNT, NON_NEGATIVE_INT, InputError, NumberRule
 
 CPUS_PER_RUN = NumberRule(gt=0, le=4096)
@@ -124,15 +125,16 @@ def validate_command(
 def _analyse(pattern: str, follow: Any, cpus: int | None, address: str | None,
              cpus_per_run: float, gpus_per_run: float, device: str, as_json: bool) -> int:
     from boundcheck.experiments.sweep.analyses import analyse_runs, find_runs
+    from boundcheck.experiments.sweep.documents import runs_analysis_document
     from boundcheck.experiments.sweep.engine import EngineConfig
-    from boundcheck.render.sweep import render_runs_analysis, runs_analysis_json
+    from boundcheck.render.sweep import render_runs_analysis
 
     engine = _engine(cpus, address, cpus_per_run, gpus_per_run, device)
     runs = find_runs(pattern)
     with naming("--runs"):
         result = analyse_runs(runs, follow, EngineConfig(**engine), device)
     if as_json:
-        emit_json(runs_analysis_json(result))
+        emit_json(runs_analysis_document(result))
     else:
         render_runs_analysis(stdout_console(), result)
     return EXIT_FAILURE if result.failed else 0
@@ -170,7 +172,7 @@ def report_command(
     with naming("SWEEP"):
         report = report_sweep(sweep, step=at, window=window)
     if as_json:
-        emit_json(report.to_json())
+        emit_json(encode(report))
     else:
         render_report(stdout_console(), report)
     return 0
@@ -229,10 +231,11 @@ def _run(grid: Any, out: Path, grid_file: Path | None, cpus: int | None, address
          quiet: bool, as_json: bool) -> int:
     import sys
 
+    from boundcheck.experiments.sweep.documents import sweep_document
     from boundcheck.experiments.sweep.engine import EngineConfig
     from boundcheck.experiments.sweep.run import SweepRequest, run_sweep
     from boundcheck.experiments.sweep.summary import report_sweep
-    from boundcheck.render.sweep import SweepWatch, render_report, render_result, sweep_json
+    from boundcheck.render.sweep import SweepWatch, render_report, render_result
 
     engine = EngineConfig(**_engine(cpus, address, cpus_per_run, gpus_per_run, device))
     if out.exists() and not out.is_dir():
@@ -244,8 +247,7 @@ def _run(grid: Any, out: Path, grid_file: Path | None, cpus: int | None, address
     failed = bool(result.failed or result.failed_analyses)
     report = None if result.failed else report_sweep(out)
     if as_json:
-        emit_json({**sweep_json(result),
-                   "report": None if report is None else report.to_json()})
+        emit_json(sweep_document(result, report))
     else:
         render_result(stdout_console(), result)
         if report is not None:

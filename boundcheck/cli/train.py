@@ -24,6 +24,7 @@ from boundcheck.cli.options import (
     opt,
     out_option,
 )
+from boundcheck.codec import encode
 from boundcheck.inputs import COUNT, NON_NEGATIVE, SEED
 from boundcheck.render.train import (
     PROGRESS_COLUMNS,
@@ -83,7 +84,7 @@ def command(env: EnvOption = None, seed: SeedOption = None, steps: StepsOption =
     if list_settings:
         listing = train_settings(env)
         if as_json:
-            emit_json(listing.to_json())
+            emit_json(encode(listing))
         else:
             render_settings(stdout_console(), listing)
         return 0
@@ -107,7 +108,7 @@ def command(env: EnvOption = None, seed: SeedOption = None, steps: StepsOption =
         summary = session.train(follow_training(bar, session.config.total_steps,
                                                 session.state.env_steps))
     if as_json:
-        emit_json(summary.to_json())
+        emit_json(encode(summary))
     elif not quiet:
         render_summary(stdout_console(), summary)
     return 0

@@ -15,6 +15,7 @@ from boundcheck.cli.common import (
 )
 from boundcheck.cli.errors import EXIT_FAILURE
 from boundcheck.cli.options import JsonOption, QuietOption, SeedOption, opt, out_option
+from boundcheck.codec import encode
 from boundcheck.experiments.tabular.verify import (
     MAX_K,
     RandomCheckReport,
@@ -56,7 +57,7 @@ def command(
     if instance is not None:
         checked = check_instance_file(instance)
         if as_json:
-            emit_json(checked.to_json())
+            emit_json(encode(checked))
         else:
             render_tabular_instance(stdout_console(), checked)
         return 0 if checked.holds else EXIT_FAILURE
@@ -66,7 +67,7 @@ def command(
             run_search(seed=seed, gamma=gamma, k=k, max_evals=max_evals, out=out,
                        progress=report_to)
     if as_json:
-        emit_json(report.to_json())
+        emit_json(encode(report))
     elif isinstance(report, RandomCheckReport):
         render_random_check(stdout_console(), report)
     else:

@@ -9,7 +9,6 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from boundcheck.codec import encode
 from boundcheck.config.fields import DOC
 from boundcheck.config.overrides import flat_values
 from boundcheck.config.presets import PRESETS, task_config
@@ -21,7 +20,8 @@ class Setting:
     """One ``--set`` key.
 
     ``type``: its Python type as written in the config (``"int"``, ``"float | None"``, ...);
-    ``presets``: task -> the value the task's preset gives it (``BASE`` + preset).
+    ``presets``: task -> the value the task's preset gives it (``BASE`` + preset). Its JSON
+    (:mod:`boundcheck.codec`) is its fields.
     """
 
     key: str
@@ -30,23 +30,14 @@ class Setting:
     doc: str
     presets: Mapping[str, Any]
 
-    def to_json(self) -> dict[str, Any]:
-        """The JSON object of this setting: its fields (:mod:`boundcheck.codec`)."""
-        doc: dict[str, Any] = encode(self)
-        return doc
-
 
 @dataclass(frozen=True)
 class SettingsListing:
-    """Every setting, with the values of one task's preset (``env``) or of all of them."""
+    """Every setting, with the values of one task's preset (``env``) or of all of them; its
+    JSON is ``{"env": ..., "settings": [...]}``, one document."""
 
     env: str | None
     settings: tuple[Setting, ...]
-
-    def to_json(self) -> dict[str, Any]:
-        """``{"env": ..., "settings": [...]}``, one JSON document: its fields."""
-        doc: dict[str, Any] = encode(self)
-        return doc
 
 
 def list_settings(env: str | None = None) -> SettingsListing:

@@ -41,11 +41,21 @@ class SeedSummary:
     confidence: float
     values: tuple[float, ...]
 
-    def interval_json(self) -> dict[str, float | int | list[float]]:
-        """``{mean, ci_low, ci_high, n, values}``: what reports print (NaN stays NaN; the
-        writers of strict JSON turn it into null)."""
-        return {"mean": self.mean, "ci_low": self.ci_low, "ci_high": self.ci_high, "n": self.n,
-                "values": list(self.values)}
+    def interval(self) -> SeedInterval:
+        """The mean, its interval, n and the values: what reports print."""
+        return SeedInterval(self.mean, self.ci_low, self.ci_high, self.n, self.values)
+
+
+@dataclass(frozen=True)
+class SeedInterval:
+    """The part of a :class:`SeedSummary` that reports print; its JSON
+    (:mod:`boundcheck.codec`) is ``{mean, ci_low, ci_high, n, values}``, NaN as null."""
+
+    mean: float
+    ci_low: float
+    ci_high: float
+    n: int
+    values: tuple[float, ...]
 
 
 def _check_confidence(confidence: float) -> None:

@@ -69,7 +69,8 @@ class RunRequest:
 @dataclass(frozen=True)
 class TrainSummary:
     """What a finished ``train`` reports: the run, its task, its size and its last epoch's
-    metrics (a ``metrics.jsonl`` record, docs/trainer.md)."""
+    metrics (a ``metrics.jsonl`` record, docs/trainer.md). Its JSON (its fields) is the
+    document of ``train --json``."""
 
     run: Path
     env: str
@@ -80,12 +81,6 @@ class TrainSummary:
     epochs: int
     wall_seconds: float
     last_epoch: Mapping[str, Any]
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON document of ``train --json``."""
-        return {"run": str(self.run), "env": self.env, "algo": self.algo, "seed": self.seed,
-                "device": self.device, "env_steps": self.env_steps, "epochs": self.epochs,
-                "wall_seconds": self.wall_seconds, "last_epoch": dict(self.last_epoch)}
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 On a terminal (stderr), a rich table refreshed at every poll: cell, state, epoch, real steps
 of total, last evaluation return, elapsed time and ETA (from the cell's own rate so far). With
 no terminal (output piped to a log file), one line per finished epoch and per finished or
-failed cell, so a log shows progress at the pace of the runs.
+failed cell, so a log shows progress at the pace of the runs. The ``--json`` documents of the
+same results are made in :mod:`boundcheck.experiments.sweep.documents`.
 """
 
 from __future__ import annotations
@@ -14,13 +15,8 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from boundcheck.experiments.sweep.analyses import (
-    RunsAnalysis,
-    SlopeRow,
-    VerdictCounts,
-    analyses_json,
-)
-from boundcheck.experiments.sweep.cells import CellResult, CellState
+from boundcheck.experiments.sweep.analyses import RunsAnalysis, SlopeRow, VerdictCounts
+from boundcheck.experiments.sweep.cells import CellState
 from boundcheck.experiments.sweep.run import CellStatus, SweepResult
 from boundcheck.experiments.sweep.summary import SweepReport
 from boundcheck.experiments.sweep.summary import interval_text as _interval
@@ -104,22 +100,6 @@ class SweepWatch:
             self._epochs[row.name], self._states[row.name] = epoch, row.state
 
 
-def cell_json(cell: CellResult) -> dict[str, Any]:
-    """One cell's outcome as JSON."""
-    return {"cell": cell.name, "state": cell.state.value, "epochs": cell.epochs,
-            "env_steps": cell.env_steps, "eval_return": cell.eval_return, "error": cell.error}
-
-
-def sweep_json(result: SweepResult) -> dict[str, Any]:
-    """The sweep's outcome as the one JSON document of ``--json``."""
-    return {"out": str(result.out), "wall_seconds": result.wall_seconds,
-            "cells": [cell_json(c) for c in result.cells],
-            "analyses": [{"cell": a.name, "done": [d.value for d in a.done], "error": a.error}
-                         for a in result.analyses],
-            "failed": [c.name for c in result.failed]
-            + [f"{a.name} (analysis)" for a in result.failed_analyses]}
-
-
 def render_result(console: Console, result: SweepResult) -> None:
     """The final table: every cell's outcome, then the failed cells with their errors."""
     table = Table(title=f"sweep {result.out}")
@@ -179,15 +159,6 @@ def _slope_text(rows: list[SlopeRow] | tuple[SlopeRow, ...]) -> str:
     return "; ".join(f"N={r.train_size}: " + ", ".join(
         f"{kind} {_interval(s.mean, s.ci_low, s.ci_high)}"
         for kind, s in r.summary.items() if s is not None) for r in rows)
-
-
-def runs_analysis_json(result: RunsAnalysis) -> dict[str, Any]:
-    """``sweep validate|measure-generalization --runs ... --json``."""
-    return {"runs": [{"run": a.name, "done": [d.value for d in a.done], "error": a.error}
-                     for a in result.outcomes],
-            "groups": [{"group": g.label, "runs": [str(r) for r in g.runs],
-                        **analyses_json(g.verdicts, list(g.slopes))} for g in result.groups],
-            "failed": [a.name for a in result.failed]}
 
 
 def render_runs_analysis(console: Console, result: RunsAnalysis) -> None:

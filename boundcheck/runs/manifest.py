@@ -34,15 +34,14 @@ class Manifest:
     files: Mapping[str, FileDigest]
     pruned: tuple[str, ...] = field(default=())
 
-    def to_json(self) -> dict[str, object]:
-        """The on-disk form."""
+    def __json_encode__(self) -> dict[str, object]:
+        """The on-disk form: the format, the epoch, the files' digests and the pruned names,
+        both sorted by name."""
         return {
             "format": MANIFEST_FORMAT,
             "format_version": MANIFEST_FORMAT_VERSION,
             "epoch": self.epoch,
-            "files": {
-                name: {"sha256": d.sha256, "size": d.size} for name, d in sorted(self.files.items())
-            },
+            "files": dict(sorted(self.files.items())),
             "pruned": sorted(self.pruned),
         }
 
@@ -58,7 +57,7 @@ class Manifest:
 
 def write_manifest(directory: Path, manifest: Manifest) -> None:
     """Atomically write ``directory/MANIFEST.json`` (the commit point of a checkpoint)."""
-    atomic_write_json(directory / MANIFEST_FILE, manifest.to_json())
+    atomic_write_json(directory / MANIFEST_FILE, manifest)
 
 
 def read_manifest(directory: Path) -> Manifest | None:

@@ -1,16 +1,17 @@
 """The reports of ``boundcheck bounds`` and ``optimal-k``: typed results of the bound formulas.
 
 Pure functions of their arguments (paper Sections 4.2–4.3; docs/theory.md). Each report is a
-frozen dataclass with one ``to_json()`` giving the document the command prints with ``--json``;
-the CLI renders the same object as tables (:mod:`boundcheck.render.theory`).
+frozen dataclass whose JSON (:func:`boundcheck.codec.encode`) is the document the command prints
+with ``--json``; the CLI renders the same object as tables (:mod:`boundcheck.render.theory`).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from boundcheck.codec import json_meta
 from boundcheck.theory.bounds import (
     Penalty,
     TheoryInputError,
@@ -100,14 +101,12 @@ class BoundsReport:
                                            p.trivial_range)]
         return all(math.isfinite(x) for x in numbers)
 
-    def to_json(self) -> dict[str, Any]:
-        """The ``bounds --json`` document."""
+    def __json_encode__(self) -> dict[str, Any]:
+        """The ``bounds --json`` document: the fields (ε_m′ flattened) and ``trivial_range``."""
         return {
             "gamma": self.gamma, "r_max": self.r_max, "eps_m": self.eps_model,
             "eps_pi": self.eps_policy, "k": self.k, "slope": self.slope,
-            "eps_model_shifted": self.eps_model_shifted.value,
-            "eps_model_shifted_clipped": self.eps_model_shifted.clipped,
-            "trivial_range": self.trivial_range,
+            **_shifted_json(self.eps_model_shifted), "trivial_range": self.trivial_range,
             "theorem_4_1": self.theorem_4_1.as_dict(),
             "theorem_4_2": self.theorem_4_2.as_dict(),
             "theorem_4_3": self.theorem_4_3.as_dict(),
@@ -166,21 +165,27 @@ class OptimalKReport:
             return None
         return self.k_star_exhaustive == self.k_star
 
-    def to_json(self) -> dict[str, Any]:
-        """The ``optimal-k --json`` document (``from`` only when ``source`` is set)."""
+    def __json_encode__(self) -> dict[str, Any]:
+        """The ``optimal-k --json`` document: the fields (ε_m′ flattened), the derived
+        ``k_star_unbounded``, ``closed_form_agrees`` and ``terms_unit``, and ``from`` only when
+        ``source`` is set."""
         doc: dict[str, Any] = {
             "gamma": self.gamma, "eps_pi": self.eps_policy, "eps_m": self.eps_model,
-            "slope": self.slope, "eps_model_shifted": self.eps_model_shifted.value,
-            "eps_model_shifted_clipped": self.eps_model_shifted.clipped, "ratio": self.ratio,
+            "slope": self.slope, **_shifted_json(self.eps_model_shifted), "ratio": self.ratio,
             "k_star": self.k_star, "k_star_unbounded": self.k_star_unbounded,
             "closed_form": self.closed_form, "k_max": self.k_max,
             "k_star_exhaustive": self.k_star_exhaustive,
             "closed_form_agrees": self.closed_form_agrees, "terms_unit": TERMS_UNIT,
-            "terms": [t.to_json() for t in self.terms],
+            "terms": self.terms,
         }
         if self.source is not None:
             doc["from"] = self.source
         return doc
+
+
+def _shifted_json(shifted: ShiftedModelError) -> dict[str, Any]:
+    """ε_m′ as the reports write it: ``eps_model_shifted`` and ``eps_model_shifted_clipped``."""
+    return {"eps_model_shifted": shifted.value, "eps_model_shifted_clipped": shifted.clipped}
 
 
 def optimal_k_report(*, gamma: float, eps_policy: float, eps_model: float, slope: float | None,
@@ -239,15 +244,14 @@ class RatioKStar:
 
 @dataclass(frozen=True)
 class KStarByRatio:
-    """k* over a grid of ρ = ε_m′/ε_π for one γ (k* depends on nothing else)."""
+    """k* over a grid of ρ = ε_m′/ε_π for one γ (k* depends on nothing else).
+
+    Its JSON is the ``optimal-k --json`` document without errors: ``gamma``, ``note`` (always
+    :data:`RATIO_NOTE`) and ``by_ratio`` (the rows)."""
 
     gamma: float
-    rows: tuple[RatioKStar, ...]
-
-    def to_json(self) -> dict[str, Any]:
-        """The ``optimal-k --json`` document without errors: ``gamma``, ``note``, ``by_ratio``."""
-        return {"gamma": self.gamma, "note": RATIO_NOTE,
-                "by_ratio": [{"ratio": r.ratio, "k_star": r.k_star} for r in self.rows]}
+    note: str = field(default=RATIO_NOTE, init=False)
+    rows: tuple[RatioKStar, ...] = field(metadata=json_meta(key="by_ratio"))
 
 
 def k_star_by_ratio_report(gamma: float, ratios: list[float] | None = None) -> KStarByRatio:

@@ -83,11 +83,12 @@ class BoundCheck:
             return gap / self.C
         return 0.0 if gap <= self.tol else math.inf
 
-    def to_json(self) -> dict[str, Any]:
-        """JSON-ready: C, lower_bound, holds, slack, tightness (and k for branched bounds)."""
+    def __json_encode__(self) -> dict[str, Any]:
+        """C, lower_bound, holds, slack, tightness (null where not finite) and, for branched
+        bounds, k."""
         out: dict[str, Any] = {"C": self.C, "lower_bound": self.lower_bound,
                                "holds": self.holds, "slack": self.slack,
-                               "tightness": _finite_or_none(self.tightness)}
+                               "tightness": self.tightness}
         if self.k is not None:
             out["k"] = self.k
         return out
@@ -108,8 +109,8 @@ class LemmaCheck:
         """lhs ≤ rhs up to tolerance."""
         return self.lhs <= self.rhs + self.tol
 
-    def to_json(self) -> dict[str, Any]:
-        """JSON-ready form: lhs, rhs, holds, detail."""
+    def __json_encode__(self) -> dict[str, Any]:
+        """lhs, rhs, holds, detail."""
         return {"lhs": self.lhs, "rhs": self.rhs, "holds": self.holds, "detail": self.detail}
 
 
@@ -147,27 +148,19 @@ class TabularEvaluation:
         """Whether every check (theorems, worst-case theorems, lemmas) holds."""
         return all(c.holds for c in self.all_checks().values())
 
-    def to_json(self) -> dict[str, Any]:
-        """The JSON document of the evaluation (docs/verify-tabular.md, "The JSON")."""
-        doc: dict[str, Any] = {
+    def __json_encode__(self) -> dict[str, Any]:
+        """The JSON document of the evaluation (docs/verify-tabular.md, "The JSON"): the
+        returns (η^branch at ``k``) and ε's, each theorem's check, the worst-case block, the
+        lemmas and ``holds``."""
+        return {
             "eta": self.eta, "eta_model": self.eta_model, "eta_branch": self.eta_branch[self.k],
             "eps_pi": self.eps_policy, "eps_m": self.eps_model,
             "eps_model_shifted": self.eps_model_shifted, "eps_m_worst": self.eps_model_worst,
-            "r_max": self.r_max, "k": self.k,
+            "r_max": self.r_max, "k": self.k, **{str(n): c for n, c in self.theorems.items()},
+            "worst_case": {"eps_m": self.eps_model_worst, "eps_model_shifted": self.eps_model_worst,
+                           **{str(n): c for n, c in self.theorems_worst.items()}},
+            "lemmas": self.lemmas, "holds": self.holds,
         }
-        for name, check in self.theorems.items():
-            doc[name] = check.to_json()
-        doc["worst_case"] = {
-            "eps_m": self.eps_model_worst, "eps_model_shifted": self.eps_model_worst,
-            **{name: c.to_json() for name, c in self.theorems_worst.items()},
-        }
-        doc["lemmas"] = {name: c.to_json() for name, c in self.lemmas.items()}
-        doc["holds"] = self.holds
-        return doc
-
-
-def _finite_or_none(x: float) -> float | None:
-    return x if math.isfinite(x) else None
 
 
 def theorem_checks(mdp: tb.FiniteMDP, eta: float, eta_model: float, eta_branch: float, k: int,

@@ -34,7 +34,7 @@ class BracketTerms:
         """f(k) = policy-shift term + model-error term."""
         return self.policy_shift + self.model_error
 
-    def to_json(self) -> dict[str, float | int]:
+    def __json_encode__(self) -> dict[str, float | int]:
         """``{k, policy_shift, model_error, total}``."""
         return {
             "k": self.k,

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from boundcheck.codec import encode
 from boundcheck.experiments.learning.summary import (
     GroupsSummary,
     last_common_step,
@@ -114,10 +115,11 @@ class RunCurveSummary:
     run: RunCurve
     label: str
 
-    def to_json(self) -> dict[str, Any]:
-        """``{run, label, algo, env, seed, evaluations, last: {env_steps, return}}``."""
+    def __json_encode__(self) -> dict[str, Any]:
+        """``{run, label, algo, env, seed, evaluations, last: {env_steps, return}}``: the run's
+        label fields, how many evaluations it has and the last of them."""
         last = self.run.evaluations[-1]
-        return {"run": str(self.run.path), "label": self.label, "algo": self.run.algo,
+        return {"run": self.run.path, "label": self.label, "algo": self.run.algo,
                 "env": self.run.env, "seed": self.run.seed,
                 "evaluations": len(self.run.evaluations),
                 "last": {"env_steps": last.env_steps, "return": last.value}}
@@ -125,14 +127,11 @@ class RunCurveSummary:
 
 @dataclass(frozen=True)
 class RunCurvesReport:
-    """``plot-runs`` without ``--group``: the figure and one summary per run."""
+    """``plot-runs`` without ``--group``: the figure and one summary per run (its JSON:
+    ``{figure, runs}``)."""
 
     figure: Path
     runs: tuple[RunCurveSummary, ...]
-
-    def to_json(self) -> dict[str, Any]:
-        """``{figure, runs}``."""
-        return {"figure": str(self.figure), "runs": [r.to_json() for r in self.runs]}
 
 
 def plot_run_curves(paths: Sequence[Path], out: Path, *, title: str = "",
@@ -157,9 +156,9 @@ class SeedGroupsReport:
     figure: Path
     summary: GroupsSummary
 
-    def to_json(self) -> dict[str, Any]:
+    def __json_encode__(self) -> dict[str, Any]:
         """The summary's document plus ``figure``."""
-        return {**self.summary.to_json(), "figure": str(self.figure)}
+        return {**encode(self.summary), "figure": self.figure}
 
 
 def group_by_seed(runs: Sequence[RunCurve]) -> dict[str, dict[int, dict[int, float]]]:

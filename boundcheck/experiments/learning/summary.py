@@ -1,7 +1,8 @@
 """Summaries of learning curves grouped by algorithm: what ``boundcheck plot-runs --group`` reports.
 
 Input: ``groups`` maps a label (e.g. "mbpo Hopper-v5") to {seed: curve}, a curve being
-{real env steps: evaluation return}. Output: a typed :class:`GroupsSummary` with, per group,
+{real env steps: evaluation return}. Output: a typed :class:`GroupsSummary` (its JSON, by
+:mod:`boundcheck.codec`, is what ``plot-runs --group --json`` prints) with, per group,
 the return at a given step and the mean of the last ``window`` evaluations up to it, each
 summarised over seeds with a t interval; and, when exactly two groups were run on the same
 seeds, the paired comparison of the first against the second (statistics in
@@ -13,9 +14,7 @@ across seeds rather than from one mean curve.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
-from enum import StrEnum
-from typing import Any
+from dataclasses import dataclass
 
 from boundcheck.estimators.learning import (
     Curve,
@@ -30,13 +29,6 @@ from boundcheck.estimators.learning import (
 SeedCurves = Mapping[int, Curve]
 
 
-class Statistic(StrEnum):
-    """The per-run statistics summarised over seeds; the value is the JSON key."""
-
-    AT_STEP = "at_step"
-    WINDOW_MEAN = "window_mean"
-
-
 def last_common_step(groups: Mapping[str, SeedCurves]) -> int:
     """The largest env-step count at which every run of every group was evaluated."""
     steps = common_steps([c for seeds in groups.values() for c in seeds.values()])
@@ -47,28 +39,21 @@ def last_common_step(groups: Mapping[str, SeedCurves]) -> int:
 
 @dataclass(frozen=True)
 class SeedValues:
-    """One statistic per seed (ascending seeds) and its summary over the seeds."""
+    """One statistic per seed (ascending seeds) and its summary over the seeds; JSON
+    ``{per_seed: {seed: value}, summary: {mean, std, ci_low, ci_high, n, ...}}``."""
 
     per_seed: dict[int, float]
     summary: SeedSummary
 
-    def to_json(self) -> dict[str, Any]:
-        """``{per_seed: {seed: value}, summary: {mean, std, ci_low, ci_high, n, ...}}``."""
-        return {"per_seed": dict(self.per_seed), "summary": asdict(self.summary)}
-
 
 @dataclass(frozen=True)
 class GroupSummary:
-    """One group's seeds and both statistics."""
+    """One group's seeds and both per-run statistics: the return at the step and the mean of
+    the last evaluations up to it."""
 
     seeds: tuple[int, ...]
     at_step: SeedValues
     window_mean: SeedValues
-
-    def to_json(self) -> dict[str, Any]:
-        """``{seeds, at_step, window_mean}``."""
-        return {"seeds": list(self.seeds), Statistic.AT_STEP: self.at_step.to_json(),
-                Statistic.WINDOW_MEAN: self.window_mean.to_json()}
 
 
 @dataclass(frozen=True)
@@ -80,28 +65,18 @@ class PairedGroups:
     at_step: PairedComparison
     window_mean: PairedComparison
 
-    def to_json(self) -> dict[str, Any]:
-        """``{a, b, at_step, window_mean}`` (each comparison as its fields)."""
-        return {"a": self.a, "b": self.b, Statistic.AT_STEP: asdict(self.at_step),
-                Statistic.WINDOW_MEAN: asdict(self.window_mean)}
-
 
 @dataclass(frozen=True)
 class GroupsSummary:
     """Per-group summaries at ``step`` and the paired comparison (None unless two groups on
-    the same seeds)."""
+    the same seeds). Its JSON is the ``plot-runs --group --json`` document, without the
+    figure."""
 
     step: int
     window: int
     confidence: float
     groups: dict[str, GroupSummary]
     paired: PairedGroups | None
-
-    def to_json(self) -> dict[str, Any]:
-        """The ``plot-runs --group --json`` document, without the figure."""
-        return {"step": self.step, "window": self.window, "confidence": self.confidence,
-                "groups": {label: g.to_json() for label, g in self.groups.items()},
-                "paired": None if self.paired is None else self.paired.to_json()}
 
 
 def _group_summary(seeds: SeedCurves, step: int, window: int,

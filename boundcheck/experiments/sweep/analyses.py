@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from boundcheck.codec import JsonFileError, decode
+from boundcheck.codec import JsonFileError, decode, encode
 from boundcheck.estimators.learning import SeedSummary, seed_summary
 from boundcheck.experiments.generalization.analysis import FIT_KINDS
 from boundcheck.experiments.generalization.results import GeneralizationDocument
@@ -163,17 +163,20 @@ def slopes_by_size(run_dirs: list[Path], confidence: float = 0.95) -> list[Slope
 
 
 def analyses_json(counts: VerdictCounts | None, slopes: list[SlopeRow]) -> Mapping[str, Any]:
-    """The follow-on block of one setting in ``summary.json``."""
-    return {
+    """The follow-on block of one setting in ``summary.json`` (plain JSON values,
+    :func:`boundcheck.codec.encode`; each summary as its
+    :class:`~boundcheck.estimators.learning.SeedInterval`)."""
+    doc: Mapping[str, Any] = encode({
         "validate": None if counts is None else {
             "runs": counts.runs, "counts": counts.counts,
-            "measured": {k: s.interval_json() for k, s in counts.measured.items()}},
+            "measured": {k: s.interval() for k, s in counts.measured.items()}},
         "generalization_slopes": [
             {"train_size": r.train_size, "measure": r.measure,
              "per_run": {k: list(v) for k, v in r.per_run.items()},
-             "summary": {k: None if s is None else s.interval_json()
+             "summary": {k: None if s is None else s.interval()
                          for k, s in r.summary.items()}} for r in slopes],
-    }
+    })
+    return doc
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from boundcheck.codec import JsonFileError
+from boundcheck.codec import JsonFileError, json_meta
 from boundcheck.experiments.sweep.grid import Cell, Grid
 from boundcheck.runs.atomic import read_json_object, read_jsonl
 from boundcheck.runs.errors import RunError
@@ -63,9 +63,10 @@ class CellTask:
 
 @dataclass(frozen=True)
 class CellResult:
-    """What a worker reports back: the run's final counters, or the error that ended it."""
+    """What a worker reports back: the run's final counters, or the error that ended it (its
+    JSON names the cell ``cell``)."""
 
-    name: str
+    name: str = field(metadata=json_meta(key="cell"))
     state: CellState
     epochs: int = 0
     env_steps: int = 0

@@ -17,10 +17,11 @@ import csv
 import io
 import itertools
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from boundcheck.codec import encode, json_meta
 from boundcheck.estimators.learning import PairedComparison, paired_comparison
 from boundcheck.experiments.generalization.analysis import FIT_KINDS
 from boundcheck.experiments.learning.curves import load_run_curves
@@ -65,12 +66,12 @@ class TaskReport:
     verdicts: dict[str, VerdictCounts] = field(default_factory=dict)
     slopes: dict[str, list[SlopeRow]] = field(default_factory=dict)
 
-    def to_json(self) -> dict[str, Any]:
-        """The task's block of ``summary.json``."""
+    def __json_encode__(self) -> dict[str, Any]:
+        """The task's block of ``summary.json``: the task, its summary's document, the
+        figure's name, the pairs and the follow-on analyses per setting (sorted)."""
         labels = sorted(set(self.verdicts) | set(self.slopes))
-        return {"task": self.task, **self.summary.to_json(), "figure": self.figure.name,
-                "pairs": [{"a": p.a, "b": p.b, "axis": p.axis, "at_step": asdict(p.at_step),
-                           "window_mean": asdict(p.window_mean)} for p in self.pairs],
+        return {"task": self.task, **encode(self.summary), "figure": self.figure.name,
+                "pairs": self.pairs,
                 "analyses": {label: analyses_json(self.verdicts.get(label),
                                                   self.slopes.get(label, []))
                              for label in labels}}
@@ -78,16 +79,12 @@ class TaskReport:
 
 @dataclass(frozen=True)
 class SweepReport:
-    """Every task's report and the cells that had no evaluation to report yet."""
+    """Every task's report and the cells that had no evaluation to report yet; its JSON is
+    ``summary.json`` (``out`` as ``sweep``)."""
 
-    out: Path
+    out: Path = field(metadata=json_meta(key="sweep"))
     tasks: tuple[TaskReport, ...]
     missing: tuple[str, ...]
-
-    def to_json(self) -> dict[str, Any]:
-        """``summary.json``."""
-        return {"sweep": str(self.out), "tasks": [t.to_json() for t in self.tasks],
-                "missing": list(self.missing)}
 
 
 def _cells(out: Path) -> dict[str, dict[str, str]]:
@@ -143,7 +140,7 @@ def report_sweep(out: Path, *, step: int | None = None, window: int = 5,
         tasks.append(TaskReport(task, summary, _pairs(summary, axes_of, confidence), figure,
                                 verdicts, slopes))
     report = SweepReport(out, tuple(tasks), missing)
-    atomic_write_json(out / "summary.json", report.to_json())
+    atomic_write_json(out / "summary.json", report)
     atomic_write_text(out / "summary.csv", summary_csv(report))
     atomic_write_text(out / "report.md", report_markdown(report))
     return report

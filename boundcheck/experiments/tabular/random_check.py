@@ -34,28 +34,30 @@ def check_instance(mdp: FiniteMDP) -> ch.TabularEvaluation:
 @dataclass(frozen=True)
 class TightestInstance:
     """The instance (at one k) with the largest tightness seen for one theorem, and its index
-    in the random check (regenerate it with ``random_instance(default_rng([seed, index]))``)."""
+    in the random check (regenerate it with ``random_instance(default_rng([seed, index]))``).
+    Its JSON is its instance file."""
 
     theorem: Theorem
     tightness: float
     index: int
     instance: FiniteMDP
 
-    def instance_json(self) -> dict[str, Any]:
-        """The instance file: the instance format plus ``theorem`` and ``tightness``."""
+    def __json_encode__(self) -> dict[str, Any]:
+        """The instance file: ``theorem``, ``tightness`` and the instance format."""
         return {"theorem": str(self.theorem), "tightness": self.tightness,
                 **instance_to_dict(self.instance)}
 
 
 @dataclass(frozen=True)
 class Counterexample:
-    """An instance (at one k) on which the check named ``check`` failed."""
+    """An instance (at one k) on which the check named ``check`` failed; its JSON is its
+    instance file."""
 
     check: str
     instance: FiniteMDP
 
-    def instance_json(self) -> dict[str, Any]:
-        """The instance file: the instance format plus ``failed_check``."""
+    def __json_encode__(self) -> dict[str, Any]:
+        """The instance file: ``failed_check`` and the instance format."""
         return {"failed_check": self.check, **instance_to_dict(self.instance)}
 
 
@@ -75,17 +77,20 @@ class RandomCheckResult:
         """Violations over all checks."""
         return sum(self.violations.values())
 
-    def to_json(self) -> dict[str, Any]:
-        """JSON-ready summary (the instances themselves are saved to files by the caller)."""
-        tight = {}
-        for name, t in self.tightest.items():
-            tight[str(name)] = {"tightness": None if t is None else t.tightness,
-                                "index": -1 if t is None else t.index,
-                                "k": None if t is None else t.instance.k,
-                                "gamma": None if t is None else t.instance.gamma}
-        return {"instances": self.instances, "checks": dict(self.checks),
-                "violations": dict(self.violations), "total_violations": self.total_violations,
-                "tightest": tight}
+    def __json_encode__(self) -> dict[str, Any]:
+        """The summary (the instances themselves are saved to files by the caller): the counts,
+        ``total_violations`` and per theorem the tightest instance's tightness, index (-1:
+        none), k and γ."""
+        return {"instances": self.instances, "checks": self.checks,
+                "violations": self.violations, "total_violations": self.total_violations,
+                "tightest": {name: _tightest_summary(t) for name, t in self.tightest.items()}}
+
+
+def _tightest_summary(t: TightestInstance | None) -> dict[str, Any]:
+    if t is None:
+        return {"tightness": None, "index": -1, "k": None, "gamma": None}
+    return {"tightness": t.tightness, "index": t.index, "k": t.instance.k,
+            "gamma": t.instance.gamma}
 
 
 def check_random(n: int, seed: int, *, ks: tuple[int, ...] = K_GRID,

@@ -7,17 +7,18 @@
 - :func:`run_search`: the search for the tightest instance per theorem
   (:func:`~boundcheck.experiments.tabular.search.search_tight`), each saved with its check.
 
-Every report has one ``to_json()`` (the command's ``--json`` document) and a verdict used for the
-exit code. docs/verify-tabular.md describes the checks, the files and the JSON.
+Every report's JSON (:func:`boundcheck.codec.encode`) is the command's ``--json`` document; its
+verdict gives the exit code. docs/verify-tabular.md describes the checks, the files and the JSON.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from boundcheck.codec import encode, json_meta
 from boundcheck.experiments.tabular.random_check import (
     RandomCheckResult,
     check_instance,
@@ -56,9 +57,9 @@ class InstanceReport:
         """Whether every check holds."""
         return self.evaluation.holds
 
-    def to_json(self) -> dict[str, Any]:
+    def __json_encode__(self) -> dict[str, Any]:
         """The evaluation's document plus ``instance`` (the file)."""
-        return {**self.evaluation.to_json(), "instance": str(self.source)}
+        return {**encode(self.evaluation), "instance": self.source}
 
 
 def check_instance_file(path: Path) -> InstanceReport:
@@ -91,14 +92,13 @@ class RandomCheckReport:
         """Whether any check failed on any instance."""
         return self.result.total_violations > 0
 
-    def to_json(self) -> dict[str, Any]:
-        """The random check's summary plus ``seed``, ``generator`` and the files."""
-        doc = self.result.to_json()
-        doc["seed"] = self.seed
-        doc["generator"] = GENERATOR
+    def __json_encode__(self) -> dict[str, Any]:
+        """The random check's summary plus ``seed``, ``generator`` and the files (each
+        tightest instance's under its theorem)."""
+        doc: dict[str, Any] = {**encode(self.result), "seed": self.seed, "generator": GENERATOR,
+                               "counterexample_files": self.counterexample_files}
         for name, path in self.tightest_files.items():
-            doc["tightest"][str(name)]["file"] = str(path)
-        doc["counterexample_files"] = [str(p) for p in self.counterexample_files]
+            doc["tightest"][str(name)]["file"] = path
         return doc
 
 
@@ -110,11 +110,11 @@ def check_random_instances(n: int, seed: int, out: Path,
     for name, tight in result.tightest.items():
         if tight is not None:
             files[name] = out / f"tightest_{name}_seed{seed}.json"
-            atomic_write_json(files[name], tight.instance_json())
+            atomic_write_json(files[name], tight)
     saved = []
     for i, cex in enumerate(result.counterexamples):
         saved.append(out / f"counterexample_{i:03d}_{cex.check}.json")
-        atomic_write_json(saved[-1], cex.instance_json())
+        atomic_write_json(saved[-1], cex)
     return RandomCheckReport(seed, result, files, tuple(saved))
 
 
@@ -126,35 +126,30 @@ class SearchedTheorem:
     file: Path
     check: BoundCheck
 
-    def to_json(self) -> dict[str, Any]:
+    def __json_encode__(self) -> dict[str, Any]:
         """tightness, start_tightness, evaluations, file and the check's document."""
         return {"tightness": self.found.tightness, "start_tightness": self.found.start_tightness,
-                "evaluations": self.found.evaluations, "file": str(self.file),
-                "check": self.check.to_json()}
+                "evaluations": self.found.evaluations, "file": self.file, "check": self.check}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SearchReport:
-    """``--search tight``: the tightest instance found per theorem at fixed γ and k."""
+    """``--search tight``: the tightest instance found per theorem at fixed γ and k. Its JSON
+    is its fields in order (``kind`` as ``search``): the search settings, then per theorem
+    what :meth:`SearchedTheorem.__json_encode__` gives."""
 
+    kind: SearchKind = field(default=SearchKind.TIGHT, metadata=json_meta(key="search"))
     seed: int
+    states: int = SEARCH_STATES
+    actions: int = SEARCH_ACTIONS
     gamma: float
     k: int
     theorems: dict[Theorem, SearchedTheorem]
-    kind: SearchKind = SearchKind.TIGHT
-    states: int = SEARCH_STATES
-    actions: int = SEARCH_ACTIONS
 
     @property
     def violated(self) -> bool:
         """Whether a found instance violates its theorem."""
         return any(not t.check.holds for t in self.theorems.values())
-
-    def to_json(self) -> dict[str, Any]:
-        """The search settings and, per theorem, what :meth:`SearchedTheorem.to_json` gives."""
-        return {"search": str(self.kind), "seed": self.seed, "states": self.states,
-                "actions": self.actions, "gamma": self.gamma, "k": self.k,
-                "theorems": {str(n): t.to_json() for n, t in self.theorems.items()}}
 
 
 def run_search(*, seed: int, gamma: float, k: int, max_evals: int, out: Path,

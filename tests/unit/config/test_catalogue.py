@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from boundcheck.codec import encode
 from boundcheck.config import (
     BASE,
     PRESETS,
@@ -60,7 +61,7 @@ def test_listing_holds_types_defaults_and_preset_values(env: str | None) -> None
     assert by_key["sac.target_entropy"].default is None
     assert by_key["ensemble.weight_decay"].type == "tuple[float, ...]"
     assert by_key["total_steps"].type == "int" and by_key["sac.lr"].default == 3e-4
-    doc = json.loads(json.dumps(listing.to_json(), allow_nan=False))
+    doc = json.loads(json.dumps(encode(listing), allow_nan=False))
     assert doc["env"] == env and len(doc["settings"]) == len(by_key)
     assert doc["settings"][0]["key"] == "env" and isinstance(
         next(s for s in doc["settings"] if s["key"] == "ensemble.weight_decay")["default"], list)

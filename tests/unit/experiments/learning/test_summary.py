@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from boundcheck.codec import encode
 from boundcheck.experiments.learning.summary import last_common_step, summarize_groups
 
 STEPS = (1000, 2000, 3000)
@@ -33,7 +34,7 @@ def test_two_groups_on_the_same_seeds_are_compared_pairwise() -> None:
 
 def test_the_json_document() -> None:
     groups = {"mbpo T": curves(30.0, 60.0, 90.0), "sac T": curves(10.0, 70.0, 20.0)}
-    doc = json.loads(json.dumps(summarize_groups(groups, 3000, window=2).to_json()))
+    doc = json.loads(json.dumps(encode(summarize_groups(groups, 3000, window=2))))
     assert list(doc) == ["step", "window", "confidence", "groups", "paired"]
     mbpo = doc["groups"]["mbpo T"]
     assert list(mbpo) == ["seeds", "at_step", "window_mean"]

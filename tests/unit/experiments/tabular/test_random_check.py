@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from boundcheck.codec import encode
 from boundcheck.experiments.tabular.random_check import check_instance, check_random
 from boundcheck.experiments.tabular.search import decode, dimension, search_tight
 from boundcheck.experiments.tabular.verify import check_instance_file, check_random_instances
@@ -42,19 +43,19 @@ def leaky_model(gamma: float, delta: float, k: int = 1) -> FiniteMDP:
 
 def test_random_check_counts_and_tightest() -> None:
     result = check_random(30, seed=3)
-    doc = result.to_json()
+    doc = encode(result)
     assert doc["instances"] == 30
     assert doc["total_violations"] == 0
     assert doc["checks"]["lemma_b2"] == 30
     for name in ("theorem_4_1", "theorem_4_2", "theorem_4_3"):
         assert 0.0 <= doc["tightest"][name]["tightness"] < 1.0
     # Same seed, same check; instance i can be regenerated alone.
-    assert check_random(30, seed=3).to_json() == doc
+    assert encode(check_random(30, seed=3)) == doc
 
 
 def test_check_instance_document() -> None:
     m = decode(np.zeros(dimension(3, 2)), 3, 2, 0.9, 2)
-    doc = check_instance(parse_instance(instance_to_dict(m))).to_json()
+    doc = encode(check_instance(parse_instance(instance_to_dict(m))))
     for key in ("eta", "eta_model", "eta_branch", "eps_pi", "eps_m", "eps_model_shifted",
                 "eps_m_worst", "r_max", "k", "theorem_4_1", "theorem_4_2", "theorem_4_3",
                 "worst_case", "lemmas"):
