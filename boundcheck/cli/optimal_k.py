@@ -14,11 +14,13 @@ from boundcheck.cli.common import (
 from boundcheck.cli.errors import naming
 from boundcheck.cli.options import JsonOption, opt
 from boundcheck.codec import encode
+from boundcheck.experiments.generalization.analysis import input_box
 from boundcheck.experiments.generalization.results import read_theory_inputs
 from boundcheck.experiments.generalization.settings import parse_size
 from boundcheck.render.theory import render_k_by_ratio, render_optimal_k
 from boundcheck.theory.bound_reports import (
     MAX_TABLE_K,
+    InputBox,
     OptimalKReport,
     k_star_by_ratio_report,
     optimal_k_report,
@@ -51,13 +53,13 @@ def command(
     as_json: JsonOption = False,
 ) -> int:
     """k* for given errors, or k* over a grid of rho = eps_m'/eps_pi when none are given."""
-    source = None
+    source, box = None, None
     if train_size is not None and from_file is None:
         bad_input("--train-size", "needs --from (a measure-generalization results.json)")
     if from_file is not None:
         size = None if train_size is None else _one_size(train_size)
-        eps_policy, eps_model, slope, source = _from_results(from_file, size, eps_policy,
-                                                             eps_model, slope)
+        eps_policy, eps_model, slope, source, box = _from_results(from_file, size, eps_policy,
+                                                                  eps_model, slope)
     if (eps_policy is None) != (eps_model is None):
         bad_input("--eps-pi" if eps_policy is None else "--eps-m",
                   "is required when the other error is given (give both or neither)")
@@ -68,7 +70,7 @@ def command(
     by_ratio = k_star_by_ratio_report(gamma)
     report = by_ratio if eps_policy is None or eps_model is None else optimal_k_report(
         gamma=gamma, eps_policy=eps_policy, eps_model=eps_model, slope=slope, k_max=k_max,
-        source=source)
+        source=source, box=box)
     if plot is not None:
         from boundcheck.plots.kstar import plot_k_star
 
@@ -90,10 +92,11 @@ def _one_size(text: str) -> int:
         bad_input("--train-size", str(exc))
 
 
-def _from_results(from_file: Path, train_size: int | None,
-                  *given: float | None) -> tuple[float, float, float, str]:
-    """ε_π, ε_m, slope and source from a measure-generalization results file (bad input if an
-    error is also given as an option, or the file's values are not TV distances)."""
+def _from_results(from_file: Path, train_size: int | None, *given: float | None,
+                  ) -> tuple[float, float, float, str | None, InputBox | None]:
+    """ε_π, ε_m, slope, source and the inputs' intervals (None if the file has none) from a
+    measure-generalization results file (bad input if an error is also given as an option, or
+    the file's values are not TV distances)."""
     for name, value in zip(("--eps-pi", "--eps-m", "--slope"), given, strict=True):
         if value is not None:
             bad_input(name, "cannot be combined with --from (the file provides it)")
@@ -101,4 +104,5 @@ def _from_results(from_file: Path, train_size: int | None,
         inputs = read_theory_inputs(from_file, train_size)
         check_tv(inputs.eps_policy, f"{from_file}: optimal_k_inputs.eps_pi")
         check_tv(inputs.eps_model, f"{from_file}: optimal_k_inputs.eps_m")
-    return inputs.eps_policy, inputs.eps_model, inputs.slope, inputs.source
+    return (inputs.eps_policy, inputs.eps_model, inputs.slope, inputs.source,
+            input_box(inputs))

@@ -56,6 +56,15 @@ def render_optimal_k(console: Console, report: OptimalKReport) -> None:
     console.print(f"k* = {k_star}    eps_m' = {_fmt(report.eps_model_shifted.value)}    "
                   f"rho = eps_m'/eps_pi = {_fmt(report.ratio)}")
     console.print(report.closed_form)
+    if report.k_star_interval is not None:
+        span = report.k_star_interval
+        high = "unbounded" if span.high is None else span.high
+        low = "unbounded" if span.low is None else span.low
+        console.print(f"k* range over the inputs' intervals ({report.interval_level:.0%} jointly, "
+                      f"over seeds): {low} .. {high} (rho {_fmt(span.ratio_low)} .. "
+                      f"{_fmt(span.ratio_high)})")
+    if report.extrapolation is not None:
+        console.print(f"note: {report.extrapolation}", markup=False, highlight=False)
     unchecked = "" if report.closed_form_agrees is not None else (
         " (k* lies beyond the table: not checked)" if not report.k_star_unbounded else "")
     console.print(f"exhaustive argmin over k = 0..{report.k_max}: "

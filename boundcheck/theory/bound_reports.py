@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from boundcheck.codec import json_meta
+from boundcheck.codec import encode, json_meta
 from boundcheck.theory.bounds import (
     Penalty,
     TheoryInputError,
@@ -26,6 +26,7 @@ from boundcheck.theory.bounds import (
     theorem_4_2,
     theorem_4_3,
 )
+from boundcheck.theory.k_interval import KStarInterval, k_star_interval
 from boundcheck.theory.optimal_k import (
     BracketTerms,
     bracket_terms,
@@ -152,6 +153,13 @@ class OptimalKReport:
     k_star_exhaustive: int
     terms: tuple[BracketTerms, ...]
     source: str | None = None
+    #: k*'s range over the inputs' intervals (:mod:`boundcheck.theory.k_interval`), at
+    #: ``interval_level``; None where the inputs carry no intervals (given on the command line,
+    #: or measured with one seed).
+    k_star_interval: KStarInterval | None = None
+    interval_level: float | None = None
+    #: Where ε_m′ = ε_m + ε_π·slope uses the slope beyond the policy shifts it was fitted on.
+    extrapolation: str | None = None
 
     @property
     def k_star_unbounded(self) -> bool:
@@ -180,6 +188,11 @@ class OptimalKReport:
         }
         if self.source is not None:
             doc["from"] = self.source
+        if self.k_star_interval is not None:
+            doc["k_star_interval"] = {**encode(self.k_star_interval),
+                                      "level": self.interval_level}
+        if self.extrapolation is not None:
+            doc["extrapolation"] = self.extrapolation
         return doc
 
 
@@ -189,8 +202,11 @@ def _shifted_json(shifted: ShiftedModelError) -> dict[str, Any]:
 
 
 def optimal_k_report(*, gamma: float, eps_policy: float, eps_model: float, slope: float | None,
-                     k_max: int | None, source: str | None = None) -> OptimalKReport:
-    """k* for the given errors, checked against the exhaustive argmin over k = 0..k_max.
+                     k_max: int | None, source: str | None = None,
+                     box: InputBox | None = None) -> OptimalKReport:
+    """k* for the given errors, checked against the exhaustive argmin over k = 0..k_max; with
+    ``box`` (the inputs' intervals) also k*'s range over them and, where ε_π exceeds the policy
+    shifts the slope was fitted on, a note that ε_m′ extrapolates the fit.
 
     The table spans k = 0..k_max, with k_max = min(max(2k*, 10), MAX_TABLE_K) unless given (a
     given k_max may be at most MAX_TABLE_K).
@@ -208,7 +224,31 @@ def optimal_k_report(*, gamma: float, eps_policy: float, eps_model: float, slope
         k_star_exhaustive=k_star_exhaustive(gamma, eps_policy, shifted.value, top),
         terms=tuple(bracket_terms(gamma, eps_policy, shifted.value, k) for k in range(top + 1)),
         source=source,
+        k_star_interval=None if box is None else k_star_interval(
+            gamma, box.eps_policy, box.eps_model, box.slope),
+        interval_level=None if box is None else box.level,
+        extrapolation=None if box is None else _extrapolation(eps_policy, box.slope_fit_x_max),
     )
+
+
+@dataclass(frozen=True)
+class InputBox:
+    """The inputs' intervals (each (low, high)) at joint ``level``, and the largest policy
+    shift (Pinsker TV) the slope was fitted on (None: unknown)."""
+
+    eps_policy: tuple[float, float]
+    eps_model: tuple[float, float]
+    slope: tuple[float, float]
+    level: float
+    slope_fit_x_max: float | None = None
+
+
+def _extrapolation(eps_policy: float, x_max: float | None) -> str | None:
+    if x_max is None or eps_policy <= x_max:
+        return None
+    return (f"eps_m' = eps_m + eps_pi*slope uses the slope at eps_pi = {eps_policy:.3g}, beyond "
+            f"the policy shifts it was fitted on (Pinsker TV up to {x_max:.3g}): an "
+            "extrapolation of the fit")
 
 
 def _table_k_max(k_star: int | None, k_max: int | None) -> int:

@@ -38,9 +38,18 @@ def test_figure_1_holds_six_repetitions_and_the_reported_k_star(capsys) -> None:
     assert result.settings.repetitions == 6 and result.model_error.primary == "tv"
     assert [len(size.seeds) for size in result.sizes] == [6, 6, 6, 6]
     assert not any(w.startswith("partial") for w in result.warnings)
-    k_star = []
+    k_star, ranges = [], []
     for size in result.sizes:
         assert main(["optimal-k", "--from", str(path), "--train-size", str(size.train_size),
                      "--json"]) == 0
-        k_star.append(json.loads(capsys.readouterr().out)["k_star"])
+        doc = json.loads(capsys.readouterr().out)
+        k_star.append(doc["k_star"])
+        span = doc["k_star_interval"]
+        assert span["level"] == 0.95 and span["low"] <= doc["k_star"] <= span["high"]
+        assert "extrapolation" in doc["extrapolation"]  # eps_pi = 1, beyond the fitted shifts
+        ranges.append((span["low"], span["high"]))
     assert k_star == [13, 17, 26, 51]
+    assert ranges == [(0, 31), (0, 38), (6, 51), (13, 111)]  # docs/results/noise_study.md
+    # The file's own optimal_k_inputs (written before the intervals) gets them from its record.
+    assert main(["optimal-k", "--from", str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["k_star_interval"]["high"] == 31

@@ -56,6 +56,7 @@ from boundcheck.experiments.generalization.records import (
     SizeRecord,
     SummaryPair,
 )
+from boundcheck.theory.bound_reports import InputBox
 
 __all__ = ["FIT_KINDS", "X_MEASURES", "Y_MEASURES", "OptimalKInputs", "SlopeTrend",
            "TrendVerdict", "eps_policy_from_kl", "fit_points", "optimal_k_inputs", "size_record",
@@ -231,6 +232,16 @@ def optimal_k_inputs(sizes: Sequence[SizeRecord], tv_available: bool,
                           eps_policy_interval=_clip(t_interval(eps_policy, each)),
                           eps_model_interval=_clip(model_interval),
                           slope_interval=slope_interval, slope_fit_x_max=x_max), None
+
+
+def input_box(inputs: OptimalKInputs) -> InputBox | None:
+    """The intervals of ``inputs`` as Theorem 4.3's input box (None unless all three exist)."""
+    if inputs.interval_level is None or inputs.eps_policy_interval is None \
+            or inputs.eps_model_interval is None or inputs.slope_interval is None:
+        return None
+    return InputBox(eps_policy=inputs.eps_policy_interval, eps_model=inputs.eps_model_interval,
+                    slope=inputs.slope_interval, level=inputs.interval_level,
+                    slope_fit_x_max=inputs.slope_fit_x_max)
 
 
 def _clip(interval: tuple[float, float] | None) -> tuple[float, float] | None:

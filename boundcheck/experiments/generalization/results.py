@@ -257,7 +257,24 @@ def read_theory_inputs(path: Path, train_size: int | None = None) -> OptimalKInp
         read = decode(OptimalKInputs, inputs, "$.optimal_k_inputs")
     except JsonFileError as exc:
         raise ResultsFileError(f"{path}: {exc}") from None
-    return read if read.source is not None else replace(read, source=str(path))
+    read = read if read.source is not None else replace(read, source=str(path))
+    return _with_intervals(read, doc, path)
+
+
+def _with_intervals(read: OptimalKInputs, doc: dict[str, Any], path: Path) -> OptimalKInputs:
+    """A whole document written before the inputs carried intervals: the intervals derived
+    from the same size's record (the point values stay the ones the file holds)."""
+    if read.interval_level is not None or read.train_size is None or "sizes" not in doc:
+        return read
+    try:
+        derived = _at_size(path, read.train_size)
+    except (JsonFileError, InputError):
+        return read  # a hand-written or partial document: no intervals
+    return replace(read, interval_level=derived.interval_level,
+                   eps_policy_interval=derived.eps_policy_interval,
+                   eps_model_interval=derived.eps_model_interval,
+                   slope_interval=derived.slope_interval,
+                   slope_fit_x_max=derived.slope_fit_x_max)
 
 
 def _at_size(path: Path, train_size: int) -> OptimalKInputs:
