@@ -50,6 +50,9 @@ def test_figure_1_holds_six_repetitions_and_the_reported_k_star(capsys) -> None:
         ranges.append((span["low"], span["high"]))
     assert k_star == [13, 17, 26, 51]
     assert ranges == [(0, 31), (0, 38), (6, 51), (13, 111)]  # docs/results/noise_study.md
+    fitted = [max(p.x("pinsker_tv") for rec in size.seeds for p in rec.points)
+              for size in result.sizes]
+    assert (round(min(fitted), 2), round(max(fitted), 2)) == (0.66, 0.78)
     # The file's own optimal_k_inputs (written before the intervals) gets them from its record.
     assert main(["optimal-k", "--from", str(path), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["k_star_interval"]["high"] == 31
