@@ -114,7 +114,8 @@ def phase_progress(column: str, disabled: bool) -> Iterator[Callable[[dict[str, 
 
     When stderr is not a terminal (output to a log file) the bar is not drawn until the end,
     so a line is printed at a new description (at most one per :data:`LOG_MIN_S` seconds) and
-    at least every 30 seconds instead (:class:`~boundcheck.render.progress.LogLines`).
+    at least every 30 seconds instead (:class:`~boundcheck.render.progress.LogLines`), with the
+    share done, the time elapsed and, once the rate is known, the time left.
     """
     from boundcheck.render.progress import LogLines
 
@@ -128,10 +129,21 @@ def phase_progress(column: str, disabled: bool) -> Iterator[Callable[[dict[str, 
                             total=info["total"])
             if lines is not None and lines.due(info["description"]):
                 share = info["completed"] / info["total"] if info["total"] else 0.0
-                progress.console.print(f"{info['description']} ({share:.0%})",
+                state = progress.tasks[0]
+                eta = state.time_remaining
+                timing = f", {_clock(state.elapsed or 0.0)} elapsed" + (
+                    f", about {_clock(eta)} left" if eta is not None and share > 0 else "")
+                progress.console.print(f"{info['description']} ({share:.0%}{timing})",
                                        highlight=False, soft_wrap=True)
 
         yield report
+
+
+def _clock(seconds: float) -> str:
+    """``1:02:03`` / ``2:03`` for a duration in seconds."""
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def progress_bar(*columns: str, disabled: bool, transient: bool = False) -> Progress:

@@ -97,16 +97,24 @@ class GeneralizationOutcome:
 OutcomeFn = Callable[[GeneralizationOutcome], object]
 
 
+#: A model fit past this many epochs with members still improving gets :data:`LONG_FIT_NOTE`.
+LONG_FIT_EPOCHS = 100
+LONG_FIT_NOTE = ("; still improving past 100 epochs: with little or no noise the holdout error "
+                 "has no floor to stop on (--model-max-epochs caps the fit)")
+
+
 class _Progress:
-    """Counts work units (a collection, a model fit, one continuation, one evaluation)."""
+    """Counts work units (a collection, a model fit, one continuation, one evaluation); each
+    report says which phase of how many it is."""
 
     def __init__(self, fn: ProgressFn | None, total: int) -> None:
         self.fn, self.total, self.done = fn, total, 0.0
 
     def report(self, description: str, extra: float = 0.0) -> None:
         if self.fn is not None:
-            self.fn({"description": description, "completed": min(self.done + extra, self.total),
-                     "total": self.total})
+            phase = min(int(self.done) + 1, self.total)
+            self.fn({"description": f"[{phase}/{self.total}] {description}",
+                     "completed": min(self.done + extra, self.total), "total": self.total})
 
     def step(self, description: str) -> None:
         self.done += 1
@@ -225,7 +233,8 @@ def _fit_model(ctx: _Context, data: Transitions, i: int,
         streams.torch_model, step=ctx.model_steps[n],
         on_epoch=lambda e: tracker.report(
             f"{label}, epoch {e['epoch']} ({e['improved']} of {model.num_members} members "
-            f"improved; stops after {run_cfg.ensemble.patience + 1} epochs with none)"))
+            f"improved; stops after {run_cfg.ensemble.patience + 1} epochs with none)"
+            + (LONG_FIT_NOTE if e["epoch"] >= LONG_FIT_EPOCHS and e["improved"] else "")))
     tracker.step(f"seed {i}, N={n}: model trained ({fit['epochs']} epochs)")
     return model, ModelFitRecord.from_fit(fit)
 
@@ -250,7 +259,9 @@ def _one_size(ctx: _Context, data: Transitions,
                         max_updates=cfg.max_updates, check_every=cfg.check_every,
                         rollout_every=settings.rollout_every,
                         interval_updates=settings.eps_policy_updates,
-                        progress=lambda u: tracker.report(label, u / cfg.max_updates))
+                        progress=lambda u: tracker.report(
+                            f"{label}, {u:,} of at most {cfg.max_updates:,} updates",
+                            u / cfg.max_updates))
     tracker.step(f"seed {i}, N={n}: {len(cont.snapshots)} snapshots")
     tracker.done += cfg.snapshots - len(cont.snapshots)  # skipped evaluations
     pi_d = evaluate.point(model, actor_d, actor_d, ctx.pi_d_eval, w[2])

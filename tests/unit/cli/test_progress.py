@@ -26,6 +26,13 @@ def test_a_line_per_phase_when_stderr_is_a_log(capsys: pytest.CaptureFixture[str
     for line, phase, done in zip(lines[:3], ("model", "epoch 9", "SAC"), ("10", "30", "50"),
                                  strict=True):
         assert phase in line and done in line
+        assert "elapsed" in line  # a person reading the log sees how long it has run
+
+
+def test_durations_read_as_a_clock() -> None:
+    from boundcheck.cli.common import _clock
+
+    assert (_clock(5), _clock(125.9), _clock(3723)) == ("0:05", "2:05", "1:02:03")
 
 
 def test_quiet_prints_nothing(capsys: pytest.CaptureFixture[str]) -> None:
