@@ -18,6 +18,7 @@ from boundcheck.cli.common import (
     emit_json,
     phase_progress,
     prepare_out,
+    stderr_console,
     stdout_console,
     torch_device,
 )
@@ -87,7 +88,11 @@ def command(
     from boundcheck.codec import encode
     from boundcheck.experiments.generalization.outputs import RESULTS_FILE, measure_into
     from boundcheck.experiments.generalization.settings import parse_sizes
-    from boundcheck.experiments.generalization.source import reference_dir, resolve_source
+    from boundcheck.experiments.generalization.source import (
+        describe_source,
+        reference_dir,
+        resolve_source,
+    )
     from boundcheck.render.generalization import render_generalization
 
     try:
@@ -103,6 +108,9 @@ def command(
                                 reference_dir=reference_dir())
     out_dir = out or Path("generalization") / f"{source.run.path.name}-epoch{source.epoch}"
     prepare_out(out_dir, RESULTS_FILE, force or resume)
+    if not (quiet or as_json):
+        stderr_console().print(describe_source(source, given=run is not None), markup=False,
+                               highlight=False)
     with phase_progress("{task.percentage:>3.0f}%", disabled=quiet or as_json) as report, \
             naming("--run"):  # a checkpoint damaged after the run was opened names --run
         result, paths = measure_into(cfg, source, out_dir, device=dev, resume=resume,

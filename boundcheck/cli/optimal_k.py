@@ -50,6 +50,8 @@ def command(
     plot: Annotated[Path | None, opt(
         "--plot", "Write a figure of k* against rho = eps_m'/eps_pi (.png/.pdf/.svg).")]
     = None,
+    table: Annotated[bool, opt("--table", "Print the Theorem 4.3 bracket for every k of "
+                                "0..k_max (always in --json).")] = False,
     as_json: JsonOption = False,
 ) -> int:
     """k* for given errors, or k* over a grid of rho = eps_m'/eps_pi when none are given."""
@@ -79,7 +81,7 @@ def command(
     if as_json:
         emit_json({**encode(report), **({"plot": str(plot)} if plot is not None else {})})
     elif isinstance(report, OptimalKReport):
-        render_optimal_k(stdout_console(), report)
+        render_optimal_k(stdout_console(), report, table=table)
     else:
         render_k_by_ratio(stdout_console(), report)
     return 0

@@ -45,8 +45,9 @@ def render_bounds(console: Console, report: BoundsReport) -> None:
                   "bound informs only when C is below it.")
 
 
-def render_optimal_k(console: Console, report: OptimalKReport) -> None:
-    """k*, its closed form and the per-k table of the Theorem 4.3 bracket."""
+def render_optimal_k(console: Console, report: OptimalKReport, *, table: bool = False) -> None:
+    """k*, its closed form, whether the bound it minimises says anything, and (``table``) the
+    per-k table of the Theorem 4.3 bracket."""
     k_star = "unbounded (no finite minimiser)" if report.k_star_unbounded else report.k_star
     if report.source is not None:
         console.print(f"from: {report.source}", markup=False, highlight=False)
@@ -69,14 +70,26 @@ def render_optimal_k(console: Console, report: OptimalKReport) -> None:
         " (k* lies beyond the table: not checked)" if not report.k_star_unbounded else "")
     console.print(f"exhaustive argmin over k = 0..{report.k_max}: "
                   f"{report.k_star_exhaustive}{unchecked}")
-    table = Table(title="Theorem 4.3 bracket per k (units of 2*r_max)")
-    for col in ("k", "policy shift", "model error", "total"):
-        table.add_column(col, justify="right")
-    for row in report.terms:
-        style = "bold green" if row.k == report.k_star else None
-        table.add_row(str(row.k), _fmt(row.policy_shift), _fmt(row.model_error),
-                      _fmt(row.total), style=style)
-    console.print(table)
+    if table:
+        rows = Table(title="Theorem 4.3 bracket per k (units of 2*r_max)")
+        for col in ("k", "policy shift", "model error", "total"):
+            rows.add_column(col, justify="right")
+        for row in report.terms:
+            style = "bold green" if row.k == report.k_star else None
+            rows.add_row(str(row.k), _fmt(row.policy_shift), _fmt(row.model_error),
+                         _fmt(row.total), style=style)
+        console.print(rows)
+    trivial = 1.0 / (1.0 - report.gamma)
+    if report.vacuous:
+        console.print(f"The bound is vacuous here: even at its best k the Theorem 4.3 penalty is "
+                      f"{_fmt(report.penalty_at_k_star)} x 2 r_max, above the trivial range "
+                      f"1/(1-gamma) = {_fmt(trivial)} x 2 r_max, so k* minimises a bound that "
+                      "says nothing about the return; it only tells which way the trade-off "
+                      "leans.", markup=False, highlight=False)
+    else:
+        console.print(f"The bound is informative at k*: penalty "
+                      f"{_fmt(report.penalty_at_k_star)} x 2 r_max, below the trivial range "
+                      f"{_fmt(trivial)} x 2 r_max.", markup=False, highlight=False)
 
 
 def render_k_by_ratio(console: Console, report: KStarByRatio) -> None:

@@ -167,6 +167,17 @@ class OptimalKReport:
         return self.k_star is None
 
     @property
+    def penalty_at_k_star(self) -> float:
+        """The bracket's smallest value over the table, f(k*), in units of 2·r_max."""
+        return min(t.total for t in self.terms)
+
+    @property
+    def vacuous(self) -> bool:
+        """Whether even at k* the Theorem 4.3 penalty C = 2 r_max·f(k*) reaches the trivial
+        range 2 r_max/(1−γ) (r_max cancels): then k* minimises a bound that says nothing."""
+        return self.penalty_at_k_star >= 1.0 / (1.0 - self.gamma)
+
+    @property
     def closed_form_agrees(self) -> bool | None:
         """Whether the exhaustive argmin equals k* (None where the table cannot check it)."""
         if self.k_star is None or self.k_star > self.k_max:
@@ -183,7 +194,10 @@ class OptimalKReport:
             "k_star": self.k_star, "k_star_unbounded": self.k_star_unbounded,
             "closed_form": self.closed_form, "k_max": self.k_max,
             "k_star_exhaustive": self.k_star_exhaustive,
-            "closed_form_agrees": self.closed_form_agrees, "terms_unit": TERMS_UNIT,
+            "closed_form_agrees": self.closed_form_agrees,
+            "penalty_at_k_star": self.penalty_at_k_star,
+            "trivial_range": 1.0 / (1.0 - self.gamma), "vacuous": self.vacuous,
+            "terms_unit": TERMS_UNIT,
             "terms": self.terms,
         }
         if self.source is not None:

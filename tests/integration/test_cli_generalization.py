@@ -180,6 +180,12 @@ def test_reference_policy_is_the_fallback(tmp_path: Path, pendulum_run: Path) ->
     source = resolve_source(None, None, runs_root=tmp_path / "runs", reference_dir=pendulum_run)
     assert source.kind == "reference" and source.epoch == 1
     assert source.config.env == "Pendulum-v1" and "actor" in source.policy_state
+    # The command's first line says which pi_D it measures, and why.
+    from boundcheck.experiments.generalization.source import describe_source
+
+    line = describe_source(source, given=False)
+    assert str(pendulum_run) in line and "shipped reference" in line and "epoch 1" in line
+    assert "no known noise" in line and "given by --run" in describe_source(source, given=True)
 
 
 def test_the_shipped_reference_is_found_from_any_directory(tmp_path: Path, monkeypatch) -> None:

@@ -41,6 +41,22 @@ def test_optimal_k_paper_example(capsys) -> None:
     assert code == 0 and "k* = 69" in out
 
 
+def test_optimal_k_says_when_the_bound_it_minimises_is_vacuous(capsys) -> None:
+    """k* minimises the Theorem 4.3 bracket; at these errors even its minimum is far above the
+    trivial range, and the command says so. The per-k table only with --table."""
+    code, out, _ = run(capsys, "optimal-k", "--eps-pi", "0.3", "--eps-m", "0.1")
+    assert code == 0 and "vacuous" in out and "bracket per k" not in out
+    doc = run_json(capsys, "optimal-k", "--eps-pi", "0.3", "--eps-m", "0.1", "--json")
+    assert doc["vacuous"] is True and doc["penalty_at_k_star"] > doc["trivial_range"]
+    assert doc["trivial_range"] == pytest.approx(100.0)  # 1/(1 - gamma), units of 2 r_max
+    assert len(doc["terms"]) == doc["k_max"] + 1  # the JSON keeps the whole table
+    code, out, _ = run(capsys, "optimal-k", "--eps-pi", "0.3", "--eps-m", "0.1", "--table")
+    assert "bracket per k" in out
+    informative = run_json(capsys, "optimal-k", "--gamma", "0.5", "--eps-pi", "0.01",
+                           "--eps-m", "0.001", "--json")
+    assert informative["vacuous"] is False
+
+
 def test_optimal_k_with_slope(capsys) -> None:
     doc = run_json(capsys, "optimal-k", "--eps-pi", "0.1", "--eps-m", "0.02", "--slope", "0.3",
                    "--k-max", "40")

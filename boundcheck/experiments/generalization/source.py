@@ -76,3 +76,15 @@ def resolve_source(run_path: Path | None, epoch: int | None, *, runs_root: Path,
             f"(complete epochs: {epochs[0]}..{epochs[-1]})")
     return PolicySource(run=run, epoch=epoch, config=config, run_seed=seed, kind=kind,
                         policy_state=run.load_policy(epoch), run_provenance=prov)
+
+
+def describe_source(source: PolicySource, *, given: bool) -> str:
+    """One line saying which π_D is measured and why (the command's first line)."""
+    cfg = source.config
+    noise = (f"known noise sigma = {cfg.transition_noise:g}, sigma_r = {cfg.reward_noise:g}: "
+             "the model error is a true TV") if cfg.transition_noise > 0 else \
+        "no known noise: the TV to the simulator is 1 by definition, NLL/MSE are proxies"
+    why = ("given by --run" if given else "the shipped reference (no run with a checkpoint "
+           "under ./runs)" if source.kind is SourceKind.REFERENCE else
+           "the newest run under ./runs")
+    return (f"pi_D: {source.run.path}, epoch {source.epoch} ({cfg.env}, {why}; {noise})")
