@@ -30,13 +30,17 @@ def render_generalization(console: Console, result: GeneralizationDocument,
     src = result.source
     table = Table(title=f"{src.env}, pi_D = {src.run} epoch {src.epoch}: "
                         f"d({y})/d(Pinsker TV)")
-    for col in ("N", "local slope", "all-points slope", f"{y} at pi_D", "eps_pi (MBPO interval)"):
+    for col in ("N", "local slope", "all-points slope", f"eps_m: mean {y} at pi_D",
+                "eps_pi: Pinsker TV of the mean KL after MBPO's retrain interval"):
         table.add_column(col, justify="right")
     for size in result.sizes:
         slopes = size.slopes[y]["pinsker_tv"]
         table.add_row(f"{size.train_size:,}", _fmt(slopes.local), _fmt(slopes.linear),
                       _fmt(size.eps_model_at_pi_d[y]), _fmt(size.eps_policy_interval))
     console.print(table)
+    console.print("These eps are the ones k* takes (means over states and time); validate's "
+                  "eps_m is a sup over time and its eps_pi a max over states, the theorems' "
+                  "definitions, so they are larger.", highlight=False)
     for t in slope_trends(result.sizes):
         console.print(f"slope of {t.measure} ({t.kind} fit) from N = {t.small:,} to {t.large:,}: "
                       f"change {t.mean:.3g} [{t.ci_low:.3g}, {t.ci_high:.3g}] over "

@@ -45,8 +45,9 @@ def _header(result: ValidationResult, pair: PairResult) -> list[str]:
         f"{_pm(ret.eta_model)}, eta_branch {_pm(ret.eta_branch)}; eta of pi_D "
         f"{_pm(ret.eta_pi_d)}; k-step model return, MBPO's objective (no theorem) "
         f"{_pm(ret.model_k_step)}",
-        f"  eps_pi = {_num(inputs.eps_policy, '.3g')} ({inputs.eps_pi_stat.value} over states of "
-        f"the Pinsker bound; {quantiles}; MC TV {_num(inputs.eps_policy_mc, '.3g')})",
+        f"  eps_pi = {_num(inputs.eps_policy, '.3g')} ({inputs.eps_pi_stat.value} over visited "
+        f"states of the Pinsker bound, the theorems' definition; {quantiles}; MC TV "
+        f"{_num(inputs.eps_policy_mc, '.3g')})",
         f"  eps_m = {_num(inputs.eps_model, '.3g')} ({inputs.eps_model_source.value}), eps_m' = "
         f"{_num(inputs.eps_model_shifted, '.3g')} ({inputs.eps_model_shifted_source.value}); "
         f"proxies: NLL {_num(err_d.nll_mean)} / {_num(err_pi.nll_mean)} nats, MSE "
