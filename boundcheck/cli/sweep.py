@@ -31,6 +31,13 @@ from boundcheck.codec import encode
 from boundcheck.experiments.sweep.settings import EngineConfig as E
 from boundcheck.inputs import COUNT, NON_NEGATIVE_INT, InputError
 
+#: The Ray engine's options, each declared once as a field of EngineConfig.
+CpusOption = Annotated[int | None, field_option(E, "cpus")]
+AddressOption = Annotated[str | None, field_option(E, "address")]
+CpusPerRun = Annotated[float, field_option(E, "cpus_per_run")]
+GpusPerRun = Annotated[float, field_option(E, "gpus_per_run")]
+CPUS, ADDRESS = default_of(E, "cpus"), default_of(E, "address")
+CPUS_PER_RUN, GPUS_PER_RUN = default_of(E, "cpus_per_run"), default_of(E, "gpus_per_run")
 OutOption = Annotated[Path | None, out_option(
     "Sweep directory, one run directory per cell (default sweeps/<envs>_<algos>); "
     "on a cluster: storage every node can read and write.")]
@@ -103,12 +110,10 @@ def generalization_command(
     runs: RunsOption, train_size: Annotated[str, opt(
         "--train-size", "Training-set sizes, e.g. 5k,60k.")] = "5k,60k",
     gen_set: GenSet = None,
-    cpus: Annotated[int | None, field_option(E, "cpus")] = default_of(E, "cpus"),
-    address: Annotated[str | None, field_option(E, "address")] = default_of(E, "address"),
-    cpus_per_run: Annotated[float, field_option(E, "cpus_per_run")]
-    = default_of(E, "cpus_per_run"),
-    gpus_per_run: Annotated[float, field_option(E, "gpus_per_run")]
-    = default_of(E, "gpus_per_run"),
+    cpus: CpusOption = CPUS,
+    address: AddressOption = ADDRESS,
+    cpus_per_run: CpusPerRun = CPUS_PER_RUN,
+    gpus_per_run: GpusPerRun = GPUS_PER_RUN,
     device: DeviceOption = "auto", as_json: JsonOption = False,
 ) -> int:
     """measure-generalization on existing runs (results in each run's generalization/)."""
@@ -118,12 +123,10 @@ def generalization_command(
 
 def validate_command(
     runs: RunsOption, val_set: ValSet = None,
-    cpus: Annotated[int | None, field_option(E, "cpus")] = default_of(E, "cpus"),
-    address: Annotated[str | None, field_option(E, "address")] = default_of(E, "address"),
-    cpus_per_run: Annotated[float, field_option(E, "cpus_per_run")]
-    = default_of(E, "cpus_per_run"),
-    gpus_per_run: Annotated[float, field_option(E, "gpus_per_run")]
-    = default_of(E, "gpus_per_run"),
+    cpus: CpusOption = CPUS,
+    address: AddressOption = ADDRESS,
+    cpus_per_run: CpusPerRun = CPUS_PER_RUN,
+    gpus_per_run: GpusPerRun = GPUS_PER_RUN,
     device: DeviceOption = "auto", as_json: JsonOption = False,
 ) -> int:
     """validate on existing runs (results in each run's validate/)."""
@@ -191,12 +194,10 @@ def train_command(
     set_: Annotated[list[str] | None, opt(
         "--set", "key=value (fixed) or key=v1,v2 (an axis); repeatable.")] = None,
     out: OutOption = None,
-    cpus: Annotated[int | None, field_option(E, "cpus")] = default_of(E, "cpus"),
-    address: Annotated[str | None, field_option(E, "address")] = default_of(E, "address"),
-    cpus_per_run: Annotated[float, field_option(E, "cpus_per_run")]
-    = default_of(E, "cpus_per_run"),
-    gpus_per_run: Annotated[float, field_option(E, "gpus_per_run")]
-    = default_of(E, "gpus_per_run"),
+    cpus: CpusOption = CPUS,
+    address: AddressOption = ADDRESS,
+    cpus_per_run: CpusPerRun = CPUS_PER_RUN,
+    gpus_per_run: GpusPerRun = GPUS_PER_RUN,
     device: DeviceOption = "auto", extend: ExtendOption = False, then: ThenOption = None,
     val_set: ValSet = None, gen_train_size: GenTrainSize = "5k,60k", gen_set: GenSet = None,
     quiet: QuietOption = False, as_json: JsonOption = False,
@@ -222,12 +223,10 @@ def train_command(
 def file_command(
     path: Annotated[Path, typer.Argument(help="Sweep file (TOML; see docs/sweeps.md).")],
     out: OutOption = None,
-    cpus: Annotated[int | None, field_option(E, "cpus")] = default_of(E, "cpus"),
-    address: Annotated[str | None, field_option(E, "address")] = default_of(E, "address"),
-    cpus_per_run: Annotated[float, field_option(E, "cpus_per_run")]
-    = default_of(E, "cpus_per_run"),
-    gpus_per_run: Annotated[float, field_option(E, "gpus_per_run")]
-    = default_of(E, "gpus_per_run"),
+    cpus: CpusOption = CPUS,
+    address: AddressOption = ADDRESS,
+    cpus_per_run: CpusPerRun = CPUS_PER_RUN,
+    gpus_per_run: GpusPerRun = GPUS_PER_RUN,
     device: DeviceOption = "auto", extend: ExtendOption = False, then: ThenOption = None,
     val_set: ValSet = None, gen_train_size: GenTrainSize = "5k,60k", gen_set: GenSet = None,
     quiet: QuietOption = False, as_json: JsonOption = False,
