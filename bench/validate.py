@@ -5,7 +5,6 @@ skipped."""
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 import time
@@ -15,6 +14,7 @@ from typing import Any
 
 def run(episodes: int = 100) -> dict[str, Any]:
     from boundcheck.cli import main
+    from boundcheck.experiments.validate.document import read_validation
 
     run_dir = os.environ.get("BOUNDCHECK_BENCH_RUN")
     if not run_dir:
@@ -24,8 +24,8 @@ def run(episodes: int = 100) -> dict[str, Any]:
         code = main(["validate", "--run", run_dir, "--episodes", str(episodes), "--out", out,
                      "--quiet", "--device", "cpu"])
         seconds = time.perf_counter() - start
-        doc = json.loads((Path(out) / "validation.json").read_text())
-    pair = doc["pairs"][0]
-    return {"run": run_dir, "env": doc["source"]["env"], "exit_code": code,
-            "pair": [pair["data_epoch"], pair["epoch"]], "episodes": episodes,
+        doc = read_validation(Path(out) / "validation.json")
+    pair = doc.pairs[0]
+    return {"run": run_dir, "env": None if doc.source is None else doc.source.env,
+            "exit_code": code, "pair": [pair.data_epoch, pair.epoch], "episodes": episodes,
             "seconds": seconds, "target_seconds": 300.0}

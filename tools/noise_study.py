@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import json
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +41,9 @@ from boundcheck.experiments.sweep.followons import VALIDATE_DIR, VALIDATE_FILE
 from boundcheck.experiments.sweep.run import read_recorded_grid
 from boundcheck.experiments.sweep.summary import report_sweep
 from boundcheck.experiments.validate.document import read_validation
+from boundcheck.runs import RunDir
 from boundcheck.runs.atomic import atomic_write_json, atomic_write_text
+from boundcheck.runs.saved_config import read_saved_run
 
 BOUND_GAMMA = 0.9
 
@@ -110,8 +111,8 @@ def study_runs(groups: list[str], window: int = 5) -> list[dict[str, Any]]:
         sigma_text, _, dirs = group.partition("=")
         paths = [Path(d) for d in dirs.split(",") if d]
         runs = load_run_curves(paths)
-        noise = {(c["transition_noise"], c["reward_noise"]) for c in (
-            json.loads((p / "config.json").read_text())["config"] for p in paths)}
+        noise = {(c.transition_noise, c.reward_noise) for c in (
+            read_saved_run(RunDir.open(p), check_env=False).config for p in paths)}
         if noise != {(float(sigma_text), float(sigma_text))}:
             raise SystemExit(f"{group}: the runs' noise is {sorted(noise)}, not σ = σ_r = "
                              f"{sigma_text}")

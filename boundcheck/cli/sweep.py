@@ -17,24 +17,30 @@ from typer.core import TyperGroup
 
 from boundcheck.cli.common import check_numbers, emit_json, stderr_console, stdout_console
 from boundcheck.cli.errors import EXIT_FAILURE, naming
-from boundcheck.cli.options import DeviceOption, JsonOption, QuietOption, opt, out_option
+from boundcheck.cli.options import (
+    DeviceOption,
+    JsonOption,
+    QuietOption,
+    config_from_options,
+    default_of,
+    field_option,
+    opt,
+    out_option,
+)
 from boundcheck.codec import encode
-from boundcheck.inputs import COUNT, NON_NEGATIVE_INT, InputError, NumberRule
+from boundcheck.experiments.sweep.settings import EngineConfig as E
+from boundcheck.inputs import COUNT, NON_NEGATIVE_INT, InputError
 
-CPUS_PER_RUN = NumberRule(gt=0, le=4096)
-GPUS_PER_RUN = NumberRule(ge=0, le=64)
-
+#: The Ray engine's options, each declared once as a field of EngineConfig.
+CpusOption = Annotated[int | None, field_option(E, "cpus")]
+AddressOption = Annotated[str | None, field_option(E, "address")]
+CpusPerRun = Annotated[float, field_option(E, "cpus_per_run")]
+GpusPerRun = Annotated[float, field_option(E, "gpus_per_run")]
+CPUS, ADDRESS = default_of(E, "cpus"), default_of(E, "address")
+CPUS_PER_RUN, GPUS_PER_RUN = default_of(E, "cpus_per_run"), default_of(E, "gpus_per_run")
 OutOption = Annotated[Path | None, out_option(
     "Sweep directory, one run directory per cell (default sweeps/<envs>_<algos>); "
     "on a cluster: storage every node can read and write.")]
-CpusOption = Annotated[int | None, opt(
-    "--cpus", "CPUs of the local Ray instance (default: all cores).")]
-AddressOption = Annotated[str | None, opt(
-    "--address", "Join a running Ray cluster (auto or HOST:PORT) instead of starting one.")]
-CpusPerRun = Annotated[float, opt(
-    "--cpus-per-run", "CPUs per run (torch's threads).")]
-GpusPerRun = Annotated[float, opt(
-    "--gpus-per-run", "GPUs per run; fractional packs runs on one GPU (0.25: four).")]
 ExtendOption = Annotated[bool, opt(
     "--extend", "Add new values to the recorded axes of an existing sweep.")]
 ThenOption = Annotated[list[str] | None, opt(
@@ -103,36 +109,39 @@ RunsOption = Annotated[str, opt(
 def generalization_command(
     runs: RunsOption, train_size: Annotated[str, opt(
         "--train-size", "Training-set sizes, e.g. 5k,60k.")] = "5k,60k",
-    gen_set: GenSet = None, cpus: CpusOption = None, address: AddressOption = None,
-    cpus_per_run: CpusPerRun = 1.0, gpus_per_run: GpusPerRun = 0.0,
+    gen_set: GenSet = None,
+    cpus: CpusOption = CPUS,
+    address: AddressOption = ADDRESS,
+    cpus_per_run: CpusPerRun = CPUS_PER_RUN,
+    gpus_per_run: GpusPerRun = GPUS_PER_RUN,
     device: DeviceOption = "auto", as_json: JsonOption = False,
 ) -> int:
     """measure-generalization on existing runs (results in each run's generalization/)."""
     follow = _follow_ons(["measure-generalization"], None, train_size, gen_set)
-    return _analyse(runs, follow, cpus, address, cpus_per_run, gpus_per_run, device, as_json)
+    return _analyse(runs, follow, _engine(locals(), device), device, as_json)
 
 
 def validate_command(
-    runs: RunsOption, val_set: ValSet = None, cpus: CpusOption = None,
-    address: AddressOption = None, cpus_per_run: CpusPerRun = 1.0,
-    gpus_per_run: GpusPerRun = 0.0, device: DeviceOption = "auto", as_json: JsonOption = False,
+    runs: RunsOption, val_set: ValSet = None,
+    cpus: CpusOption = CPUS,
+    address: AddressOption = ADDRESS,
+    cpus_per_run: CpusPerRun = CPUS_PER_RUN,
+    gpus_per_run: GpusPerRun = GPUS_PER_RUN,
+    device: DeviceOption = "auto", as_json: JsonOption = False,
 ) -> int:
     """validate on existing runs (results in each run's validate/)."""
     follow = _follow_ons(["validate"], val_set, "5k", None)
-    return _analyse(runs, follow, cpus, address, cpus_per_run, gpus_per_run, device, as_json)
+    return _analyse(runs, follow, _engine(locals(), device), device, as_json)
 
 
-def _analyse(pattern: str, follow: Any, cpus: int | None, address: str | None,
-             cpus_per_run: float, gpus_per_run: float, device: str, as_json: bool) -> int:
+def _analyse(pattern: str, follow: Any, engine: E, device: str, as_json: bool) -> int:
     from boundcheck.experiments.sweep.analyses import analyse_runs, find_runs
     from boundcheck.experiments.sweep.documents import runs_analysis_document
-    from boundcheck.experiments.sweep.engine import EngineConfig
     from boundcheck.render.sweep import render_runs_analysis
 
-    engine = _engine(cpus, address, cpus_per_run, gpus_per_run, device)
     runs = find_runs(pattern)
     with naming("--runs"):
-        result = analyse_runs(runs, follow, EngineConfig(**engine), device)
+        result = analyse_runs(runs, follow, engine, device)
     if as_json:
         emit_json(runs_analysis_document(result))
     else:
@@ -140,19 +149,18 @@ def _analyse(pattern: str, follow: Any, cpus: int | None, address: str | None,
     return EXIT_FAILURE if result.failed else 0
 
 
-def _engine(cpus: int | None, address: str | None, cpus_per_run: float, gpus_per_run: float,
-            device: str) -> dict[str, Any]:
-    """The engine options, checked."""
-    check_numbers({"--cpus": (cpus, COUNT), "--cpus-per-run": (cpus_per_run, CPUS_PER_RUN),
-                   "--gpus-per-run": (gpus_per_run, GPUS_PER_RUN)})
+def _engine(options: dict[str, Any], device: str) -> E:
+    """The engine's settings from a command's ``options`` (its parameters), each checked by
+    its field's rule (bad input names the option), then ``--device`` and a given ``--address``
+    (a Ray head must answer there)."""
+    engine = config_from_options(E, options)
     if device not in ("auto", "cpu", "cuda"):
         raise InputError("--device", f"must be auto, cpu or cuda, got {device!r}")
-    if address is not None:
+    if engine.address is not None:
         from boundcheck.experiments.sweep.engine import check_reachable
 
-        check_reachable(address)
-    return {"address": address, "cpus": cpus, "cpus_per_run": cpus_per_run,
-            "gpus_per_run": gpus_per_run}
+        check_reachable(engine.address)
+    return engine
 
 
 def report_command(
@@ -185,8 +193,11 @@ def train_command(
     steps: Annotated[int | None, opt("--steps", "Real steps per run.")] = None,
     set_: Annotated[list[str] | None, opt(
         "--set", "key=value (fixed) or key=v1,v2 (an axis); repeatable.")] = None,
-    out: OutOption = None, cpus: CpusOption = None, address: AddressOption = None,
-    cpus_per_run: CpusPerRun = 1.0, gpus_per_run: GpusPerRun = 0.0,
+    out: OutOption = None,
+    cpus: CpusOption = CPUS,
+    address: AddressOption = ADDRESS,
+    cpus_per_run: CpusPerRun = CPUS_PER_RUN,
+    gpus_per_run: GpusPerRun = GPUS_PER_RUN,
     device: DeviceOption = "auto", extend: ExtendOption = False, then: ThenOption = None,
     val_set: ValSet = None, gen_train_size: GenTrainSize = "5k,60k", gen_set: GenSet = None,
     quiet: QuietOption = False, as_json: JsonOption = False,
@@ -205,14 +216,17 @@ def train_command(
     grid = make_grid(values, steps=steps)
     default = Path("sweeps") / "_".join([*envs, *algos])
     follow = _follow_ons(then, val_set, gen_train_size, gen_set)
-    return _run(grid, out or default, None, cpus, address, cpus_per_run, gpus_per_run, device,
-                extend, follow, quiet, as_json)
+    engine = _engine(locals(), device)
+    return _run(grid, out or default, None, engine, device, extend, follow, quiet, as_json)
 
 
 def file_command(
     path: Annotated[Path, typer.Argument(help="Sweep file (TOML; see docs/sweeps.md).")],
-    out: OutOption = None, cpus: CpusOption = None, address: AddressOption = None,
-    cpus_per_run: CpusPerRun = 1.0, gpus_per_run: GpusPerRun = 0.0,
+    out: OutOption = None,
+    cpus: CpusOption = CPUS,
+    address: AddressOption = ADDRESS,
+    cpus_per_run: CpusPerRun = CPUS_PER_RUN,
+    gpus_per_run: GpusPerRun = GPUS_PER_RUN,
     device: DeviceOption = "auto", extend: ExtendOption = False, then: ThenOption = None,
     val_set: ValSet = None, gen_train_size: GenTrainSize = "5k,60k", gen_set: GenSet = None,
     quiet: QuietOption = False, as_json: JsonOption = False,
@@ -222,22 +236,20 @@ def file_command(
 
     grid = read_grid_file(path)
     follow = _follow_ons(then, val_set, gen_train_size, gen_set)
-    return _run(grid, out or Path("sweeps") / path.stem, path, cpus, address, cpus_per_run,
-                gpus_per_run, device, extend, follow, quiet, as_json)
+    engine = _engine(locals(), device)
+    return _run(grid, out or Path("sweeps") / path.stem, path, engine, device, extend, follow,
+                quiet, as_json)
 
 
-def _run(grid: Any, out: Path, grid_file: Path | None, cpus: int | None, address: str | None,
-         cpus_per_run: float, gpus_per_run: float, device: str, extend: bool, follow: Any,
-         quiet: bool, as_json: bool) -> int:
+def _run(grid: Any, out: Path, grid_file: Path | None, engine: E, device: str, extend: bool,
+         follow: Any, quiet: bool, as_json: bool) -> int:
     import sys
 
     from boundcheck.experiments.sweep.documents import sweep_document
-    from boundcheck.experiments.sweep.engine import EngineConfig
     from boundcheck.experiments.sweep.run import SweepRequest, run_sweep
     from boundcheck.experiments.sweep.summary import report_sweep
     from boundcheck.render.sweep import SweepWatch, render_report, render_result
 
-    engine = EngineConfig(**_engine(cpus, address, cpus_per_run, gpus_per_run, device))
     if out.exists() and not out.is_dir():
         raise InputError("--out", f"{out} exists and is not a folder")
     request = SweepRequest(grid=grid, out=out, engine=engine, device=device, extend=extend,

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from boundcheck.codec import JsonFileError, dumps
+from boundcheck.codec import JsonFileError, dumps, loads
 from boundcheck.runs.errors import MetricsCorruptError
 
 _CHUNK = 1 << 20
@@ -146,10 +146,12 @@ def append_jsonl(path: Path | str, record: Mapping[str, Any]) -> None:
 def read_json_object(path: Path | str, what: str = "file") -> dict[str, Any]:
     """Read a file holding one JSON object; raises :class:`JsonFileError` with a one-line reason.
 
-    ``what`` names the file in the message (e.g. ``"config file"``).
+    ``what`` names the file in the message (e.g. ``"config file"``). Parsed by the codec's
+    loader (:func:`boundcheck.codec.loads`), ``NaN`` and ``Infinity`` tokens of files written
+    before the writers were strict included.
     """
     try:
-        doc = json.loads(Path(path).read_text())
+        doc = loads(Path(path).read_text(), allow_nan=True)
     except OSError as exc:
         raise JsonFileError(f"cannot read {what} {path}: {exc.strerror}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -164,7 +166,8 @@ def read_jsonl(path: Path | str) -> list[dict[str, Any]]:
     """All complete records of a JSON-lines file (``[]`` if it does not exist).
 
     A last line without a terminating newline is a torn write and is ignored. A complete line
-    that is not a JSON object raises :class:`MetricsCorruptError` naming the line.
+    that is not a JSON object raises :class:`MetricsCorruptError` naming the line. ``NaN``
+    tokens of records written before the strict codec are read as NaN.
     """
     path = Path(path)
     try:
@@ -177,7 +180,7 @@ def read_jsonl(path: Path | str) -> list[dict[str, Any]]:
         if not raw.strip():
             continue
         try:
-            record = json.loads(raw)
+            record = loads(raw, allow_nan=True)
         except (json.JSONDecodeError, UnicodeDecodeError):
             record = None
         if not isinstance(record, dict):

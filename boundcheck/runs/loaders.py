@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from boundcheck.codec import loads
 from boundcheck.runs import checkpoint_io as cio
 from boundcheck.runs.errors import CheckpointCorruptError, CheckpointMissingError
 from boundcheck.runs.manifest import Manifest, verified_bytes, verify
@@ -133,7 +134,7 @@ def load_arrays(path: Path, data: bytes) -> dict[str, np.ndarray]:
 def load_json_object(path: Path, data: bytes) -> dict[str, Any]:
     """A verified JSON object (``rng.json``)."""
     try:
-        state = json.loads(data)
+        state = loads(data, allow_nan=True)
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise CheckpointCorruptError(f"{path}: not valid JSON, refusing to load") from None
     if not isinstance(state, dict):

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from boundcheck.codec import loads
 from boundcheck.runs.atomic import FileDigest, atomic_write_json, bytes_digest, file_digest
 from boundcheck.runs.errors import CheckpointCorruptError, CheckpointMissingError
 from boundcheck.runs.retention import MANIFEST_FILE
@@ -64,7 +65,7 @@ def read_manifest(directory: Path) -> Manifest | None:
     """The manifest of a checkpoint directory, or ``None`` if it has none (incomplete)."""
     path = directory / MANIFEST_FILE
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        raw = loads(path.read_text(encoding="utf-8"), allow_nan=True)
     except FileNotFoundError:
         return None
     except (json.JSONDecodeError, UnicodeDecodeError):

@@ -25,6 +25,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from boundcheck.codec import loads
 from boundcheck.runs import loaders
 from boundcheck.runs.atomic import (
     append_jsonl,
@@ -152,7 +153,7 @@ class RunDir(loaders.CheckpointLoaders, CheckpointWriter):
         if not self.path.is_dir():
             raise RunNotFoundError(f"{self.path}: no such run directory")
         try:
-            raw = json.loads(self.config_path.read_text(encoding="utf-8"))
+            raw = loads(self.config_path.read_text(encoding="utf-8"), allow_nan=True)
         except FileNotFoundError:
             raise RunNotFoundError(f"{self.path}: not a run directory (no {CONFIG_FILE})") from None
         except (json.JSONDecodeError, UnicodeDecodeError):

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from boundcheck.codec import loads
 from boundcheck.theory.tabular import Array, FiniteMDP
 
 GAMMA_GRID: tuple[float, ...] = (0.5, 0.8, 0.9, 0.95, 0.99)
@@ -112,7 +113,7 @@ def load_instance(path: Path) -> FiniteMDP:
     except OSError as exc:
         raise InstanceError("instance", f"cannot read {path}: {exc.strerror}") from None
     try:
-        raw = json.loads(text)
+        raw = loads(text, allow_nan=True)  # a NaN is then refused by its key, as before
     except json.JSONDecodeError as exc:
         raise InstanceError("instance", f"{path} is not valid JSON ({exc.msg}, line "
                                         f"{exc.lineno})") from None

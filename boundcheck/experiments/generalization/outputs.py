@@ -23,9 +23,18 @@ from boundcheck.experiments.generalization.experiment import (
     GeneralizationOutcome,
     measure_generalization,
 )
+from boundcheck.experiments.generalization.records import CurvePoint, FitError, SizeRecord
 from boundcheck.experiments.generalization.results import GeneralizationDocument, read_prior
 from boundcheck.experiments.generalization.settings import GeneralizationConfig
 from boundcheck.experiments.generalization.source import PolicySource
+from boundcheck.plots.generalization import (
+    ErrorPoint,
+    GeneralizationFigure,
+    SizeSeries,
+    SlopePoint,
+    plot_error_vs_kl,
+    plot_slope_vs_size,
+)
 from boundcheck.runs.atomic import atomic_torch_save, atomic_write_text
 from boundcheck.runs.lock import output_writer
 from boundcheck.runs.progress import ProgressFn
@@ -65,11 +74,48 @@ def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and not math.isfinite(value))
 
 
+def _num(value: float | None) -> float:
+    """``value``, NaN where it is missing or not finite."""
+    return math.nan if _missing(value) or value is None else float(value)
+
+
+def _error_point(point: CurvePoint, measure: str) -> ErrorPoint:
+    stderr = _num(getattr(point.measured.error, f"{measure}_stderr"))
+    return ErrorPoint(kl=_num(point.measured.shift.kl_mean), error=_num(point.y(measure)),
+                      stderr=0.0 if math.isnan(stderr) else stderr)
+
+
+def _slope_point(size: SizeRecord, measure: str, kind: str) -> SlopePoint:
+    """The slope of ``kind`` against the Pinsker TV: the seeds' mean with their std (two or
+    more seeds), else with the one fit's standard error."""
+    summary = getattr(size.slopes[measure]["pinsker_tv"], kind)
+    if summary is None:
+        return SlopePoint(math.nan, math.nan)
+    if summary.n >= 2:
+        return SlopePoint(summary.mean, _num(summary.std))
+    fit = getattr(size.seeds[0].fits[measure]["pinsker_tv"], kind)
+    return SlopePoint(summary.mean, math.nan if isinstance(fit, FitError)
+                      else _num(fit.slope_stderr))
+
+
+def figure_data(result: GeneralizationDocument) -> GeneralizationFigure:
+    """What the two figures show of ``result`` (:mod:`boundcheck.plots.generalization`): the
+    primary measure's curves per size and seed, and its slopes per size."""
+    measure = result.model_error.primary
+    sizes = tuple(SizeSeries(
+        train_size=size.train_size,
+        curves=tuple(tuple(sorted((_error_point(p, measure) for p in rec.points),
+                                  key=lambda e: e.kl)) for rec in size.seeds),
+        local=_slope_point(size, measure, "local"),
+        linear=_slope_point(size, measure, "linear")) for size in result.sizes)
+    return GeneralizationFigure(env=result.source.env, measure=measure,
+                                repetitions=result.settings.repetitions, sizes=sizes)
+
+
 def write_outputs(result: GeneralizationOutcome, out: Path) -> dict[str, str]:
     """Write everything under ``out`` (created if needed); returns {what: path}.
 
-    The figures read the results.json document (its JSON value, :func:`boundcheck.codec.encode`),
-    as any reader would.
+    The figures show the typed document (:func:`figure_data`).
 
     The snapshot actors of ``result.snapshots`` go to
     ``snapshots/seed{i}_size{N}_snapshot{j}.pt`` (a dict with ``actor``, a list of tensors for
@@ -78,8 +124,6 @@ def write_outputs(result: GeneralizationOutcome, out: Path) -> dict[str, str]:
     results.json, which is written last and lists them and the snapshots of every repetition
     it holds (those finished by an earlier, resumed call are already on disk).
     """
-    from boundcheck.plots.generalization import plot_error_vs_kl, plot_slope_vs_size
-
     out.mkdir(parents=True, exist_ok=True)
     (out / SNAPSHOTS_DIR).mkdir(exist_ok=True)
     for snap in result.snapshots:
@@ -91,8 +135,9 @@ def write_outputs(result: GeneralizationOutcome, out: Path) -> dict[str, str]:
                       for point in rec.points if point.policy != "pi_D"]
     doc = encode(result.document)
     atomic_write_text(out / POINTS_FILE, points_csv(result.document))
-    plot_error_vs_kl(doc, out / ERROR_FIGURE)
-    plot_slope_vs_size(doc, out / SLOPE_FIGURE)
+    figure = figure_data(result.document)
+    plot_error_vs_kl(figure, out / ERROR_FIGURE)
+    plot_slope_vs_size(figure, out / SLOPE_FIGURE)
     files = {"results": RESULTS_FILE, "points": POINTS_FILE, "error_figure": ERROR_FIGURE,
              "slope_figure": SLOPE_FIGURE}
     full = {**doc, "files": {**files, "snapshots": snapshot_files}}

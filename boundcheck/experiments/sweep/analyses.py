@@ -16,7 +16,6 @@ run directory as ``--then`` writes them, :func:`analyse_runs`).
 from __future__ import annotations
 
 import glob
-import json
 import math
 import os
 from collections import Counter
@@ -25,13 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from boundcheck.codec import JsonFileError, decode, encode
+from boundcheck.codec import JsonFileError, encode
 from boundcheck.estimators.learning import SeedSummary, seed_summary
 from boundcheck.experiments.generalization.analysis import FIT_KINDS
-from boundcheck.experiments.generalization.results import GeneralizationDocument
-from boundcheck.experiments.sweep import engine
+from boundcheck.experiments.generalization.results import read_results
 from boundcheck.experiments.sweep.cells import CONFIG_FILE, CellTask
-from boundcheck.experiments.sweep.engine import EngineConfig
+from boundcheck.experiments.sweep.engine import check_storage, run_cells, start, stop
 from boundcheck.experiments.sweep.followons import (
     GENERALIZATION_DIR,
     GENERALIZATION_FILE,
@@ -40,6 +38,7 @@ from boundcheck.experiments.sweep.followons import (
     AnalysisResult,
     FollowOns,
 )
+from boundcheck.experiments.sweep.settings import EngineConfig
 from boundcheck.experiments.validate.document import PairRecord, read_validation
 from boundcheck.inputs import InputError
 from boundcheck.theory.bounds import informative_gammas
@@ -98,13 +97,6 @@ class SlopeRow:
     summary: dict[str, SeedSummary | None]
 
 
-def _read(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        raise InputError(str(path), f"cannot be read ({exc})") from None
-
-
 def verdict_counts(run_dirs: list[Path], confidence: float = 0.95) -> VerdictCounts | None:
     """Counts over the runs that have a validation result (None if none has)."""
     counts: dict[str, Counter[str]] = {}
@@ -143,8 +135,8 @@ def slopes_by_size(run_dirs: list[Path], confidence: float = 0.95) -> list[Slope
         if not path.is_file():
             continue
         try:
-            result = decode(GeneralizationDocument, _read(path))
-        except JsonFileError as exc:
+            result = read_results(path)
+        except JsonFileError as exc:  # unreadable, not JSON, or not of the document's shape
             raise InputError(str(path), f"not a measure-generalization result ({exc})") from None
         measure = result.model_error.primary
         for record in result.sizes:
@@ -220,7 +212,7 @@ def _label(run: Path) -> str:
     return f"{saved.config.algo} {saved.config.env}"
 
 
-def analyse_runs(runs: list[Path], follow: FollowOns, settings: EngineConfig,
+def analyse_runs(runs: list[Path], follow: FollowOns, engine: EngineConfig,
                  device: str) -> RunsAnalysis:
     """Run ``follow``'s missing analyses on ``runs`` on Ray, then summarise every run's."""
     labels = {run: _label(run) for run in runs}  # a damaged run is refused before Ray starts
@@ -228,12 +220,12 @@ def analyse_runs(runs: list[Path], follow: FollowOns, settings: EngineConfig,
                       device=device) for run in runs if follow.missing(run)]
     outcomes: tuple[AnalysisResult, ...] = ()
     if tasks:
-        started = engine.start(settings)
+        started = start(engine)
         try:
-            engine.check_storage(Path(os.path.commonpath([str(r) for r in runs])))
-            outcomes = engine.run_cells([], settings, follow=follow, analyse_only=tasks).analysed
+            check_storage(Path(os.path.commonpath([str(r) for r in runs])))
+            outcomes = run_cells([], engine, follow=follow, analyse_only=tasks).analysed
         finally:
-            engine.stop(started)
+            stop(started)
     groups = []
     for label in dict.fromkeys(labels.values()):
         members = [run for run, lab in labels.items() if lab == label]

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import functools
 import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from boundcheck.codec import JsonFileError, json_meta
+from boundcheck.codec import json_meta
 from boundcheck.experiments.sweep.grid import Cell, Grid
-from boundcheck.runs.atomic import read_json_object, read_jsonl
+from boundcheck.runs import RunDir
 from boundcheck.runs.errors import RunError
+from boundcheck.runs.saved_config import read_saved_run
 
 if TYPE_CHECKING:
     from boundcheck.mbpo.request import RunRequest
@@ -98,17 +100,31 @@ def cell_task(grid: Grid, cell: Cell, sweep_dir: Path, *, device: str) -> CellTa
 
 
 def progress(run_dir: Path) -> Progress:
-    """The cell's last recorded epoch, real steps and evaluation return (zeros if none)."""
+    """The cell's last recorded epoch, real steps and evaluation return (zeros if none), and
+    its total steps (None before its ``config.json`` exists, or while that cannot be read)."""
+    run = RunDir(run_dir)
     total = None
-    with contextlib.suppress(JsonFileError, KeyError, TypeError, ValueError):
-        total = int(read_json_object(run_dir / CONFIG_FILE)["config"]["total_steps"])
+    with contextlib.suppress(OSError):
+        stat = run.config_path.stat()
+        total = _total_steps(run.path, stat.st_ino, stat.st_mtime_ns, stat.st_size)
     records: list[dict[str, Any]] = []
     with contextlib.suppress(OSError, RunError):  # a damaged file: the run's resume reports it
-        records = read_jsonl(run_dir / METRICS_FILE)  # complete lines only, as it is written
+        records = run.read_metrics()  # complete lines only, as it is written
     last = records[-1] if records else {}
     ret = last.get("eval/return_mean")
     return Progress(epoch=last.get("epoch"), env_steps=int(last.get("env_steps", 0) or 0),
                     total_steps=total, eval_return=None if ret is None else float(ret))
+
+
+@functools.lru_cache(maxsize=4096)
+def _total_steps(run_dir: Path, inode: int, mtime_ns: int, size: int) -> int | None:
+    """The total steps of the run's validated ``config.json``
+    (:func:`~boundcheck.runs.saved_config.read_saved_run`; None while it cannot be read).
+    Cached by the file's identity, since the live view asks for it every poll: a rewritten
+    ``config.json`` (a run extended on resume) is a new file, read again."""
+    with contextlib.suppress(OSError, RunError):
+        return read_saved_run(RunDir(run_dir), check_env=False).config.total_steps
+    return None
 
 
 def is_finished(run_dir: Path) -> bool:

@@ -8,7 +8,8 @@ still bind every interface: docs/sweeps.md, Security) and shut down after it. Wi
 CPUs (torch's threads) and ``gpus_per_run`` GPUs (fractional values pack several runs on one
 GPU). A task whose worker dies is retried (``max_retries``); the retry resumes the run from its
 last checkpoint (:func:`~boundcheck.experiments.sweep.cells.train_cell`). A cell's follow-on
-analyses (:mod:`boundcheck.experiments.sweep.followons`) are one more task each.
+analyses (:mod:`boundcheck.experiments.sweep.followons`) are one more task each. The settings
+are :class:`~boundcheck.experiments.sweep.settings.EngineConfig`'s fields.
 """
 
 from __future__ import annotations
@@ -23,26 +24,11 @@ from typing import Any
 
 from boundcheck.experiments.sweep.cells import CellResult, CellState, CellTask, train_cell
 from boundcheck.experiments.sweep.followons import AnalysisResult, FollowOns, analyse_cell
+from boundcheck.experiments.sweep.settings import EngineConfig
 from boundcheck.inputs import InputError
 
 #: How often (seconds) the driver looks at the runs while waiting for the cells.
 POLL_SECONDS = 2.0
-
-
-@dataclass(frozen=True)
-class EngineConfig:
-    """Where and with what the cells run."""
-
-    address: str | None = None  # None: a local instance for this sweep
-    cpus: int | None = None  # the local instance's CPUs (None: all cores)
-    cpus_per_run: float = 1.0
-    gpus_per_run: float = 0.0
-    max_retries: int = 3
-
-    @property
-    def threads(self) -> int:
-        """torch threads of one run: its CPUs, at least one."""
-        return max(1, int(self.cpus_per_run))
 
 
 def _probe(path: str, token: str) -> tuple[str, bool]:
@@ -70,26 +56,26 @@ def check_reachable(address: str, timeout: float = 5.0) -> None:
                                     f"({exc.strerror or exc})") from None
 
 
-def start(settings: EngineConfig) -> bool:
+def start(engine: EngineConfig) -> bool:
     """Start (or join) Ray; returns whether this sweep started the instance (and must stop it).
 
     An unreachable ``address`` is bad input naming ``address``.
     """
     import ray
 
-    if settings.address is not None:
-        check_reachable(settings.address)
+    if engine.address is not None:
+        check_reachable(engine.address)
         try:
-            ray.init(address=settings.address, include_dashboard=False,
+            ray.init(address=engine.address, include_dashboard=False,
                      log_to_driver=False, configure_logging=False)
         except (ConnectionError, RuntimeError, ValueError) as exc:
             hint = ("" if os.environ.get("RAY_AUTH_MODE") == "token" else
                     "; a cluster with token authentication needs RAY_AUTH_MODE=token and its "
                     "token here (docs/sweeps.md)")
-            raise InputError("address", f"cannot join the Ray cluster at {settings.address!r} "
+            raise InputError("address", f"cannot join the Ray cluster at {engine.address!r} "
                                         f"({' '.join(str(exc).split())[:200]}){hint}") from None
         return False
-    ray.init(address="local", num_cpus=settings.cpus, include_dashboard=False, log_to_driver=False,
+    ray.init(address="local", num_cpus=engine.cpus, include_dashboard=False, log_to_driver=False,
              configure_logging=False, _node_ip_address="127.0.0.1")
     return True
 
@@ -128,7 +114,7 @@ def _error(exc: Exception) -> str:
     return " ".join(f"{type(exc).__name__}: {exc}".split())[:500]
 
 
-def run_cells(tasks: Sequence[CellTask], settings: EngineConfig,
+def run_cells(tasks: Sequence[CellTask], engine: EngineConfig,
               on_poll: Callable[[dict[str, CellState]], None] | None = None, *,
               follow: FollowOns | None = None,
               analyse_only: Sequence[CellTask] = ()) -> CellsOutcome:
@@ -141,11 +127,11 @@ def run_cells(tasks: Sequence[CellTask], settings: EngineConfig,
     import ray
     from ray.exceptions import RayError
 
-    options = {"num_cpus": settings.cpus_per_run, "num_gpus": settings.gpus_per_run,
-               "max_retries": settings.max_retries, "retry_exceptions": False}
+    options = {"num_cpus": engine.cpus_per_run, "num_gpus": engine.gpus_per_run,
+               "max_retries": engine.max_retries, "retry_exceptions": False}
     train = ray.remote(train_cell).options(**options)
     analyse = ray.remote(analyse_cell).options(**options)
-    threads = settings.threads  # a task's CPUs are the engine's to give
+    threads = engine.threads  # a task's CPUs are the engine's to give
     pending: dict[Any, tuple[bool, CellTask]] = {
         train.remote(replace(t, threads=threads)): (True, t) for t in tasks}
     states = {t.name: CellState.RUNNING for t in tasks}

@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from boundcheck.codec import decode, loads
 from boundcheck.experiments.sweep import engine
 from boundcheck.experiments.sweep.cells import (
     CellResult,
@@ -33,17 +32,19 @@ from boundcheck.experiments.sweep.cells import (
     is_finished,
     progress,
 )
-from boundcheck.experiments.sweep.engine import EngineConfig
 from boundcheck.experiments.sweep.followons import AnalysisResult, FollowOns
 from boundcheck.experiments.sweep.grid import Cell, Grid, changed, is_extension
+from boundcheck.experiments.sweep.record import (
+    SWEEP_FILE,
+    CellRecord,
+    SweepRecord,
+    read_sweep_record,
+)
+from boundcheck.experiments.sweep.settings import EngineConfig
 from boundcheck.inputs import InputError
 from boundcheck.runs.atomic import atomic_write_json
 from boundcheck.runs.lock import RunLock
 from boundcheck.runs.provenance import provenance
-
-SWEEP_FILE = "sweep.json"
-FORMAT = "boundcheck-sweep"
-FORMAT_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -123,17 +124,9 @@ def check_cells(grid: Grid, out: Path, *, device: str) -> Plan:
 
 def read_recorded_grid(out: Path) -> Grid | None:
     """The grid in ``out/sweep.json`` (None if there is no sweep there yet)."""
-    path = out / SWEEP_FILE
-    if not path.is_file():
+    if not (out / SWEEP_FILE).is_file():
         return None
-    try:
-        doc = loads(path.read_text())
-        if doc.get("format") != FORMAT:
-            raise ValueError(f"format is {doc.get('format')!r}, not {FORMAT!r}")
-        grid: Grid = decode(Grid, doc["grid"], "$.grid")
-        return grid
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise InputError(str(path), f"not a readable sweep record ({exc})") from None
+    return read_sweep_record(out).grid
 
 
 def check_against_record(grid: Grid, out: Path, *, extend: bool) -> None:
@@ -153,11 +146,10 @@ def check_against_record(grid: Grid, out: Path, *, extend: bool) -> None:
 
 def write_record(plan: Plan, *, command: list[str]) -> None:
     """Write ``sweep.json`` (atomically) for ``plan``."""
-    atomic_write_json(plan.out / SWEEP_FILE, {
-        "format": FORMAT, "format_version": FORMAT_VERSION, "grid": plan.grid,
-        "cells": {t.name: {"values": dict(c.values), "run": t.name, "config": plan.configs[t.name]}
-                  for t, c in zip(plan.tasks, plan.grid.cells(), strict=True)},
-        "command": command, "provenance": provenance()})
+    cells = {t.name: CellRecord(values=dict(c.values), run=t.name, config=plan.configs[t.name])
+             for t, c in zip(plan.tasks, plan.grid.cells(), strict=True)}
+    atomic_write_json(plan.out / SWEEP_FILE, SweepRecord(
+        grid=plan.grid, cells=cells, command=tuple(command), provenance=provenance()))
 
 
 Watch = Callable[[list[CellStatus]], None]

@@ -16,7 +16,6 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,7 +36,7 @@ from boundcheck.experiments.sweep.analyses import (
     slopes_by_size,
     verdict_counts,
 )
-from boundcheck.experiments.sweep.run import SWEEP_FILE
+from boundcheck.experiments.sweep.record import read_sweep_record
 from boundcheck.inputs import InputError
 from boundcheck.runs.atomic import atomic_write_json, atomic_write_text
 
@@ -88,13 +87,8 @@ class SweepReport:
 
 
 def _cells(out: Path) -> dict[str, dict[str, str]]:
-    try:
-        doc = json.loads((out / SWEEP_FILE).read_text())
-        return {name: {str(k): str(v) for k, v in cell["values"].items()}
-                for name, cell in doc["cells"].items()}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise InputError("sweep", f"{out / SWEEP_FILE}: not a readable sweep record "
-                                  f"({exc})") from None
+    """Each cell's axis values, by cell name, as ``sweep.json`` records them."""
+    return {name: cell.values for name, cell in read_sweep_record(out, "sweep").cells.items()}
 
 
 def _label(values: dict[str, str], algo: str) -> str:

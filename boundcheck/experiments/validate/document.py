@@ -168,6 +168,16 @@ class PairRecord:
 
 
 @dataclass(frozen=True)
+class SourceRecord:
+    """The document's ``source``: the run validated, its task, algorithm and seed."""
+
+    run: str
+    env: str
+    algo: str
+    run_seed: int
+
+
+@dataclass(frozen=True)
 class ValidationRecord:
     """``validation.json`` read back (:func:`read_validation`)."""
 
@@ -176,6 +186,7 @@ class ValidationRecord:
     pairs: tuple[PairRecord, ...]
     any_violated: bool
     warnings: tuple[str, ...] = ()
+    source: SourceRecord | None = None
 
 
 def validation_record(doc: Mapping[str, Any], where: str = "$") -> ValidationRecord:

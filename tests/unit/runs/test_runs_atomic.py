@@ -21,6 +21,7 @@ from boundcheck.runs.atomic import (
     atomic_write_json,
     atomic_write_text,
     file_digest,
+    read_json_object,
     read_jsonl,
     remove_stale_tmp_files,
     rewrite_jsonl,
@@ -142,3 +143,17 @@ def test_any_prefix_of_a_record_is_ignored(
     with open(path, "ab") as f:
         f.write(torn)
     assert read_jsonl(path) == records
+
+
+def test_files_written_before_the_strict_codec_read_their_nan_tokens(tmp_path: Path) -> None:
+    """The readers parse with the codec's loader, ``allow_nan=True``: a NaN, Infinity or
+    -Infinity token of an older file is read as the float, as the json module read it."""
+    path = tmp_path / "old.json"
+    path.write_text('{"a": NaN, "b": Infinity, "c": [-Infinity, 1]}')
+    doc = read_json_object(path)
+    assert np.isnan(doc["a"]) and doc["b"] == np.inf and doc["c"] == [-np.inf, 1]
+    lines = tmp_path / "old.jsonl"
+    lines.write_text('{"epoch": 0, "loss": NaN}\n{"epoch": 1, "loss": 1.5}\n')
+    records = read_jsonl(lines)
+    assert np.isnan(records[0]["loss"]) and records[1] == {"epoch": 1, "loss": 1.5}
+    assert "NaN" not in atomic.to_json({"a": float("nan")})  # written strictly: null

@@ -191,3 +191,15 @@ def test_resume_without_any_complete_checkpoint_starts_over(
 
 def _raise_oserror(*args: object, **kwargs: object) -> None:
     raise OSError("no space left on device")
+
+
+def test_a_config_and_manifest_written_before_the_strict_codec_read_back(
+        make_run: MakeRun) -> None:
+    run = make_run(1)
+    run.config_path.write_text(run.config_path.read_text().replace(
+        '"config": {', '"config": {"old_nan": NaN, ', 1))
+    assert np.isnan(run.read_config()["config"]["old_nan"])
+    manifest_path = run.checkpoint_path(0) / "MANIFEST.json"
+    manifest_path.write_text(manifest_path.read_text().replace(
+        '"epoch": 0', '"epoch": 0, "note": NaN', 1))
+    assert run.manifest(0).epoch == 0

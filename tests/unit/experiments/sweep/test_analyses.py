@@ -10,8 +10,15 @@ from typing import Any
 import pytest
 
 from boundcheck.codec import dumps, loads
-from boundcheck.experiments.sweep.analyses import analyses_json, verdict_counts
-from boundcheck.experiments.sweep.followons import VALIDATE_DIR, VALIDATE_FILE
+from boundcheck.experiments.sweep.analyses import analyses_json, slopes_by_size, verdict_counts
+from boundcheck.experiments.sweep.followons import (
+    GENERALIZATION_DIR,
+    GENERALIZATION_FILE,
+    VALIDATE_DIR,
+    VALIDATE_FILE,
+)
+from boundcheck.inputs import InputError
+from tests.unit.experiments.generalization.factories import outcome
 
 #: A real validation document (written before the strict codec: it holds NaN tokens).
 TEMPLATE = (Path(__file__).parents[4] / "docs" / "results" / "data"
@@ -76,3 +83,33 @@ def test_a_quantity_no_run_has_is_left_out(tmp_path: Path) -> None:
     assert counts is not None
     assert "tv_mean_pi_d" not in counts.measured  # deterministic task: no TV measured
     assert counts.measured["eps_m"].n == 1
+
+
+def _generalization(run: Path, text: str) -> Path:
+    (run / GENERALIZATION_DIR).mkdir(parents=True)
+    (run / GENERALIZATION_DIR / GENERALIZATION_FILE).write_text(text)
+    return run
+
+
+def test_slopes_are_read_through_the_results_reader(tmp_path: Path) -> None:
+    text = dumps(outcome(tmp_path).document)
+    runs = [_generalization(tmp_path / "a", text), _generalization(tmp_path / "b", text),
+            tmp_path / "not-measured"]
+    rows = slopes_by_size(runs)
+    assert [r.train_size for r in rows] == [300, 600] and rows[0].measure == "tv"
+    assert rows[0].per_run["linear"] == (3.0, 3.0)  # each run's mean slope over its seeds
+    summary = rows[0].summary["linear"]
+    assert summary is not None and summary.n == 2 and summary.mean == pytest.approx(3.0)
+
+
+@pytest.mark.parametrize(("text", "needle"), [
+    ("{damaged", "is not valid JSON"), ('{"format": "boundcheck-validation"}', "not a "
+                                                                            "boundcheck-generalization"),
+])
+def test_a_damaged_result_names_its_file(tmp_path: Path, text: str, needle: str) -> None:
+    run = _generalization(tmp_path / "a", text)
+    with pytest.raises(InputError) as caught:
+        slopes_by_size([run])
+    assert caught.value.where == str(run / GENERALIZATION_DIR / GENERALIZATION_FILE)
+    assert "not a measure-generalization result" in caught.value.detail
+    assert needle in caught.value.detail

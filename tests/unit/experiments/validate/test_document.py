@@ -132,6 +132,8 @@ def test_the_document_reads_back_typed() -> None:
     assert block.returns.eta.mean == checked.returns.eta.mean
     assert [t.verdict for t in block.theorems.values()] == [t.verdict for t in checked.theorems]
     assert block.theorems["4.3"].penalty == checked.theorems[2].result.penalty.total
+    assert record.source is not None and record.source.env == result.source.env
+    assert record.source.run_seed == result.source.run_seed
 
 
 @pytest.mark.parametrize("path", sorted(
@@ -140,6 +142,7 @@ def test_the_document_reads_back_typed() -> None:
 def test_the_committed_validation_files_read_back(path: Path) -> None:
     record = read_validation(path)  # written before the strict codec: NaN tokens allowed
     assert record.pairs and all(p.by_gamma for p in record.pairs)
+    assert record.source is not None and record.source.env.startswith("Hopper")
 
 
 def test_each_theorem_takes_its_model_error() -> None:
