@@ -191,10 +191,13 @@ def _train_model(state: TrainState, timer: PhaseTimer, progress: ProgressFn | No
     if not state.trains_model:
         return None
 
+    patience = state.config.ensemble.patience
+
     def fitting(info: dict[str, Any]) -> None:
         _report(progress, state, last, phase="training",
-                fit=f"fitting the model: epoch {info['epoch']}, {info['improved']} "
-                    "member(s) improved")
+                fit=f"fitting the model: epoch {info['epoch']}, {info['improved']} of "
+                    f"{state.model.num_members} members improved; stops after "
+                    f"{patience + 1} epochs with none")
 
     start = time.perf_counter()
     metrics = steps.train_model(state, on_epoch=None if progress is None else fitting)

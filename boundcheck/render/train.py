@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 #: The progress bar's columns after its description and bar (rich text-column templates).
 PROGRESS_COLUMNS = ("{task.completed}/{task.total} steps",
-                    "eval {task.fields[ret]}  k {task.fields[k]}  model {task.fields[loss]}")
+                    "eval {task.fields[ret]}  k {task.fields[k]}  model MSE {task.fields[loss]}")
 
 
 #: With no terminal (output to a log file): a line at least this often (seconds), and at
@@ -50,7 +50,7 @@ def follow_training(progress: Progress, total: int, done: int, *,
             fit = f" ({info['fit']})" if info.get("fit") else ""
             progress.console.print(
                 f"{info['phase']} epoch {info['epoch']}: {info['env_steps']}/{total} steps, "
-                f"eval {ret}, k {k}, model {model}{fit}",
+                f"eval {ret}, k {k}, model holdout MSE {model}{fit}",
                 highlight=False, soft_wrap=True)
 
     return report
