@@ -121,6 +121,8 @@ def phase_progress(column: str, disabled: bool) -> Iterator[Callable[[dict[str, 
 
     progress = progress_bar(column, disabled=disabled)
     lines = None if disabled or progress.console.is_terminal else LogLines(min_s=LOG_MIN_S)
+    # In a log the lines say everything; the bar's final state would repeat the last one.
+    progress.live.transient = lines is not None
     with progress:
         task = progress.add_task("starting", total=1.0)
 
@@ -155,14 +157,28 @@ def progress_bar(*columns: str, disabled: bool, transient: bool = False) -> Prog
                     transient=transient, refresh_per_second=4)
 
 
+#: Width of the output when it goes to a file or pipe: rich would otherwise lay it out for 80
+#: columns and break formulas, paths and tables mid-line; a log reads as plain full lines.
+LOG_WIDTH = 200
+
+
+def _console(*, stderr: bool) -> Console:
+    console = Console(stderr=stderr)
+    if console.is_terminal:
+        return console
+    return Console(stderr=stderr, width=LOG_WIDTH, soft_wrap=True)
+
+
 def stdout_console() -> Console:
-    """A console for tables on stdout (made per command: no module-level consoles)."""
-    return Console()
+    """A console for tables on stdout (made per command: no module-level consoles); full lines
+    when the output is not a terminal (:data:`LOG_WIDTH`)."""
+    return _console(stderr=False)
 
 
 def stderr_console() -> Console:
-    """A console for progress bars and notes on stderr, so ``--json`` stdout stays clean."""
-    return Console(stderr=True)
+    """A console for progress bars and notes on stderr, so ``--json`` stdout stays clean; full
+    lines when stderr is not a terminal."""
+    return _console(stderr=True)
 
 
 def emit_json(doc: dict[str, Any]) -> None:

@@ -57,6 +57,16 @@ def test_optimal_k_says_when_the_bound_it_minimises_is_vacuous(capsys) -> None:
     assert informative["vacuous"] is False
 
 
+def test_a_log_reads_as_plain_full_lines(capsys) -> None:
+    """Output to a file or pipe is not laid out for 80 columns: a formula stays on the line of
+    its answer, a long sentence is one line."""
+    code, out, _ = run(capsys, "optimal-k", "--eps-pi", "0.1", "--eps-m", "0.05")
+    assert code == 0
+    assert any(line.endswith("ceil(68.9676) = 69") for line in out.splitlines())
+    assert any(line.startswith("The bound is vacuous") and line.endswith("leans.")
+               for line in out.splitlines())
+
+
 def test_optimal_k_with_slope(capsys) -> None:
     doc = run_json(capsys, "optimal-k", "--eps-pi", "0.1", "--eps-m", "0.02", "--slope", "0.3",
                    "--k-max", "40")
