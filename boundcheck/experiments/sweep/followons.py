@@ -53,15 +53,32 @@ class FollowOns:
         return self.validate is not None or self.generalization is not None
 
     def missing(self, run_dir: Path) -> list[Analysis]:
-        """The analyses whose results file is not in ``run_dir`` yet."""
+        """The analyses whose results file is not in ``run_dir`` yet, among those that apply to
+        the run (validate needs a probabilistic model: a SAC cell of a mixed sweep is skipped,
+        not failed)."""
         out = []
-        if self.validate is not None and not (run_dir / VALIDATE_DIR / VALIDATE_FILE).is_file():
+        if self.validate is not None and not (run_dir / VALIDATE_DIR / VALIDATE_FILE).is_file() \
+                and _validate_applies(run_dir):
             out.append(Analysis.VALIDATE)
         results = run_dir / GENERALIZATION_DIR / GENERALIZATION_FILE
         if self.generalization is not None and not _finished(
                 results, self.generalization.repetitions):
             out.append(Analysis.GENERALIZATION)
         return out
+
+
+def _validate_applies(run_dir: Path) -> bool:
+    """Whether validate applies to the run (an unreadable run: yes, so that the analysis runs
+    and reports what is wrong)."""
+    from boundcheck.experiments.validate.source import validation_refusal
+    from boundcheck.runs import RunDir, RunError
+    from boundcheck.runs.saved_config import read_saved_run
+
+    try:
+        config = read_saved_run(RunDir.open(run_dir), check_env=False).config
+    except RunError:
+        return True
+    return validation_refusal(config) is None
 
 
 def _finished(results: Path, repetitions: int) -> bool:

@@ -110,6 +110,19 @@ def _buffer(run: RunDir, epochs: list[int]) -> tuple[dict[str, np.ndarray], int]
     raise InputError("run", f"{run.path} keeps no real replay buffer in any checkpoint")
 
 
+def validation_refusal(config: TrainConfig) -> str | None:
+    """Why a run with ``config`` cannot be validated (None: it can): a model-free run has no
+    model; a deterministic model has no density (its TV is 1 by definition, its NLL undefined).
+    """
+    if config.algo != "mbpo":
+        return (f"a '{config.algo}' run: it has no model to validate (train with --algo mbpo)")
+    if config.model == "deterministic":
+        return ("a deterministic-model run (--model deterministic): a point-mass model has no "
+                "density, so its TV to the true law is 1 by definition and its NLL is undefined; "
+                "validate needs a probabilistic model")
+    return None
+
+
 def resolve_validation(run_path: Path | None, data_epoch: int | None, epoch: int | None, *,
                        all_epochs: bool, runs_root: Path) -> ValidationSource:
     """The run and epoch pairs from the options (see the module docstring)."""
@@ -117,16 +130,11 @@ def resolve_validation(run_path: Path | None, data_epoch: int | None, epoch: int
     config, seed, prov = run_config(run)
     epochs = run.epochs()
     model_epochs = run.model_epochs()
-    if config.algo != "mbpo":
-        raise InputError("run", f"{run.path} is a '{config.algo}' run: it has no model to "
-                                   "validate (train with --algo mbpo)")
+    refusal = validation_refusal(config)
+    if refusal is not None:
+        raise InputError("run", f"{run.path} is {refusal}")
     if config.model == "oracle":  # the simulator is the model at every epoch: eps_m = 0
         model_epochs = epochs
-    if config.model == "deterministic":
-        raise InputError("run", f"{run.path} is a deterministic-model run (--model "
-                                   "deterministic): a point-mass model has no density, so its TV "
-                                   "to the true law is 1 by definition and its NLL is undefined; "
-                                   "validate needs a probabilistic model")
     if not epochs:
         raise InputError("run", f"{run.path} has no complete checkpoint yet")
     pairs = _pairs(run, epochs, model_epochs, data_epoch, epoch, all_epochs)

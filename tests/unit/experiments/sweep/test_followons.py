@@ -35,3 +35,17 @@ def test_a_partial_generalization_result_is_still_missing(tmp_path: Path) -> Non
     assert follow.missing(tmp_path) == [Analysis.GENERALIZATION]
     _write(tmp_path, _document(tmp_path, 2))
     assert follow.missing(tmp_path) == []
+
+
+def test_validate_is_skipped_where_it_does_not_apply(tmp_path: Path) -> None:
+    """A SAC cell (no model) or a deterministic-model cell of a mixed sweep is not validated,
+    so it does not end as a failed analysis; an MBPO cell is."""
+    from boundcheck.experiments.validate.settings import ValidateConfig
+    from boundcheck.runs import RunDir
+
+    follow = FollowOns(validate=ValidateConfig())
+    for name, config, expected in (("sac", {"algo": "sac"}, []),
+                                   ("det", {"model": "deterministic"}, []),
+                                   ("mbpo", {"algo": "mbpo"}, [Analysis.VALIDATE])):
+        run = RunDir.create(tmp_path / name, config).path
+        assert follow.missing(run) == expected, name
