@@ -37,7 +37,15 @@ def build_app() -> typer.Typer:
         no_args_is_help=True,
         pretty_exceptions_enable=False,
         rich_markup_mode=None,
+        # Wide enough that each command's one-line summary is shown whole.
+        context_settings={"max_content_width": 140},
     )
+    @app.callback()
+    def _root(version: bool = typer.Option(
+            False, "--version", help="Print the version and exit.", is_eager=True,
+            callback=_print_version)) -> None:
+        """Put the theory of MBPO (Janner et al., NeurIPS 2019) to the test."""
+
     app.command("bounds")(bounds.command)
     app.command("optimal-k")(optimal_k.command)
     app.command("verify-tabular")(verify_tabular.command)
@@ -48,6 +56,14 @@ def build_app() -> typer.Typer:
     app.command("validate", cls=aliased(validate.DEPRECATED))(validate.command)
     app.add_typer(sweep.build(), name="sweep")
     return app
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from boundcheck import __version__
+
+        sys.stdout.write(f"boundcheck {__version__}\n")
+        raise typer.Exit(0)
 
 
 def _usage_error_class() -> type[Exception]:

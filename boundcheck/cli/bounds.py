@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from boundcheck.cli.common import bad_input, emit_json, stdout_console
-from boundcheck.cli.options import JsonOption, opt
+from boundcheck.cli.options import SLOPE_HELP, JsonOption, opt
 from boundcheck.codec import encode
 from boundcheck.render.theory import render_bounds
 from boundcheck.theory.bound_reports import bounds_report
@@ -19,7 +19,7 @@ def command(
     gamma: Annotated[float, opt("--gamma", "Discount factor in (0, 1).")] = 0.99,
     k: Annotated[int, opt("--k", "Branched rollout length k >= 0.")] = 1,
     slope: Annotated[float | None, opt(
-        "--slope", "d eps_m'/d eps_pi: eps_m' = eps_m + eps_pi*slope (default: eps_m).")]
+        "--slope", SLOPE_HELP)]
     = None,
     as_json: JsonOption = False,
 ) -> int:

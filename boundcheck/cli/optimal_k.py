@@ -12,7 +12,7 @@ from boundcheck.cli.common import (
     stdout_console,
 )
 from boundcheck.cli.errors import naming
-from boundcheck.cli.options import JsonOption, opt
+from boundcheck.cli.options import SLOPE_HELP, JsonOption, opt
 from boundcheck.codec import encode
 from boundcheck.experiments.generalization.analysis import input_box
 from boundcheck.experiments.generalization.results import read_theory_inputs
@@ -35,7 +35,7 @@ def command(
     eps_model: Annotated[float | None, opt(
         "--eps-m", "Model error eps_m (TV, [0, 1]); with --eps-pi.")] = None,
     slope: Annotated[float | None, opt(
-        "--slope", "d eps_m'/d eps_pi; eps_m' = eps_m + eps_pi*slope (default 0).")] = None,
+        "--slope", SLOPE_HELP)] = None,
     k_max: Annotated[int | None, opt(
         "--k-max", "Largest k of the exhaustive argmin and table, at most "
         f"{MAX_TABLE_K:,} (default min(max(2k*, 10), {MAX_TABLE_K:,})).")]

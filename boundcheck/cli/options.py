@@ -127,3 +127,7 @@ def aliased(deprecated: Mapping[str, str]) -> type[TyperCommand]:
     """A command class that reads the old spellings ``deprecated`` (old -> new option) as the
     new ones, hidden from ``--help`` (for ``app.command(name, cls=...)``)."""
     return type("AliasedCommand", (_AliasedCommand,), {"old_spellings": dict(deprecated)})
+
+
+#: ``--slope`` of ``bounds`` and ``optimal-k``: one meaning, one wording.
+SLOPE_HELP = "d eps_m'/d eps_pi: eps_m' = eps_m + eps_pi*slope (default 0, so eps_m' = eps_m)."

@@ -48,3 +48,16 @@ def test_help_shows_the_new_names_only(capsys: pytest.CaptureFixture[str]) -> No
     assert main(["measure-generalization", "--help"]) == 0
     out = capsys.readouterr().out
     assert "--repetitions" in out and "--rollout-batch-size" in out and "--seeds" not in out
+
+
+def test_version_and_one_slope_wording(capsys: pytest.CaptureFixture[str]) -> None:
+    from boundcheck import __version__
+    from boundcheck.cli import main
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"boundcheck {__version__}"
+    helps = []
+    for command in ("bounds", "optimal-k"):
+        assert main([command, "--help"]) == 0
+        helps.append(" ".join(capsys.readouterr().out.split()))
+    assert all("(default 0, so eps_m' = eps_m)" in text for text in helps)
