@@ -15,18 +15,20 @@ from pathlib import Path
 
 from boundcheck.plots.style import new_figure, save_figure
 
-_Y_LABEL = {"tv": "model error: TV to the true law (Monte Carlo)",
+_Y_LABEL = {"tv": "model error: TV to the true law",
             "nll": "model error proxy: NLL (nats / transition)"}
 
 
 @dataclass(frozen=True)
 class ErrorPoint:
-    """One policy of a curve: its mean KL(π ‖ π_D), the model error and the error bar (the
-    standard error over π's transitions, 0 where it is undefined); NaN where not measured."""
+    """One policy of a curve: its mean KL(π ‖ π_D) and the Pinsker TV of it (the policy shift
+    the slopes are fitted against), the model error and the error bar (the standard error over
+    π's transitions, 0 where it is undefined); NaN where not measured."""
 
     kl: float
     error: float
     stderr: float
+    pinsker: float = math.nan
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,9 @@ class SizeSeries:
     curves: tuple[tuple[ErrorPoint, ...], ...]
     local: SlopePoint
     linear: SlopePoint
+    #: Per seed, the all-points fit against the Pinsker TV as (intercept, slope); None where
+    #: none could be made.
+    lines: tuple[tuple[float, float] | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,19 +66,30 @@ class GeneralizationFigure:
 
 
 def plot_error_vs_kl(figure: GeneralizationFigure, path: Path) -> Path:
-    """Model error against mean KL(π ‖ π_D), one colour per training-set size (a line per seed),
-    with the standard error over π's transitions as error bars."""
+    """Model error against the policy shift the slopes are fitted on, the Pinsker TV of the
+    mean KL(π ‖ π_D): one colour per training-set size, a line of points per seed with the
+    standard error over π's transitions as error bars, and each seed's all-points fit (dashed),
+    whose slope is the one reported."""
     fig, ax = new_figure(5.0, 3.4)
     for c, size in enumerate(figure.sizes):
         for j, pts in enumerate(size.curves):
-            ax.errorbar([p.kl for p in pts], [p.error for p in pts],
+            ax.errorbar([p.pinsker for p in pts], [p.error for p in pts],
                         yerr=[p.stderr for p in pts], color=f"C{c}", marker="o", markersize=3,
-                        linewidth=1, capsize=2, alpha=0.9 if j == 0 else 0.5,
+                        linewidth=0, elinewidth=1, capsize=2, alpha=0.9 if j == 0 else 0.5,
                         label=f"N = {size.train_size:,}" if j == 0 else None)
-    ax.set_xlabel(r"policy shift: mean $\mathrm{KL}(\pi \,\|\, \pi_D)$ over $\pi$'s states (nats)")
+            line = size.lines[j] if j < len(size.lines) else None
+            xs = [p.pinsker for p in pts if math.isfinite(p.pinsker)]
+            if line is not None and xs:
+                lo, hi = min(xs), max(xs)
+                ax.plot([lo, hi], [line[0] + line[1] * lo, line[0] + line[1] * hi],
+                        color=f"C{c}", linestyle="--", linewidth=1,
+                        alpha=0.9 if j == 0 else 0.5)
+    ax.set_xlabel(r"policy shift: Pinsker TV $\sqrt{\mathrm{KL}(\pi\,\|\,\pi_D)/2}$ "
+                  "(mean KL over $\\pi$'s states)")
     ax.set_ylabel(_Y_LABEL[figure.measure])
-    ax.set_title(f"{figure.env}: model error as the policy moves from $\\pi_D$", fontsize=9)
-    ax.legend(frameon=False, title="training set")
+    ax.set_title(f"{figure.env}: error vs shift from $\\pi_D$ (dashed: all-points fits)",
+                 fontsize=9)
+    ax.legend(frameon=False, title="training set", fontsize=7, title_fontsize=7, loc="best")
     return save_figure(fig, path)
 
 

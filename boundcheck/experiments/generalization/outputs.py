@@ -23,7 +23,12 @@ from boundcheck.experiments.generalization.experiment import (
     GeneralizationOutcome,
     measure_generalization,
 )
-from boundcheck.experiments.generalization.records import CurvePoint, FitError, SizeRecord
+from boundcheck.experiments.generalization.records import (
+    CurvePoint,
+    FitError,
+    SeedRecord,
+    SizeRecord,
+)
 from boundcheck.experiments.generalization.results import GeneralizationDocument, read_prior
 from boundcheck.experiments.generalization.settings import GeneralizationConfig
 from boundcheck.experiments.generalization.source import PolicySource
@@ -82,7 +87,14 @@ def _num(value: float | None) -> float:
 def _error_point(point: CurvePoint, measure: str) -> ErrorPoint:
     stderr = _num(getattr(point.measured.error, f"{measure}_stderr"))
     return ErrorPoint(kl=_num(point.measured.shift.kl_mean), error=_num(point.y(measure)),
-                      stderr=0.0 if math.isnan(stderr) else stderr)
+                      stderr=0.0 if math.isnan(stderr) else stderr,
+                      pinsker=_num(point.x("pinsker_tv")))
+
+
+def _fit_line(rec: SeedRecord, measure: str) -> tuple[float, float] | None:
+    """The seed's all-points fit of ``measure`` against the Pinsker TV (intercept, slope)."""
+    fit = rec.fits[measure]["pinsker_tv"].linear
+    return None if isinstance(fit, FitError) else (fit.intercept, fit.slope)
 
 
 def _slope_point(size: SizeRecord, measure: str, kind: str) -> SlopePoint:
@@ -107,7 +119,8 @@ def figure_data(result: GeneralizationDocument) -> GeneralizationFigure:
         curves=tuple(tuple(sorted((_error_point(p, measure) for p in rec.points),
                                   key=lambda e: e.kl)) for rec in size.seeds),
         local=_slope_point(size, measure, "local"),
-        linear=_slope_point(size, measure, "linear")) for size in result.sizes)
+        linear=_slope_point(size, measure, "linear"),
+        lines=tuple(_fit_line(rec, measure) for rec in size.seeds)) for size in result.sizes)
     return GeneralizationFigure(env=result.source.env, measure=measure,
                                 repetitions=result.settings.repetitions, sizes=sizes)
 
