@@ -45,8 +45,8 @@ demo: install
 	$(BC) measure-generalization --run $(DEMO_OUT)/runs/$(DEMO_ENV) --train-size 2k,5k \
 		--eval-steps 1000 --max-updates 3000 --force --out $(DEMO_OUT)/generalization
 	$(BC) optimal-k --from $(DEMO_OUT)/generalization/results.json
+	@echo "demo outputs in $(DEMO_OUT)/; last, Theorems 4.1-4.3 on the run, ending with what was found:"
 	$(BC) validate --run $(DEMO_OUT)/runs/$(DEMO_ENV) --episodes 50 --force --out $(DEMO_OUT)/validate
-	@echo "demo outputs in $(DEMO_OUT)/"
 
 test: install
 	$(PY) -m pytest -q

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from boundcheck.estimators import MeanStd
 from boundcheck.experiments.generalization.analysis import slope_trends
+from boundcheck.experiments.generalization.records import SizeRecord
 from boundcheck.experiments.generalization.results import GeneralizationDocument
 
 
@@ -50,3 +51,35 @@ def render_generalization(console: Console, result: GeneralizationDocument,
     for warning in result.warnings:
         console.print(f"note: {warning}")
     console.print("wrote " + ", ".join(paths.values()))
+    for sentence in conclusion(result):
+        console.print(sentence, markup=False, highlight=False)
+
+
+def conclusion(result: GeneralizationDocument) -> list[str]:
+    """What was found, in plain sentences: how the model error at π_D and its slope against
+    the policy shift change from the smallest to the largest training set."""
+    y = result.model_error.primary
+    sizes = sorted(result.sizes, key=lambda s: s.train_size)
+    first, last = sizes[0], sizes[-1]
+    what = "mean TV" if y == "tv" else "mean NLL (a proxy: no known noise)"
+
+    def level(size: SizeRecord) -> str:
+        return _fmt(size.eps_model_at_pi_d[y])
+
+    def slope(size: SizeRecord) -> str:
+        return _fmt(size.slopes[y]["pinsker_tv"].linear)
+
+    lines = [f"Conclusion: the model's {what} at pi_D is {level(first)} at N = "
+             f"{first.train_size:,}" + (f" and {level(last)} at N = {last.train_size:,}"
+                                         if last is not first else "") +
+             f"; its all-points slope against the policy shift (Pinsker TV) is {slope(first)}"
+             + (f" and {slope(last)}" if last is not first else "")
+             + f" (mean ± std over {len(first.seeds)} repetition(s))."]
+    trends = [t for t in slope_trends(result.sizes) if t.measure == y and t.kind == "linear"]
+    if trends:
+        t = trends[0]
+        lines.append(f"Whether more data flattens the slope (the paper's claim): {t.verdict.value} "
+                     f"(change {t.mean:.3g} [{t.ci_low:.3g}, {t.ci_high:.3g}] over "
+                     f"{len(t.differences)} repetition(s)). k* from this: boundcheck optimal-k "
+                     "--from <this results.json>.")
+    return lines

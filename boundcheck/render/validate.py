@@ -14,7 +14,7 @@ from rich.table import Table
 from boundcheck.experiments.common.measure import ModelErrorEstimate
 from boundcheck.experiments.validate.results import PairResult, ValidationResult
 from boundcheck.experiments.validate.settings import EpsPiStat
-from boundcheck.theory.verdict import Estimate
+from boundcheck.theory.verdict import Estimate, Verdict
 
 _CAPTION = ("slack = eta - bound (paired CI); inf. = informative: C < 2 r_max/(1-gamma); "
             "below: eps_pi,eps_m (measured ratio) where it would be")
@@ -100,3 +100,35 @@ def render_validation(console: Console, result: ValidationResult,
     for warning in result.warnings:
         console.print(f"note: {warning}", markup=False)
     console.print("wrote " + ", ".join(paths.values()), markup=False)
+    for sentence in conclusion(result):
+        console.print(sentence, markup=False, highlight=False)
+
+
+def conclusion(result: ValidationResult) -> list[str]:
+    """What was found, in plain sentences: how many checks hold, are violated or inconclusive;
+    which are informative; and, for the newest pair at the first γ, at which ε's each theorem
+    would become informative."""
+    checks = [t for p in result.pairs for b in p.by_gamma for t in b.theorems]
+    counts = {v: sum(t.verdict is v for t in checks) for v in Verdict}
+    informative = [t for t in checks if t.result.informative]
+    verdict = ("Every bound holds" if counts[Verdict.HOLDS] == len(checks) else
+               f"{counts[Verdict.HOLDS]} of {len(checks)} checks hold, "
+               f"{counts[Verdict.VIOLATED]} violated, {counts[Verdict.INCONCLUSIVE]} inconclusive")
+    gammas = ", ".join(f"{g:g}" for g in result.gammas)
+    says = ("none is informative (every penalty C exceeds the trivial range "
+            "2 r_max/(1-gamma), so the lower bound says less than nothing)"
+            if not informative else f"{len(informative)} of {len(checks)} are informative")
+    lines = [f"Conclusion: {verdict} (Theorems 4.1-4.3 at gamma = {gammas}, "
+             f"{len(result.pairs)} epoch pair(s)); {says}."]
+    pair = result.pairs[-1]
+    first = pair.by_gamma[0]
+    would = "; ".join(
+        f"{t.theorem} below eps_pi = {_num(t.eps_policy_below, '.2g')} and "
+        f"{'eps_m' if t.model_input.value == 'eps_m' else 'eps_m' + chr(39)} = "
+        f"{_num(t.eps_model_below, '.2g')}" for t in first.theorems
+        if not t.result.informative and t.eps_policy_below is not None)
+    if would:
+        lines.append(f"At gamma = {first.gamma:g} on epochs {pair.data_epoch}->{pair.epoch}, "
+                     f"each would become informative at the measured ratio of the eps's: "
+                     f"{would}.")
+    return lines
