@@ -23,6 +23,7 @@ def build_app() -> typer.Typer:
         measure_generalization,
         optimal_k,
         plot_runs,
+        show,
         sweep,
         train,
         validate,
@@ -54,6 +55,7 @@ def build_app() -> typer.Typer:
     app.command("measure-generalization", cls=aliased(measure_generalization.DEPRECATED))(
         measure_generalization.command)
     app.command("validate", cls=aliased(validate.DEPRECATED))(validate.command)
+    app.command("show")(show.command)
     app.add_typer(sweep.build(), name="sweep")
     return app
 

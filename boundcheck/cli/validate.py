@@ -109,14 +109,14 @@ def command(
 def _report(result: ValidationResult, paths: dict[str, str], *, quiet: bool,
             as_json: bool) -> int:
     """Print the result (JSON or tables); the exit code (1: a bound violated with confidence)."""
-    from boundcheck.experiments.validate.document import validation_json
+    from boundcheck.experiments.validate.document import record_of, validation_json
     from boundcheck.experiments.validate.results import any_violated
     from boundcheck.render.validate import render_validation
 
     if as_json:
         emit_json({**validation_json(result), "files": paths})
     elif not quiet:
-        render_validation(stdout_console(), result, paths)
+        render_validation(stdout_console(), record_of(result), paths)
     if not any_violated(result):
         return 0
     if not (quiet or as_json):

@@ -50,7 +50,8 @@ def render_generalization(console: Console, result: GeneralizationDocument,
         console.print(f"TV unavailable: {result.model_error.tv_unavailable_reason}")
     for warning in result.warnings:
         console.print(f"note: {warning}")
-    console.print("wrote " + ", ".join(paths.values()))
+    if paths:
+        console.print("wrote " + ", ".join(paths.values()))
     for sentence in conclusion(result):
         console.print(sentence, markup=False, highlight=False)
 

@@ -1,6 +1,7 @@
 """Terminal rendering of a ``boundcheck validate`` result: per pair a header (returns, the ε's
-and r_max) and one table row per theorem and γ (docs/validate.md, "Verdicts"). Only the CLI
-calls this."""
+and r_max) and one table row per theorem and γ (docs/validate.md, "Verdicts"), then the
+conclusion. It draws the document's typed record, so a fresh result (``record_of``) and a
+saved ``validation.json`` (``boundcheck show``) print alike. Only the CLI calls this."""
 
 from __future__ import annotations
 
@@ -12,7 +13,11 @@ from rich.console import Console
 from rich.table import Table
 
 from boundcheck.experiments.common.measure import ModelErrorEstimate
-from boundcheck.experiments.validate.results import PairResult, ValidationResult
+from boundcheck.experiments.validate.document import (
+    PairRecord,
+    TheoremRecord,
+    ValidationRecord,
+)
 from boundcheck.experiments.validate.settings import EpsPiStat
 from boundcheck.theory.verdict import Estimate, Verdict
 
@@ -31,14 +36,15 @@ def _pm(e: Estimate, fmt: str = ".4g") -> str:
     return f"{_num(e.mean, fmt)} ± {_num((e.high - e.low) / 2.0, '.1g')}"
 
 
-def _header(result: ValidationResult, pair: PairResult) -> list[str]:
+def _header(result: ValidationRecord, pair: PairRecord) -> list[str]:
     inputs, block = pair.inputs, pair.by_gamma[0]
     ret = block.returns
     shift = pair.policy_shift.stats["pinsker_min"]
-    quantiles = ", ".join(f"{q.value} {_num(shift[q.value]['value'], '.3g')}" for q in EpsPiStat)
-    err_d, err_pi = pair.model_error_pi_d, pair.model_error_pi
+    quantiles = ", ".join(f"{q.value} {_num(shift[q.value].value, '.3g')}" for q in EpsPiStat)
+    err_d, err_pi = pair.model_error.pi_d, pair.model_error.pi
+    env = result.source.env if result.source is not None else "?"
     return [
-        f"{result.source.env}: pi_D and model from epoch {pair.data_epoch}, pi from epoch "
+        f"{env}: pi_D and model from epoch {pair.data_epoch}, pi from epoch "
         f"{pair.epoch}; k = {pair.k}, gamma = {block.gamma:g}, r_max = "
         f"{_num(inputs.r_max)} ({inputs.r_max_source.value})",
         f"  returns (mean ± CI half-width): eta {_pm(ret.eta)}, eta_model "
@@ -71,25 +77,25 @@ def _sup_lines(error: ModelErrorEstimate, name: str, policy: str) -> list[str]:
             f"{_num(sup.overall_mean, '.3g')}"]
 
 
-def _table(pair: PairResult) -> Table:
+def _table(pair: PairRecord) -> Table:
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1, 0, 0), caption=_CAPTION)
     for col in ("γ", "thm", "C", "bound", "slack", "verdict", "inf.", "below"):
         table.add_column(col, justify="right", no_wrap=col != "below")
     for blk in pair.by_gamma:
-        for t in blk.theorems:
-            res = t.result
-            table.add_row(f"{blk.gamma:g}", t.theorem, _num(res.penalty.total, ".3g"),
-                          _num(res.lower_bound.mean, ".3g"), _pm(res.slack, ".3g"),
-                          t.verdict.value, "yes" if res.informative else "no",
-                          f"{_num(t.eps_policy_below, '.2g')},{_num(t.eps_model_below, '.2g')}")
-            if res.unreliable:
-                table.add_row("", "", "", "", "", f"({res.unreliable})", "", "")
+        for t in blk.theorems.values():
+            table.add_row(f"{blk.gamma:g}", t.theorem, _num(t.penalty, ".3g"),
+                          _num(t.lower_bound.mean, ".3g"), _pm(t.slack, ".3g"),
+                          t.verdict.value, "yes" if t.informative else "no",
+                          f"{_num(t.eps_policy_below, '.2g')},"
+                          f"{_num(t.eps_model_below[1], '.2g')}")
+            if t.unreliable:
+                table.add_row("", "", "", "", "", f"({t.unreliable})", "", "")
     return table
 
 
-def render_validation(console: Console, result: ValidationResult,
+def render_validation(console: Console, result: ValidationRecord,
                       paths: Mapping[str, str]) -> None:
-    """Every pair's header and table, the notes, and the files written."""
+    """Every pair's header and table, the notes, the files and the conclusion."""
     for pair in result.pairs:
         for line in _header(result, pair):
             console.print(line, markup=False, highlight=False)
@@ -99,22 +105,23 @@ def render_validation(console: Console, result: ValidationResult,
                       markup=False)
     for warning in result.warnings:
         console.print(f"note: {warning}", markup=False)
-    console.print("wrote " + ", ".join(paths.values()), markup=False)
+    if paths:
+        console.print("wrote " + ", ".join(paths.values()), markup=False)
     for sentence in conclusion(result):
         console.print(sentence, markup=False, highlight=False)
 
 
-def conclusion(result: ValidationResult) -> list[str]:
+def conclusion(result: ValidationRecord) -> list[str]:
     """What was found, in plain sentences: how many checks hold, are violated or inconclusive;
     which are informative; and, for the newest pair at the first γ, at which ε's each theorem
     would become informative."""
-    checks = [t for p in result.pairs for b in p.by_gamma for t in b.theorems]
+    checks = [t for p in result.pairs for b in p.by_gamma for t in b.theorems.values()]
     counts = {v: sum(t.verdict is v for t in checks) for v in Verdict}
-    informative = [t for t in checks if t.result.informative]
+    informative = [t for t in checks if t.informative]
     verdict = ("Every bound holds" if counts[Verdict.HOLDS] == len(checks) else
                f"{counts[Verdict.HOLDS]} of {len(checks)} checks hold, "
                f"{counts[Verdict.VIOLATED]} violated, {counts[Verdict.INCONCLUSIVE]} inconclusive")
-    gammas = ", ".join(f"{g:g}" for g in result.gammas)
+    gammas = ", ".join(f"{b.gamma:g}" for b in result.pairs[0].by_gamma)
     says = ("none is informative (every penalty C exceeds the trivial range "
             "2 r_max/(1-gamma), so the lower bound says less than nothing)"
             if not informative else f"{len(informative)} of {len(checks)} are informative")
@@ -122,13 +129,17 @@ def conclusion(result: ValidationResult) -> list[str]:
              f"{len(result.pairs)} epoch pair(s)); {says}."]
     pair = result.pairs[-1]
     first = pair.by_gamma[0]
-    would = "; ".join(
-        f"{t.theorem} below eps_pi = {_num(t.eps_policy_below, '.2g')} and "
-        f"{'eps_m' if t.model_input.value == 'eps_m' else 'eps_m' + chr(39)} = "
-        f"{_num(t.eps_model_below, '.2g')}" for t in first.theorems
-        if not t.result.informative and t.eps_policy_below is not None)
+    would = "; ".join(_would_inform(t) for t in first.theorems.values()
+                      if not t.informative and t.eps_policy_below is not None)
     if would:
         lines.append(f"At gamma = {first.gamma:g} on epochs {pair.data_epoch}->{pair.epoch}, "
                      f"each would become informative at the measured ratio of the eps's: "
                      f"{would}.")
     return lines
+
+
+def _would_inform(check: TheoremRecord) -> str:
+    name, value = check.eps_model_below
+    label = "eps_m" if name == "eps_m" else "eps_m'"
+    return (f"{check.theorem} below eps_pi = {_num(check.eps_policy_below, '.2g')} and "
+            f"{label} = {_num(value, '.2g')}")

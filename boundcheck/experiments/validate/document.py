@@ -141,6 +141,21 @@ class TheoremRecord:
     slack: Estimate
     verdict: Verdict
     unreliable: str | None = None
+    #: ``scale`` and the ε's (``eps_pi`` and ``eps_m`` or ``eps_model_shifted``) at which the
+    #: bound would become informative (None: at no ε in [0, 1]).
+    informative_below: dict[str, float | None] = field(default_factory=dict)
+
+    @property
+    def eps_policy_below(self) -> float | None:
+        """ε_π at which the bound would become informative (at the measured ratio)."""
+        return self.informative_below.get("eps_pi")
+
+    @property
+    def eps_model_below(self) -> tuple[str, float | None]:
+        """The model error this theorem takes (``eps_m`` or ``eps_model_shifted``) and its
+        value at which the bound would become informative."""
+        name = "eps_m" if "eps_m" in self.informative_below else "eps_model_shifted"
+        return name, self.informative_below.get(name)
 
 
 @dataclass(frozen=True)
@@ -179,7 +194,8 @@ class SourceRecord:
 
 @dataclass(frozen=True)
 class ValidationRecord:
-    """``validation.json`` read back (:func:`read_validation`)."""
+    """``validation.json`` read back (:func:`read_validation`); also what the command's table
+    shows (:func:`record_of`), so a saved result prints as the live one did."""
 
     format: str
     format_version: int
@@ -187,6 +203,13 @@ class ValidationRecord:
     any_violated: bool
     warnings: tuple[str, ...] = ()
     source: SourceRecord | None = None
+    tv_available: bool = True
+    tv_unavailable_reason: str | None = None
+
+
+def record_of(result: ValidationResult) -> ValidationRecord:
+    """The record of a fresh result: its document, read back."""
+    return validation_record(encode(validation_json(result)))
 
 
 def validation_record(doc: Mapping[str, Any], where: str = "$") -> ValidationRecord:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from boundcheck.experiments.validate.document import record_of
 from boundcheck.experiments.validate.settings import BoundInputs
 from boundcheck.render.validate import conclusion
 from tests.unit.experiments.validate.test_document import _result
@@ -9,7 +10,7 @@ from tests.unit.experiments.validate.test_document import _result
 
 def test_the_conclusion_says_what_holds_and_where_it_would_inform() -> None:
     result = _result(-1.0, -1.0, BoundInputs(eps_model=0.1, r_max=2.0))
-    lines = conclusion(result)
+    lines = conclusion(record_of(result))
     checks = sum(len(b.theorems) for p in result.pairs for b in p.by_gamma)
     assert lines[0].startswith("Conclusion: ")
     assert f"{len(result.pairs)} epoch pair(s)" in lines[0]
