@@ -76,8 +76,13 @@ def command(
     if plot is not None:
         from boundcheck.plots.kstar import plot_k_star
 
-        marker = (report.ratio, report.k_star) if isinstance(report, OptimalKReport) else None
-        plot_k_star(by_ratio, plot, marker=marker)
+        single = report if isinstance(report, OptimalKReport) else None
+        plot_k_star(by_ratio, plot,
+                    marker=None if single is None else (single.ratio, single.k_star),
+                    note="the Theorem 4.3 bound is vacuous at these eps: k* minimises a bound "
+                         "that says nothing" if single is not None and single.vacuous else None,
+                    span=None if single is None or single.k_star_interval is None else (
+                        single.k_star_interval.ratio_low, single.k_star_interval.ratio_high))
     if as_json:
         emit_json({**encode(report), **({"plot": str(plot)} if plot is not None else {})})
     elif isinstance(report, OptimalKReport):
