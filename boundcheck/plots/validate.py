@@ -18,6 +18,8 @@ from boundcheck.theory.verdict import Estimate
 _RETURNS = (r"$\eta[\pi]$ (real)", r"$\hat\eta[\pi]$ (model)", r"$\eta^{branch}[\pi]$")
 _BOUNDS = (r"Thm 4.1 bound $\hat\eta - C$", r"Thm 4.2 bound $\eta^{b} - C$",
            r"Thm 4.3 bound $\eta^{b} - C$")
+#: The x labels of a single pair's six series (returns, then the theorems' bounds).
+_SHORT = (r"$\eta$", r"$\hat\eta$", r"$\eta^{b}$", "4.1", "4.2", "4.3")
 
 
 @dataclass(frozen=True)
@@ -75,13 +77,16 @@ def plot_validation(figure: ValidationFigure, path: Path) -> Path:
         max(abs(lo), abs(hi), 10.0 * linthresh)))) for s in (1.0, -1.0)
         if (lo <= s * 10.0**d <= hi)]
     ax.set_yticks(sorted(ticks))
+    from matplotlib.ticker import NullLocator
+
+    ax.yaxis.set_minor_locator(NullLocator())  # symlog's minor ticks crowd around 0
     if many:
         from matplotlib.ticker import MaxNLocator
 
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel(r"epoch of $\pi$ ($\pi_D$, model: the epoch before)")
     else:
-        ax.set_xticks([])
+        ax.set_xticks([(c - 2.5) * 0.12 for c in range(6)], _SHORT, fontsize=7)
         first_pair = pairs[0]
         ax.set_xlabel(f"epochs {first_pair.data_epoch} ($\\pi_D$, model) -> "
                       f"{first_pair.epoch} ($\\pi$)")
