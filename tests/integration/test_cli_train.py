@@ -127,6 +127,25 @@ def fake_run(path: Path, algo: str, seed: int, returns: list[float]) -> Path:
     return path
 
 
+def test_plot_runs_labels_tell_runs_apart(capsys: Capture, tmp_path: Path) -> None:
+    """Two runs of one algorithm, task and seed get their folders in the label (both of
+    them); a noisy run says its noise."""
+    from boundcheck.runs import RunDir
+
+    a = fake_run(tmp_path / "a" / "run", "mbpo", 0, [1.0, 2.0])
+    b = fake_run(tmp_path / "b" / "run", "mbpo", 0, [1.0, 3.0])
+    noisy = RunDir.create(tmp_path / "noisy", {"env": "Hopper-v5", "algo": "mbpo", "seed": 1,
+                                              "transition_noise": 0.03, "reward_noise": 0.03})
+    noisy.append_metrics({"epoch": 0, "env_steps": 1000, "eval/return_mean": 5.0})
+    code = main(["plot-runs", str(a), str(b), str(noisy.path), "--out",
+                 str(tmp_path / "f.png"), "--json"])
+    stdout, err = capsys.readouterr()
+    assert code == 0, err
+    labels = [r["label"] for r in json.loads(stdout)["runs"]]
+    assert labels == ["mbpo Hopper-v5 seed 0 (a/run)", "mbpo Hopper-v5 seed 0 (b/run)",
+                      "mbpo Hopper-v5, sigma 0.03 seed 1"]
+
+
 def test_plot_runs_groups_seeds(capsys: Capture, tmp_path: Path) -> None:
     runs = [str(fake_run(tmp_path / f"{a}{s}", a, s, [float(s), 10.0 * s + (a == "mbpo")]))
             for a in ("mbpo", "sac") for s in range(3)]

@@ -52,6 +52,9 @@ class RunCurve:
     env: str
     seed: int
     evaluations: tuple[Evaluation, ...]
+    #: What else sets the run apart in a legend: known noise, a model other than the ensemble
+    #: (e.g. ``", sigma 0.03"``); empty for a default run.
+    setting: str = ""
 
     @property
     def group(self) -> str:
@@ -103,14 +106,26 @@ def load_run_curves(paths: Sequence[Path],
         if not evaluations:
             raise InputError("runs", f"{path}: no evaluation recorded yet")
         loaded.append(RunCurve(path, saved.config.algo, saved.config.env, saved.seed,
-                               evaluations))
+                               evaluations, setting=_setting(saved.config)))
     return tuple(loaded)
+
+
+def _setting(config: Any) -> str:
+    """The run's known noise and non-default model, as a legend suffix."""
+    parts = []
+    if config.transition_noise or config.reward_noise:
+        same = config.transition_noise == config.reward_noise
+        parts.append(f"sigma {config.transition_noise:g}" if same else
+                     f"sigma {config.transition_noise:g}, sigma_r {config.reward_noise:g}")
+    if config.algo == "mbpo" and config.model != "ensemble":
+        parts.append(f"{config.model} model")
+    return "".join(f", {p}" for p in parts)
 
 
 @dataclass(frozen=True)
 class RunCurveSummary:
-    """One plotted run: its curve and the legend label it got (its path if the label
-    ``"<algo> <env> seed <seed>"`` was taken by an earlier run)."""
+    """One plotted run: its curve and the legend label it got, ``"<algo> <env>[, sigma s]
+    [, <model> model] seed <seed>"``, with its folder added where two runs would share one."""
 
     run: RunCurve
     label: str
@@ -139,12 +154,16 @@ def plot_run_curves(paths: Sequence[Path], out: Path, *, title: str = "",
     """Read the runs and plot one curve of ``metric`` per run into ``out``."""
     from boundcheck.plots.learning import RETURN_LABEL, plot_learning_curves
 
-    summaries: list[RunCurveSummary] = []
-    for run in load_run_curves(paths, metric):
-        label = f"{run.group} seed {run.seed}"
-        taken = any(s.label == label for s in summaries)
-        summaries.append(RunCurveSummary(run, str(run.path) if taken else label))
-    plot_learning_curves({s.label: s.run.evaluations for s in summaries}, out, title=title,
+    runs = load_run_curves(paths, metric)
+    labels = [f"{run.group}{run.setting} seed {run.seed}" for run in runs]
+    # Runs that would share a label are told apart by their folders, every one of them.
+    summaries = [RunCurveSummary(run, label if labels.count(label) == 1 else
+                                 f"{label} ({run.path.parent.name}/{run.path.name})")
+                 for run, label in zip(runs, labels, strict=True)]
+    envs = ", ".join(dict.fromkeys(run.env for run in runs))
+    what = "evaluation return" if metric == RETURN_METRIC else metric
+    plot_learning_curves({s.label: s.run.evaluations for s in summaries}, out,
+                         title=title or f"{envs}: {what} per run",
                          ylabel=RETURN_LABEL if metric == RETURN_METRIC else metric)
     return RunCurvesReport(out, tuple(summaries))
 
