@@ -2,7 +2,7 @@
 
 ``python -m bench --out bench-results.json [--only tabular,sac,ensemble,loop,validate,
 generalization,generalization_noise,generalization_noise_uncapped,growth,caps,batch,memory,
-sweep,oracle] [--quick]``.
+sweep,oracle,threads] [--quick]``.
 Each benchmark module has ``run(**kwargs) -> dict``; comparisons inside one benchmark run
 interleaved in one process, so their ratios are meaningful even when the machine's speed drifts.
 """
@@ -52,6 +52,8 @@ BENCHMARKS: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
     "memory": ("bench.memory", {}, {"sizes": "hopper"}),
     "sweep": ("bench.sweep", {}, {"steps": 750}),
     "oracle": ("bench.oracle", {}, {"batch": 5000}),
+    # torch's threads quiet and beside two busy loops: the OpenMP wait policy the CLI sets.
+    "threads": ("bench.threads", {}, {"steps": 400}),
 }
 
 

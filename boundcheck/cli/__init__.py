@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
@@ -68,6 +69,19 @@ def _print_version(value: bool) -> None:
         raise typer.Exit(0)
 
 
+#: OpenMP's wait policy for torch's CPU threads unless the user set one (docs/trainer.md,
+#: "Threads"): idle threads sleep instead of spinning, so on a busy machine torch's default of
+#: one thread per core does not fight the other jobs for the cores (benchmarked quiet and
+#: loaded: docs/results/benchmarks.md, `threads`).
+OMP_WAIT_POLICY = "PASSIVE"
+
+
+def passive_openmp() -> None:
+    """Set ``OMP_WAIT_POLICY`` for this process unless the user did; it must come before
+    torch loads its OpenMP runtime, which the commands import lazily."""
+    os.environ.setdefault("OMP_WAIT_POLICY", OMP_WAIT_POLICY)
+
+
 def _usage_error_class() -> type[Exception]:
     """The usage-error base class of the click that typer runs on.
 
@@ -91,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     Usage errors and bad input print one line on stderr and exit 2; runtime failures exit 1
     (:mod:`boundcheck.cli.errors` decides which is which).
     """
+    passive_openmp()
     app = build_app()
     usage_error = _usage_error_class()
     try:

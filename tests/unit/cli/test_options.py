@@ -61,3 +61,19 @@ def test_version_and_one_slope_wording(capsys: pytest.CaptureFixture[str]) -> No
         assert main([command, "--help"]) == 0
         helps.append(" ".join(capsys.readouterr().out.split()))
     assert all("(default 0, so eps_m' = eps_m)" in text for text in helps)
+
+
+def test_the_cli_makes_openmp_threads_wait_passively_unless_told(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """torch's idle CPU threads sleep instead of spinning (a busy machine is not fought for),
+    unless the user chose a policy."""
+    import os
+
+    from boundcheck.cli import passive_openmp
+
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    passive_openmp()
+    assert os.environ["OMP_WAIT_POLICY"] == "PASSIVE"
+    monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
+    passive_openmp()
+    assert os.environ["OMP_WAIT_POLICY"] == "ACTIVE"
