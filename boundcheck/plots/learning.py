@@ -64,10 +64,12 @@ def plot_seed_groups(groups: Mapping[str, Sequence[Mapping[int, float]]], path: 
     for i, (label, curves) in enumerate(groups.items()):
         for curve in curves:
             steps = sorted(curve)
-            ax.plot(steps, [curve[s] for s in steps], color=f"C{i}", alpha=0.3, linewidth=0.8)
+            ax.plot(steps, [curve[s] for s in steps], color=f"C{i}", alpha=0.3, linewidth=0.8,
+                    marker="o" if len(steps) == 1 else None, markersize=3)
         band = curve_band(curves, confidence)
-        ax.plot(band.steps, band.mean, color=f"C{i}", linewidth=2.0,
-                label=f"{label} (mean of {band.n} seeds)")
+        what = f"mean of {band.n} seeds" if band.n > 1 else "one seed, no interval"
+        ax.plot(band.steps, band.mean, color=f"C{i}", linewidth=2.0, label=f"{label} ({what})",
+                marker="o" if len(band.steps) == 1 else None, markersize=4)
         if band.n > 1:
             ax.fill_between(band.steps, band.ci_low, band.ci_high, color=f"C{i}", alpha=0.15,
                             linewidth=0, label=f"{confidence:.0%} t interval")

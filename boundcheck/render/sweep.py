@@ -119,8 +119,11 @@ def render_report(console: Console, report: SweepReport) -> None:
     """Per task: the across-seed table and the paired comparisons (report.md has the same)."""
     for task in report.tasks:
         s = task.summary
-        table = Table(title=f"{task.task}: return at step {s.step} / last {s.window} "
-                            f"evaluations ({s.confidence:.0%} interval over seeds)")
+        seeds = max(len(g.seeds) for g in s.groups.values())
+        over = (f"{s.confidence:.0%} interval over seeds" if seeds > 1 else
+                "one seed per setting: no interval")
+        table = Table(title=f"{task.task}: return at step {s.step} / mean of up to the last "
+                            f"{s.window} evaluations ({over})")
         for column in ("setting", "seeds", "at step", "last evaluations"):
             table.add_column(column, justify="left" if column == "setting" else "right")
         for label, g in s.groups.items():

@@ -169,15 +169,22 @@ def summary_csv(report: SweepReport) -> str:
         s = task.summary
         for label, g in s.groups.items():
             at, win = g.at_step.summary, g.window_mean.summary
-            writer.writerow([task.task, label, len(g.seeds), s.step, at.mean, at.ci_low,
-                             at.ci_high, s.window, win.mean, win.ci_low, win.ci_high])
+            writer.writerow([task.task, label, len(g.seeds), s.step, at.mean,
+                             *_csv_cells(at.ci_low, at.ci_high), s.window, win.mean,
+                             *_csv_cells(win.ci_low, win.ci_high)])
     return buffer.getvalue()
 
 
+def _csv_cells(*values: float) -> list[float | str]:
+    """CSV cells: an interval end that cannot be estimated (one seed) is left empty."""
+    return [v if v == v else "" for v in values]
+
+
 def interval_text(mean: float, low: float, high: float, fmt: str = ".1f") -> str:
-    """``mean [low, high]`` (just the mean when the interval is undefined, one seed)."""
+    """``mean [low, high]``; with one seed, where no interval can be estimated, the mean and
+    says so."""
     text = format(mean, fmt)
-    return f"{text} [{low:{fmt}}, {high:{fmt}}]" if low == low else text
+    return f"{text} [{low:{fmt}}, {high:{fmt}}]" if low == low else f"{text} (1 seed: no interval)"
 
 
 def report_markdown(report: SweepReport) -> str:
