@@ -102,14 +102,23 @@ def build() -> typer.Typer:
     return app
 
 
+#: The standalone analyses' own setting options (the same settings as --then's, worded for
+#: the command they belong to).
+RunsValSet = Annotated[list[str] | None, opt(
+    "--val-set", "A validate setting, e.g. episodes=20 (repeatable; docs/validate.md).")]
+RunsGenSet = Annotated[list[str] | None, opt(
+    "--gen-set", "A measure-generalization setting, e.g. repetitions=3 (repeatable; "
+    "docs/measure-generalization.md).")]
+
+
 RunsOption = Annotated[str, opt(
-    "--runs", "Run directories, a glob (quote it): 'sweeps/NAME/**' or 'runs/Hopper*'.")]
+    "--runs", "Run directories, a glob (quote it): 'sweeps/NAME/*' or 'runs/Hopper*'.")]
 
 
 def generalization_command(
     runs: RunsOption, train_size: Annotated[str, opt(
         "--train-size", "Training-set sizes, e.g. 5k,60k.")] = "5k,60k",
-    gen_set: GenSet = None,
+    gen_set: RunsGenSet = None,
     cpus: CpusOption = CPUS,
     address: AddressOption = ADDRESS,
     cpus_per_run: CpusPerRun = CPUS_PER_RUN,
@@ -122,7 +131,7 @@ def generalization_command(
 
 
 def validate_command(
-    runs: RunsOption, val_set: ValSet = None,
+    runs: RunsOption, val_set: RunsValSet = None,
     cpus: CpusOption = CPUS,
     address: AddressOption = ADDRESS,
     cpus_per_run: CpusPerRun = CPUS_PER_RUN,

@@ -74,6 +74,8 @@ def command(env: EnvOption = None, seed: SeedOption = None, steps: StepsOption =
             quiet: QuietOption = False, as_json: JsonOption = False) -> int:
     """Train MBPO (paper defaults per task) and write a checkpoint every epoch.
 
+    The paper's defaults are long: Hopper's 125,000 real steps at about 3-4 minutes per 1,000
+    steps on 2 CPU cores are 6-8 hours (--steps N for a shorter run, --device cuda on a GPU).
     The run directory has one writer: a second train on it (plain, --force or --resume) exits 2
     naming the process that holds it (docs/run-directory.md). Every setting: --list-settings
     and docs/settings.md.
