@@ -128,11 +128,15 @@ def local_slope(x: ArrayLike1D, y: ArrayLike1D, n_nearest: int,
     return linear_fit(xa[keep], ya[keep], confidence=confidence)
 
 
-def mean_std(values: ArrayLike1D) -> MeanStd:
+def mean_std(values: ArrayLike1D, clusters: ArrayLike1D | None = None) -> MeanStd:
     """Mean, sample standard deviation (ddof = 1) and standard error of the mean.
 
     Used to aggregate per-seed slopes and, throughout ``boundcheck.estimators``, any mean of
-    independent samples. Raises ``ValueError`` on an empty input or non-finite values.
+    independent samples. With ``clusters`` (a label per value, e.g. the episode of each
+    transition) the standard error is the cluster-robust one, √(G/(G−1)·Σ_g r_g²)/n with r_g
+    the sum of the deviations from the mean in cluster g of G: values of one cluster may depend
+    on each other, clusters may not (what resampling whole episodes estimates; NaN with one
+    cluster). Raises ``ValueError`` on an empty input or non-finite values.
     """
     arr = _as_1d(values, "values")
     n = int(arr.size)
@@ -142,4 +146,15 @@ def mean_std(values: ArrayLike1D) -> MeanStd:
     if n == 1:
         return MeanStd(mean, math.nan, math.nan, 1)
     std = float(arr.std(ddof=1))
-    return MeanStd(mean, std, std / math.sqrt(n), n)
+    if clusters is None:
+        return MeanStd(mean, std, std / math.sqrt(n), n)
+    labels = np.asarray(clusters).reshape(-1)
+    if labels.size != n:
+        raise ValueError(f"clusters must label every value, got {labels.size} for {n}")
+    _, inverse = np.unique(labels, return_inverse=True)
+    groups = int(inverse.max()) + 1
+    if groups < 2:
+        return MeanStd(mean, std, math.nan, n)
+    sums = np.bincount(inverse, weights=arr - mean, minlength=groups)
+    stderr = math.sqrt(groups / (groups - 1) * float((sums**2).sum())) / n
+    return MeanStd(mean, std, stderr, n)

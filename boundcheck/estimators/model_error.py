@@ -102,21 +102,24 @@ def _mean_se_columns(values: Tensor) -> tuple[list[float], list[float]]:
     return [s.mean for s in stats], [s.stderr for s in stats]
 
 
-def model_error_report(means: Tensor, variances: Tensor, targets: Tensor) -> dict[str, Any]:
+def model_error_report(means: Tensor, variances: Tensor, targets: Tensor,
+                       clusters: np.ndarray | None = None) -> dict[str, Any]:
     """NLL and MSE proxies for the model error over B (s, a, y) rows, with standard errors.
 
     Keys: ``n`` (B); ``nll_mean``, ``nll_stderr`` (joint mixture NLL, nats); ``nll_per_dim_mean``,
     ``nll_per_dim_stderr`` (lists of D, marginal NLLs); ``mse_mean``, ``mse_stderr`` (MSE of the
     mixture mean, averaged over dims); ``mse_per_dim_mean``, ``mse_per_dim_stderr`` (lists of D).
-    Standard errors are sample std (ddof = 1) / √B, treating rows as i.i.d.; NaN when B = 1.
+    Standard errors are sample std (ddof = 1) / √B, treating rows as i.i.d.; NaN when B = 1;
+    with ``clusters`` (each row's episode) the joint NLL's and the MSE's are cluster-robust
+    (:func:`~boundcheck.estimators.fits.mean_std`).
     These are PROXIES for ε_m (the paper's "validation loss"), NOT total variations.
     """
     with torch.no_grad():
         nll = mixture_nll(means, variances, targets)
         nll_dim = mixture_nll_per_dim(means, variances, targets)
         mse_dim, mse = mixture_mse(means, targets)
-    nll_s = mean_std(nll.double().cpu().numpy())
-    mse_s = mean_std(mse.double().cpu().numpy())
+    nll_s = mean_std(nll.double().cpu().numpy(), clusters)
+    mse_s = mean_std(mse.double().cpu().numpy(), clusters)
     nll_dm, nll_dse = _mean_se_columns(nll_dim)
     mse_dm, mse_dse = _mean_se_columns(mse_dim)
     return {
@@ -170,16 +173,18 @@ def tv_known_gaussian(
         return mc_tv(log_ratio, n_samples, chunk_size)
 
 
-def expected_tv(tv_per_row: Tensor | np.ndarray) -> tuple[float, float]:
+def expected_tv(tv_per_row: Tensor | np.ndarray,
+                clusters: np.ndarray | None = None) -> tuple[float, float]:
     """ε_m estimate at one state-action distribution: (mean over rows, its standard error).
 
     Rows are (s, a) pairs drawn from the distribution of interest (e.g. π_D's at one time
     step, giving E_{s~d_t}[TV]). The standard error is the across-row sample std / √B; since
     each row's value is itself a noisy MC estimate, that spread already includes the MC noise,
-    so the error bar covers both sources (rows must be i.i.d. draws for it to be honest).
+    so the error bar covers both sources (rows must be i.i.d. draws for it to be honest; with
+    ``clusters``, each row's episode, it is cluster-robust instead).
     """
     values = tv_per_row.detach().double().cpu().numpy() if isinstance(tv_per_row, Tensor) \
         else np.asarray(tv_per_row, dtype=np.float64)
-    s = mean_std(values.reshape(-1))
+    s = mean_std(values.reshape(-1), clusters)
     return s.mean, s.stderr
 

@@ -33,7 +33,7 @@ from boundcheck.estimators import (
     pinsker_tv,
     tv_known_gaussian,
 )
-from boundcheck.estimators.sup_over_time import sup_over_time
+from boundcheck.estimators.sup_over_time import episode_ids, sup_over_time
 from boundcheck.experiments.common.collect import Transitions, collect
 from boundcheck.models import GaussianEnsemble
 
@@ -145,7 +145,7 @@ def policy_shift(actor: list[Tensor], actor_d: list[Tensor],
     obs = torch.as_tensor(data.obs, device=actor[0].device)
     kl = mean_kl(actor, actor_d, obs).double().cpu().numpy()
     kl = np.maximum(kl, 0.0)  # rounding can give -1e-9 at identical policies
-    stats = mean_std(kl)
+    stats = mean_std(kl, episode_ids(data.timestep))  # states of one episode are not i.i.d.
     return PolicyShiftEstimate(
         kl_mean=stats.mean, kl_stderr=stats.stderr, kl_max=float(kl.max()),
         kl_p95=float(np.quantile(kl, 0.95)), pinsker_tv=pinsker_tv(stats.mean),
@@ -162,13 +162,14 @@ def model_error(model: GaussianEnsemble, data: Transitions, true_std: np.ndarray
     device = model.device
     means, variances = model.mean_and_var(obs.to(device), act.to(device), elites_only=True)
     means, variances = means.double(), variances.double()
-    report = model_error_report(means, variances, targets.to(device).double())
+    episodes = episode_ids(data.timestep)  # standard errors over episodes, not transitions
+    report = model_error_report(means, variances, targets.to(device).double(), episodes)
     tv_mean = tv_stderr = tv_mc_stderr = None
     if true_std is not None:
         std = torch.as_tensor(true_std, dtype=torch.float64, device=device)
         tv, tv_se = tv_known_gaussian(data.true_mean().to(device), std, means, variances,
                                       generator, n_samples=tv_samples)
-        tv_mean, tv_stderr = expected_tv(tv)
+        tv_mean, tv_stderr = expected_tv(tv, episodes)
         tv_mc_stderr = float(tv_se.mean())
         per_row = tv.double().cpu().numpy()
         which = "tv"
@@ -199,13 +200,14 @@ def oracle_model_error(data: Transitions, true_std: np.ndarray | None, *, bucket
     targets = targets.double()
     # Without noise the wrapper records no clean outcomes: the targets are F(s, a) themselves.
     mean = targets if data.clean_reward is None else data.true_mean().double()
-    mse = mean_std(((targets - mean) ** 2).mean(dim=-1).cpu().numpy())
+    episodes = episode_ids(data.timestep)
+    mse = mean_std(((targets - mean) ** 2).mean(dim=-1).cpu().numpy(), episodes)
     nll_mean = nll_stderr = None
     if true_std is not None:
         var = torch.as_tensor(true_std, dtype=torch.float64) ** 2
         with torch.no_grad():
             nll_rows = mixture_nll(mean[None], var.expand_as(mean)[None], targets)
-        nll = mean_std(nll_rows.cpu().numpy())
+        nll = mean_std(nll_rows.cpu().numpy(), episodes)
         nll_mean, nll_stderr = nll.mean, nll.stderr
     zeros = np.zeros(int(targets.shape[0]))
     return ModelErrorEstimate(

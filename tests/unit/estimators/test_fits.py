@@ -72,3 +72,18 @@ def test_mean_std() -> None:
     assert one.mean == 7.0 and math.isnan(one.std) and math.isnan(one.stderr)
     with pytest.raises(ValueError):
         mean_std([])
+
+
+def test_clustered_standard_error() -> None:
+    """Within-cluster dependence: the cluster-robust standard error is larger than the i.i.d.
+    one, equals it for singleton clusters, and matches its formula."""
+    rng = np.random.default_rng(0)
+    clusters = np.repeat(np.arange(30), 20)
+    values = rng.normal(0, 1, 30)[clusters] + rng.normal(0, 0.1, clusters.size)
+    iid, robust = mean_std(values), mean_std(values, clusters)
+    assert robust.mean == iid.mean and robust.std == iid.std and robust.stderr > 3 * iid.stderr
+    sums = np.bincount(clusters, weights=values - values.mean())
+    assert robust.stderr == pytest.approx(np.sqrt(30 / 29 * (sums**2).sum()) / values.size)
+    single = mean_std(values, np.arange(values.size))
+    assert single.stderr == pytest.approx(iid.stderr)  # singleton clusters: the i.i.d. one
+    assert np.isnan(mean_std(values, np.zeros(values.size)).stderr)  # one cluster
