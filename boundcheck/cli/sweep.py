@@ -42,7 +42,8 @@ OutOption = Annotated[Path | None, out_option(
     "Sweep directory, one run directory per cell (default sweeps/<envs>_<algos>); "
     "on a cluster: storage every node can read and write.")]
 ExtendOption = Annotated[bool, opt(
-    "--extend", "Add new values to the recorded axes of an existing sweep.")]
+    "--extend", "Add new values to the recorded axes of an existing sweep, or give it more "
+    "--steps (every cell resumed; its analyses redone on the new last epoch).")]
 ThenOption = Annotated[list[str] | None, opt(
     "--then", "Analyse each finished run: validate and/or measure-generalization "
     "(repeatable or comma-separated).")]

@@ -68,8 +68,31 @@ def test_a_different_grid_is_refused_unless_extended(swept: Path,
     err = capsys.readouterr().err
     assert "axis seed: ['0', '1'] -> ['0', '1', '2']" in err and "--extend" in err
     longer = [a if a != STEPS else "500" for a in GRID]
-    assert main([*longer, "--out", str(swept), "--extend"]) == 2
-    assert "steps 400 -> 500" in capsys.readouterr().err
+    assert main([*longer, "--out", str(swept)]) == 2
+    err = capsys.readouterr().err
+    assert "steps 400 -> 500" in err and "--extend" in err
+    shorter = [a if a != STEPS else "300" for a in GRID]
+    assert main([*shorter, "--out", str(swept), "--extend"]) == 2  # would cut runs short
+    assert "steps 400 -> 300" in capsys.readouterr().err
+
+
+def test_more_steps_lengthen_every_cell(swept: Path, tmp_path: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """--extend with more --steps resumes every cell to the new length (as train --resume
+    --steps does); the recorded grid then has the new steps."""
+    import json
+    import shutil
+
+    out = tmp_path / "longer"
+    shutil.copytree(swept, out)
+    longer = [a if a != STEPS else "500" for a in GRID]
+    assert main([*longer, "--out", str(out), "--extend", "--quiet"]) == 0, \
+        capsys.readouterr().err
+    runs = sorted(p.parent for p in out.glob("*/config.json"))
+    assert len(runs) == 4
+    for run in runs:
+        assert json.loads(_metrics(run)[-1])["env_steps"] == 500
+    assert json.loads((out / "sweep.json").read_text())["grid"]["steps"] == 500
 
 
 @pytest.mark.parametrize(("args", "needle"), [

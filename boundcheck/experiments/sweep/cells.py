@@ -127,10 +127,12 @@ def _total_steps(run_dir: Path, inode: int, mtime_ns: int, size: int) -> int | N
     return None
 
 
-def is_finished(run_dir: Path) -> bool:
-    """Whether the run reached its total steps (its last epoch recorded it)."""
+def is_finished(run_dir: Path, steps: int | None = None) -> bool:
+    """Whether the run reached ``steps`` (default: its own total steps) in a recorded epoch;
+    a sweep lengthened to more steps finds its cells unfinished."""
     p = progress(run_dir)
-    return p.total_steps is not None and p.env_steps >= p.total_steps
+    total = steps if steps is not None else p.total_steps
+    return p.total_steps is not None and total is not None and p.env_steps >= total
 
 
 def train_cell(task: CellTask) -> CellResult:

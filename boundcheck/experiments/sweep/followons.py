@@ -57,14 +57,42 @@ class FollowOns:
         the run (validate needs a probabilistic model: a SAC cell of a mixed sweep is skipped,
         not failed)."""
         out = []
-        if self.validate is not None and not (run_dir / VALIDATE_DIR / VALIDATE_FILE).is_file() \
+        latest = _latest_epoch(run_dir)
+        if self.validate is not None and not _validated(run_dir, latest) \
                 and _validate_applies(run_dir):
             out.append(Analysis.VALIDATE)
         results = run_dir / GENERALIZATION_DIR / GENERALIZATION_FILE
         if self.generalization is not None and not _finished(
-                results, self.generalization.repetitions):
+                results, self.generalization.repetitions, latest):
             out.append(Analysis.GENERALIZATION)
         return out
+
+
+def _latest_epoch(run_dir: Path) -> int | None:
+    """The run's newest complete checkpoint (None if it has none or cannot be read)."""
+    from boundcheck.runs import RunDir, RunError
+
+    try:
+        epochs = RunDir.open(run_dir).epochs()
+    except (RunError, OSError):
+        return None
+    return epochs[-1] if epochs else None
+
+
+def _validated(run_dir: Path, latest: int | None) -> bool:
+    """Whether validation.json checks the run's newest epoch (a run lengthened since, by a
+    sweep given more steps, is validated again)."""
+    from boundcheck.codec import JsonFileError
+    from boundcheck.experiments.validate.document import read_validation
+
+    path = run_dir / VALIDATE_DIR / VALIDATE_FILE
+    if not path.is_file():
+        return False
+    try:
+        record = read_validation(path)
+    except (JsonFileError, OSError):
+        return True  # damaged: left for the user to see, as before
+    return latest is None or not record.pairs or record.pairs[-1].epoch >= latest
 
 
 def _validate_applies(run_dir: Path) -> bool:
@@ -81,17 +109,25 @@ def _validate_applies(run_dir: Path) -> bool:
     return validation_refusal(config) is None
 
 
-def _finished(results: Path, repetitions: int) -> bool:
-    """Whether a measure-generalization results file holds ``repetitions`` repetitions (one written
-    during a measurement that was then killed holds fewer, and is continued)."""
+def _finished(results: Path, repetitions: int, latest: int | None = None) -> bool:
+    """Whether a measure-generalization results file holds ``repetitions`` repetitions of the
+    run's newest epoch as π_D (one written during a measurement that was then killed holds
+    fewer, and is continued; one of an older epoch, before the run was lengthened, is redone)."""
+    return _prior_epoch(results, repetitions, latest) == "done"
+
+
+def _prior_epoch(results: Path, repetitions: int, latest: int | None = None) -> str:
+    """``done``, ``partial`` (continue it) or ``stale``/``missing`` (measure from scratch)."""
     from boundcheck.codec import JsonFileError
     from boundcheck.experiments.generalization.results import read_results
 
     try:
-        done = read_results(results).settings.repetitions
+        document = read_results(results)
     except JsonFileError:
-        return False  # missing or damaged: the analysis runs (and reports a damaged one)
-    return done >= repetitions
+        return "missing"  # missing or damaged: the analysis runs (and reports a damaged one)
+    if latest is not None and document.source.epoch < latest:
+        return "stale"
+    return "done" if document.settings.repetitions >= repetitions else "partial"
 
 
 @dataclass(frozen=True)
@@ -140,9 +176,12 @@ def _generalization(run: Path, cfg: GeneralizationConfig, device: torch.device) 
     from boundcheck.experiments.generalization.outputs import measure_into
     from boundcheck.experiments.generalization.source import resolve_source
 
-    # Always resumed: the repetitions a killed follow-on finished are kept.
+    # Resumed: the repetitions a killed follow-on finished are kept, unless they measured an
+    # older epoch (the run was lengthened since): then it starts over.
     source = resolve_source(run, None, runs_root=run.parent, reference_dir=run.parent)
-    measure_into(cfg, source, run / GENERALIZATION_DIR, device=device, resume=True)
+    prior = _prior_epoch(run / GENERALIZATION_DIR / GENERALIZATION_FILE, cfg.repetitions,
+                         source.epoch)
+    measure_into(cfg, source, run / GENERALIZATION_DIR, device=device, resume=prior != "stale")
 
 
 def with_settings(base: _T, pairs: list[str], where: str) -> _T:

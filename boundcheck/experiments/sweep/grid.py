@@ -181,9 +181,12 @@ def changed(old: Grid, new: Grid) -> list[str]:
 
 
 def is_extension(old: Grid, new: Grid) -> bool:
-    """Whether ``new`` keeps every cell of ``old`` (same fixed settings, steps and axes in the
-    same order, each axis keeping its old values)."""
-    if old.steps != new.steps or dict(old.fixed) != dict(new.fixed):
+    """Whether ``new`` keeps every cell of ``old`` (same fixed settings and axes in the same
+    order, each axis keeping its old values) and at least its steps (more steps lengthen
+    every cell, each run resumed as ``train --resume --steps`` does)."""
+    same_steps = old.steps == new.steps
+    longer = old.steps is not None and new.steps is not None and new.steps > old.steps
+    if not (same_steps or longer) or dict(old.fixed) != dict(new.fixed):
         return False
     if [a.key for a in old.axes] != [a.key for a in new.axes]:
         return False

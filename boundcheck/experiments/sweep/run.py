@@ -139,8 +139,8 @@ def check_against_record(grid: Grid, out: Path, *, extend: bool) -> None:
         return
     if extend and is_extension(recorded, grid):
         return
-    hint = ("; --extend can only add values to the recorded axes" if extend else
-            "; pass --extend to add cells, or use another --out")
+    hint = ("; --extend can only add values to the recorded axes or more --steps" if extend
+            else "; pass --extend to add cells or steps, or use another --out")
     raise InputError("grid", f"differs from {out / SWEEP_FILE}: {'; '.join(differences)}{hint}")
 
 
@@ -167,7 +167,7 @@ def run_sweep(request: SweepRequest, watch: Watch | None = None) -> SweepResult:
         write_record(plan, command=list(request.command))
         if request.grid_file is not None:
             shutil.copyfile(request.grid_file, request.out / request.grid_file.name)
-        finished = {t.name for t in plan.tasks if is_finished(Path(t.out))}
+        finished = {t.name for t in plan.tasks if is_finished(Path(t.out), t.steps)}
         todo = [t for t in plan.tasks if t.name not in finished]
         unanalysed = [t for t in plan.tasks if t.name in finished
                       and request.follow.missing(Path(t.out))]

@@ -49,3 +49,23 @@ def test_validate_is_skipped_where_it_does_not_apply(tmp_path: Path) -> None:
                                    ("mbpo", {"algo": "mbpo"}, [Analysis.VALIDATE])):
         run = RunDir.create(tmp_path / name, config).path
         assert follow.missing(run) == expected, name
+
+
+def test_analyses_of_an_older_epoch_are_redone(tmp_path: Path) -> None:
+    """A cell lengthened by a sweep with more steps has a newer last epoch than its analyses:
+    they are missing again (the measurement starts over instead of continuing)."""
+    from boundcheck.experiments.sweep.followons import _prior_epoch
+    from tests.unit.runs.support import make_run
+
+    run = make_run(tmp_path / "run", n_epochs=3).path  # epochs 0..2
+    made = outcome(tmp_path).document
+    document = replace(made, source=replace(made.source, epoch=1))  # measured before epoch 2
+    _write(run, dumps(document))
+    follow = FollowOns(generalization=GeneralizationConfig(
+        train_sizes=(300,), repetitions=document.settings.repetitions))
+    assert follow.missing(run) == [Analysis.GENERALIZATION]
+    results = run / GENERALIZATION_DIR / GENERALIZATION_FILE
+    assert _prior_epoch(results, document.settings.repetitions, 2) == "stale"
+    current = replace(document, source=replace(document.source, epoch=2))
+    _write(run, dumps(current))
+    assert follow.missing(run) == []

@@ -66,4 +66,8 @@ def test_the_same_grid_an_extension_and_a_change() -> None:
     assert changed(old, more) == ["axis seed: ['0', '1'] -> ['0', '1', '2']"]
     assert is_extension(old, more) and not is_extension(more, old)
     longer = make_grid([("env", ["Pendulum-v1"]), ("seed", ["0", "1"])], steps=800)
-    assert changed(old, longer) == ["steps 400 -> 800"] and not is_extension(old, longer)
+    # More steps lengthen every cell (each run resumed); fewer would cut finished runs short.
+    assert changed(old, longer) == ["steps 400 -> 800"] and is_extension(old, longer)
+    assert not is_extension(longer, old)
+    unset = make_grid([("env", ["Pendulum-v1"]), ("seed", ["0", "1"])], steps=None)
+    assert not is_extension(unset, longer)  # the presets' own steps: nothing to compare
