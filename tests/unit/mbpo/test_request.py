@@ -80,3 +80,15 @@ def test_a_run_that_ended_in_a_partial_epoch_cannot_grow() -> None:
     with pytest.raises(InputError, match="partial epoch"):
         resumed_config(longer, saved, 3)
     assert resumed_config(longer, saved, 2).total_steps == 900  # killed before the short one
+
+
+def test_a_fixed_rollout_length_from_the_start() -> None:
+    """docs/trainer.md, "A fixed rollout length": min_length = max_length = K overrides the
+    task's schedule at every epoch (Hopper's 1 -> 15 here), and is what the config records."""
+    from boundcheck.mbpo.request import RunRequest, fresh_config
+
+    request = RunRequest(env="Hopper-v5", algo=None, seed=0, options=(),
+                         settings={"rollout.min_length": "5", "rollout.max_length": "5"})
+    config = fresh_config(request)
+    assert {config.rollout.length(e) for e in range(0, 200, 7)} == {5}
+    assert (config.rollout.min_length, config.rollout.max_length) == (5, 5)
