@@ -23,7 +23,7 @@ _Y_LABEL = {"tv": "model error: TV to the true law",
 class ErrorPoint:
     """One policy of a curve: its mean KL(π ‖ π_D) and the Pinsker TV of it (the policy shift
     the slopes are fitted against), the model error and the error bar (the standard error over
-    π's transitions, 0 where it is undefined); NaN where not measured."""
+    π's episodes, 0 where it is undefined); NaN where not measured."""
 
     kl: float
     error: float
@@ -68,7 +68,7 @@ class GeneralizationFigure:
 def plot_error_vs_kl(figure: GeneralizationFigure, path: Path) -> Path:
     """Model error against the policy shift the slopes are fitted on, the Pinsker TV of the
     mean KL(π ‖ π_D): one colour per training-set size, a line of points per seed with the
-    standard error over π's transitions as error bars, and each seed's all-points fit (dashed),
+    standard error over π's episodes as error bars, and each seed's all-points fit (dashed),
     whose slope is the one reported."""
     fig, ax = new_figure(5.0, 3.4)
     for c, size in enumerate(figure.sizes):
