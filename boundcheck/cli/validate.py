@@ -69,6 +69,11 @@ def command(
                                      "epochs.")] = False,
     model_starts: Annotated[int, field_option(M, "model_starts")]
     = default_of(M, "model_starts"),
+    policy_mc: Annotated[int, field_option(M, "policy_mc")] = default_of(M, "policy_mc"),
+    max_states: Annotated[int, field_option(M, "max_states")] = default_of(M, "max_states"),
+    tv_samples: Annotated[int, field_option(M, "tv_samples")] = default_of(M, "tv_samples"),
+    bucket_width: Annotated[int, field_option(M, "bucket_width")]
+    = default_of(M, "bucket_width"),
     confidence: Annotated[float, field_option(M, "confidence")] = default_of(M, "confidence"),
     seed: Annotated[int, field_option(M, "seed")] = default_of(M, "seed"),
     out: Annotated[Path | None, out_option("Output folder (default validation/<run>-...).")]

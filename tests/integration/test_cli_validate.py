@@ -139,6 +139,8 @@ def test_a_violation_exits_1(capsys, tmp_path: Path, runs: dict[str, Path], monk
     (["--r-max", "-1"], "--r-max"),
     (["--eps-pi-stat", "median"], "--eps-pi-stat"),
     (["--confidence", "1"], "--confidence"),
+    (["--bucket-width", "0"], "--bucket-width"),
+    (["--policy-mc", "0"], "--policy-mc"),
     (["--all-epochs", "--epoch", "1"], "--all-epochs"),
 ])
 def test_bad_inputs_exit_2(capsys, runs: dict[str, Path], args: list[str], option: str) -> None:
