@@ -117,7 +117,7 @@ def phase_progress(column: str, disabled: bool) -> Iterator[Callable[[dict[str, 
     at least every 30 seconds instead (:class:`~boundcheck.render.progress.LogLines`), with the
     share done, the time elapsed and, once the rate is known, the time left.
     """
-    from boundcheck.render.progress import LogLines
+    from boundcheck.render.progress import LogLines, clock
 
     progress = progress_bar(column, disabled=disabled)
     lines = None if disabled or progress.console.is_terminal else LogLines(min_s=LOG_MIN_S)
@@ -133,19 +133,12 @@ def phase_progress(column: str, disabled: bool) -> Iterator[Callable[[dict[str, 
                 share = info["completed"] / info["total"] if info["total"] else 0.0
                 state = progress.tasks[0]
                 eta = state.time_remaining
-                timing = f", {_clock(state.elapsed or 0.0)} elapsed" + (
-                    f", about {_clock(eta)} left" if eta is not None and share > 0 else "")
+                timing = f", {clock(state.elapsed or 0.0)} elapsed" + (
+                    f", about {clock(eta)} left" if eta is not None and share > 0 else "")
                 progress.console.print(f"{info['description']} ({share:.0%}{timing})",
                                        highlight=False, soft_wrap=True)
 
         yield report
-
-
-def _clock(seconds: float) -> str:
-    """``1:02:03`` / ``2:03`` for a duration in seconds."""
-    minutes, secs = divmod(int(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def progress_bar(*columns: str, disabled: bool, transient: bool = False) -> Progress:

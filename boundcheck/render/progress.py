@@ -32,3 +32,11 @@ class LogLines:
             self._key, self._at = key, now
             return True
         return False
+
+
+def clock(seconds: float | None) -> str:
+    """A duration as ``h:mm:ss`` (``-`` when unknown): the live views' and the log lines'."""
+    if seconds is None:
+        return "-"
+    whole = int(seconds)
+    return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"

@@ -20,18 +20,12 @@ from boundcheck.experiments.sweep.cells import CellState
 from boundcheck.experiments.sweep.run import CellStatus, SweepResult
 from boundcheck.experiments.sweep.summary import SweepReport
 from boundcheck.experiments.sweep.summary import interval_text as _interval
+from boundcheck.render.progress import clock
 
 
 def _say(console: Console, text: str) -> None:
     """One plain line (no highlighting, never wrapped: a log keeps one line per event)."""
     console.print(text, highlight=False, soft_wrap=True)
-
-
-def _clock(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    seconds = int(seconds)
-    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
 
 def _eta(row: CellStatus) -> float | None:
@@ -55,8 +49,8 @@ def status_table(rows: list[CellStatus]) -> Table:
         p = row.progress
         total = "?" if p.total_steps is None else str(p.total_steps)
         table.add_row(row.name, row.state.value, "-" if p.epoch is None else str(p.epoch),
-                      f"{p.env_steps}/{total}", _ret(p.eval_return), _clock(row.elapsed),
-                      _clock(_eta(row)))
+                      f"{p.env_steps}/{total}", _ret(p.eval_return), clock(row.elapsed),
+                      clock(_eta(row)))
     return table
 
 
@@ -93,7 +87,7 @@ class SweepWatch:
                 _say(self.console,
                     f"{row.name}: epoch {epoch}, {row.progress.env_steps}/"
                     f"{row.progress.total_steps} steps, eval {_ret(row.progress.eval_return)}, "
-                    f"elapsed {_clock(row.elapsed)}")
+                    f"elapsed {clock(row.elapsed)}")
             if row.state != self._states.get(row.name) and row.state in (CellState.FINISHED,
                                                                           CellState.FAILED):
                 _say(self.console, f"{row.name}: {row.state.value}")

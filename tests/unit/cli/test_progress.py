@@ -30,9 +30,10 @@ def test_a_line_per_phase_when_stderr_is_a_log(capsys: pytest.CaptureFixture[str
 
 
 def test_durations_read_as_a_clock() -> None:
-    from boundcheck.cli.common import _clock
+    from boundcheck.render.progress import clock
 
-    assert (_clock(5), _clock(125.9), _clock(3723)) == ("0:05", "2:05", "1:02:03")
+    assert (clock(5), clock(125.9), clock(3723), clock(None)) == \
+        ("0:00:05", "0:02:05", "1:02:03", "-")
 
 
 def test_quiet_prints_nothing(capsys: pytest.CaptureFixture[str]) -> None:
