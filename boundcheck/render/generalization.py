@@ -14,6 +14,7 @@ from boundcheck.estimators import MeanStd
 from boundcheck.experiments.generalization.analysis import slope_trends
 from boundcheck.experiments.generalization.records import SizeRecord
 from boundcheck.experiments.generalization.results import GeneralizationDocument
+from boundcheck.render.table import print_table
 
 
 def _fmt(summary: MeanStd | None) -> str:
@@ -38,7 +39,7 @@ def render_generalization(console: Console, result: GeneralizationDocument,
         slopes = size.slopes[y]["pinsker_tv"]
         table.add_row(f"{size.train_size:,}", _fmt(slopes.local), _fmt(slopes.linear),
                       _fmt(size.eps_model_at_pi_d[y]), _fmt(size.eps_policy_interval))
-    console.print(table)
+    print_table(console, table)
     console.print("These eps are the ones k* takes (means over states and time); validate's "
                   "eps_m is a sup over time and its eps_pi a max over states, the theorems' "
                   "definitions, so they are larger.", highlight=False)

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.table import Table
 
+from boundcheck.render.table import print_table
+
 if TYPE_CHECKING:  # the results' module imports the estimators (and torch): types only here
     from boundcheck.estimators.learning import SeedSummary
     from boundcheck.experiments.learning.curves import RunCurvesReport, SeedGroupsReport
@@ -36,7 +38,7 @@ def render_seed_groups(console: Console, report: SeedGroupsReport) -> None:
         per = ", ".join(f"{s}: {v:.0f}" for s, v in g.at_step.per_seed.items())
         table.add_row(label, str(len(g.seeds)), _fmt(g.at_step.summary),
                       _fmt(g.window_mean.summary), per)
-    console.print(table)
+    print_table(console, table)
     paired = summary.paired
     if paired is not None:
         for p, name in ((paired.at_step, "at step"),

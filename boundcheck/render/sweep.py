@@ -21,6 +21,7 @@ from boundcheck.experiments.sweep.run import CellStatus, SweepResult
 from boundcheck.experiments.sweep.summary import SweepReport
 from boundcheck.experiments.sweep.summary import interval_text as _interval
 from boundcheck.render.progress import clock
+from boundcheck.render.table import print_table
 
 
 def _say(console: Console, text: str) -> None:
@@ -102,7 +103,7 @@ def render_result(console: Console, result: SweepResult) -> None:
     for c in result.cells:
         table.add_row(c.name, c.state.value, str(c.epochs), str(c.env_steps),
                       _ret(c.eval_return))
-    console.print(table)
+    print_table(console, table)
     for c in result.failed:
         _say(console, f"failed: {c.name}: {c.error}")
     for a in result.failed_analyses:
@@ -124,7 +125,7 @@ def render_report(console: Console, report: SweepReport) -> None:
             at, win = g.at_step.summary, g.window_mean.summary
             table.add_row(label, str(len(g.seeds)), _interval(at.mean, at.ci_low, at.ci_high),
                           _interval(win.mean, win.ci_low, win.ci_high))
-        console.print(table)
+        print_table(console, table)
         for p in task.pairs:
             d = p.at_step.diff
             _say(console, f"{p.a} vs {p.b} ({p.axis}): wins {p.at_step.wins}/{p.at_step.n}, "

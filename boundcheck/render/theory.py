@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from boundcheck.experiments.tabular.verify import InstanceReport, RandomCheckReport, SearchReport
+from boundcheck.render.table import print_table
 from boundcheck.theory.bound_reports import RATIO_NOTE, BoundsReport, KStarByRatio, OptimalKReport
 from boundcheck.theory.checks import BoundCheck, Theorem
 
@@ -40,7 +41,7 @@ def render_bounds(console: Console, report: BoundsReport) -> None:
     for penalty, ref in zip(report.penalties, refs, strict=True):
         table.add_row(penalty.theorem, ref, _fmt(penalty.policy_shift),
                       _fmt(penalty.model_error), _fmt(penalty.total), _fmt(penalty.informative))
-    console.print(table)
+    print_table(console, table)
     console.print(f"trivial return range 2*r_max/(1-gamma) = {_fmt(report.trivial_range)}; a "
                   "bound informs only when C is below it.")
 
@@ -112,7 +113,7 @@ def render_k_by_ratio(console: Console, report: KStarByRatio) -> None:
             else:
                 cells += ["", ""]
         table.add_row(*cells)
-    console.print(table)
+    print_table(console, table)
 
 
 def _check_row(table: Table, label: str, check: BoundCheck) -> None:
@@ -140,7 +141,7 @@ def render_tabular_instance(console: Console, report: InstanceReport) -> None:
         table.add_row(f"{name}: {lemma.detail}", "", f"lhs {_fmt(lemma.lhs)}",
                       f"rhs {_fmt(lemma.rhs)}", "", _fmt(lemma.holds),
                       style=None if lemma.holds else "bold red")
-    console.print(table)
+    print_table(console, table)
 
 
 def render_random_check(console: Console, report: RandomCheckReport) -> None:
@@ -154,7 +155,7 @@ def render_random_check(console: Console, report: RandomCheckReport) -> None:
     for name, count in result.checks.items():
         v = result.violations[name]
         table.add_row(name, str(count), str(v), style="bold red" if v else None)
-    console.print(table)
+    print_table(console, table)
     tight = Table(title="Tightest instance per theorem ((reference - eta)/C; 1 = attained)")
     for col in ("theorem", "tightness", "instance", "gamma", "k", "file"):
         tight.add_column(col, justify="left" if col in ("theorem", "file") else "right")
@@ -181,5 +182,5 @@ def render_search(console: Console, report: SearchReport) -> None:
         table.add_row(str(name), _fmt(found.tightness), _fmt(found.start_tightness),
                       str(found.evaluations), str(searched.file),
                       style="bold red" if found.tightness > 1 else None)
-    console.print(table)
+    print_table(console, table)
     console.print("tightness = (reference - eta)/C: above 1 would be a violation.")

@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from boundcheck.render.progress import LogLines
+from boundcheck.render.table import print_table
 
 if TYPE_CHECKING:
     from boundcheck.config import SettingsListing
@@ -84,7 +85,7 @@ def render_settings(console: Console, listing: SettingsListing) -> None:
         key = Text(setting.key)
         key.append(f"\n{setting.type}", style="dim")
         table.add_row(key, _value(setting.default), preset, setting.doc)
-    console.print(table)
+    print_table(console, table)
 
 
 def _value(value: Any) -> str:

@@ -19,6 +19,7 @@ from boundcheck.experiments.validate.document import (
     ValidationRecord,
 )
 from boundcheck.experiments.validate.settings import EpsPiStat
+from boundcheck.render.table import print_table
 from boundcheck.theory.verdict import Estimate, Verdict
 
 _CAPTION = ("slack = eta - bound (paired CI); inf. = informative: C < 2 r_max/(1-gamma); "
@@ -99,7 +100,7 @@ def render_validation(console: Console, result: ValidationRecord,
     for pair in result.pairs:
         for line in _header(result, pair):
             console.print(line, markup=False, highlight=False)
-        console.print(_table(pair))
+        print_table(console, _table(pair))
     if not result.tv_available:
         console.print(f"eps_m: {result.tv_unavailable_reason} (pass --eps-m to supply a value)",
                       markup=False)
