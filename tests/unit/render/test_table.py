@@ -11,7 +11,7 @@ from boundcheck.render.table import print_table
 
 
 def _table() -> Table:
-    table = Table(title="t", expand=True)  # stretched to the console's width
+    table = Table(title="t", expand=True, box=None)  # stretched to the console's width
     table.add_column("key")
     table.add_column("meaning", ratio=1)
     table.add_row("a", "short")
@@ -26,11 +26,11 @@ def test_a_piped_table_has_no_trailing_padding() -> None:
     lines = out.getvalue().splitlines()
     assert any("a somewhat longer meaning" in line for line in lines)
     assert all(line == line.rstrip() for line in lines)
-    assert max(len(line) for line in lines) < 200
+    assert [line for line in lines if "short" in line][0].endswith("short")
 
 
 def test_a_terminal_table_is_rich_layout() -> None:
     out = io.StringIO()
     console = Console(file=out, width=80, force_terminal=True, color_system=None)
     print_table(console, _table())
-    assert max(len(line) for line in out.getvalue().splitlines()) == 80
+    assert [len(line) for line in out.getvalue().splitlines() if "short" in line] == [80]
