@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from boundcheck.plots.style import new_figure, save_figure
 
@@ -52,6 +53,11 @@ class SizeSeries:
     #: Per seed, the all-points fit against the Pinsker TV as (intercept, slope); None where
     #: none could be made.
     lines: tuple[tuple[float, float] | None, ...] = ()
+    #: Theorem 4.3's k* from this size's inputs (NaN: none) and its range over the inputs'
+    #: intervals (NaN ends: not estimable; inf: unbounded above).
+    k_star: float = math.nan
+    k_low: float = math.nan
+    k_high: float = math.nan
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,8 @@ class GeneralizationFigure:
     measure: str
     repetitions: int
     sizes: tuple[SizeSeries, ...]
+    #: The discount k* is computed at (the slope figure's second panel).
+    k_star_gamma: float = 0.99
 
 
 def plot_error_vs_kl(figure: GeneralizationFigure, path: Path) -> Path:
@@ -99,7 +107,9 @@ def plot_slope_vs_size(figure: GeneralizationFigure, path: Path) -> Path:
     error (absent when the fit has fewer than 3 points)."""
     y = figure.measure
     sizes = [s.train_size for s in figure.sizes]
-    fig, ax = new_figure(5.0, 3.4)
+    with_k = any(math.isfinite(s.k_star) for s in figure.sizes)
+    fig, axes = new_figure(9.0 if with_k else 5.0, 3.4, columns=2 if with_k else 1)
+    ax = axes[0] if with_k else axes
     for c, (kind, label, marker) in enumerate((
             ("local", "local slope at $\\epsilon_\\pi \\to 0$", "o"),
             ("linear", "all-points fit", "s"))):
@@ -121,4 +131,33 @@ def plot_slope_vs_size(figure: GeneralizationFigure, path: Path) -> Path:
                  f"{'s' if seeds != 1 else ''}; bars: {'std' if seeds > 1 else 'fit s.e.'})",
                  fontsize=9)
     ax.legend(frameon=False)
+    if with_k:
+        _k_star_panel(axes[1], figure)
     return save_figure(fig, path)
+
+
+def _k_star_panel(ax: Any, figure: GeneralizationFigure) -> None:
+    """k* against the training-set size with its range over the inputs' intervals (an
+    unbounded upper end drawn as an arrow to the top of the panel)."""
+    from matplotlib.ticker import NullFormatter
+
+    rows = [s for s in figure.sizes if math.isfinite(s.k_star)]
+    xs = [s.train_size for s in rows]
+    ax.plot(xs, [s.k_star for s in rows], "o-", color="C2", label="k* (mean inputs)")
+    top = max([s.k_high for s in rows if math.isfinite(s.k_high)] + [s.k_star for s in rows])
+    for s in rows:
+        if math.isnan(s.k_low):
+            continue
+        high = s.k_high if math.isfinite(s.k_high) else 1.1 * top
+        ax.vlines(s.train_size, s.k_low, high, color="C2", alpha=0.5, linewidth=6)
+        if not math.isfinite(s.k_high):
+            ax.annotate("", (s.train_size, high), (s.train_size, top),
+                        arrowprops={"arrowstyle": "->", "color": "C2"})
+    ax.set_xscale("log")
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xticks(xs, [f"{n:,}" for n in xs])
+    ax.set_xlabel("training-set size N (transitions)")
+    ax.set_ylabel(f"k* at $\\gamma$ = {figure.k_star_gamma}")
+    ax.set_title("k* of Theorem 4.3 (bars: 95% range over seeds)", fontsize=9)
+    ax.set_ylim(bottom=0)
+    ax.legend(frameon=False, loc="upper left")

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from boundcheck.estimators import MeanStd
 from boundcheck.experiments.generalization.analysis import slope_trends
+from boundcheck.experiments.generalization.kstar import K_STAR_GAMMA, k_star_by_size, k_star_text
 from boundcheck.experiments.generalization.records import SizeRecord
 from boundcheck.experiments.generalization.results import GeneralizationDocument
 from boundcheck.render.table import print_table
@@ -33,13 +34,22 @@ def render_generalization(console: Console, result: GeneralizationDocument,
     table = Table(title=f"{src.env}, pi_D = {src.run} epoch {src.epoch}: "
                         f"d({y})/d(Pinsker TV)")
     for col in ("N", "local slope", "all-points slope", f"eps_m: mean {y} at pi_D",
-                "eps_pi: Pinsker TV of the mean KL after MBPO's retrain interval"):
+                "eps_pi: Pinsker TV of the mean KL after MBPO's retrain interval",
+                f"k* at gamma {K_STAR_GAMMA} [95% range over seeds]"):
         table.add_column(col, justify="right")
+    k_stars = {row.train_size: row for row in k_star_by_size(
+        result.sizes, result.model_error.tv_available, result.settings.eps_policy_updates)}
     for size in result.sizes:
         slopes = size.slopes[y]["pinsker_tv"]
+        k_star = k_stars.get(size.train_size)
         table.add_row(f"{size.train_size:,}", _fmt(slopes.local), _fmt(slopes.linear),
-                      _fmt(size.eps_model_at_pi_d[y]), _fmt(size.eps_policy_interval))
+                      _fmt(size.eps_model_at_pi_d[y]), _fmt(size.eps_policy_interval),
+                      "-" if k_star is None else k_star_text(k_star))
     print_table(console, table)
+    if any(row.extrapolated for row in k_stars.values()):
+        console.print("k* takes eps_m' at eps_pi = 1 from the slope's fit, which extrapolates "
+                      "beyond the policy shifts it was fitted on (optimal-k --from says by how "
+                      "much).", highlight=False)
     console.print("These eps are the ones k* takes (means over states and time); validate's "
                   "eps_m is a sup over time and its eps_pi a max over states, the theorems' "
                   "definitions, so they are larger.", highlight=False)
@@ -82,6 +92,12 @@ def conclusion(result: GeneralizationDocument) -> list[str]:
         t = trends[0]
         lines.append(f"Whether more data flattens the slope (the paper's claim): {t.verdict.value} "
                      f"(change {t.mean:.3g} [{t.ci_low:.3g}, {t.ci_high:.3g}] over "
-                     f"{len(t.differences)} repetition(s)). k* from this: boundcheck optimal-k "
-                     "--from <this results.json>.")
+                     f"{len(t.differences)} repetition(s)).")
+    k_stars = k_star_by_size(result.sizes, result.model_error.tv_available,
+                             result.settings.eps_policy_updates)
+    if k_stars:
+        lines.append(f"Theorem 4.3's k* at gamma {K_STAR_GAMMA}: " + ", ".join(
+            f"{k_star_text(row)} at N = {row.train_size:,}" for row in k_stars)
+            + " (the table for any gamma: boundcheck optimal-k --from <this results.json> "
+              "--train-size N).")
     return lines

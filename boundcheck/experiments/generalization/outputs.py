@@ -23,6 +23,7 @@ from boundcheck.experiments.generalization.experiment import (
     GeneralizationOutcome,
     measure_generalization,
 )
+from boundcheck.experiments.generalization.kstar import K_STAR_GAMMA, KStarAtSize, k_star_by_size
 from boundcheck.experiments.generalization.records import (
     CurvePoint,
     FitError,
@@ -114,15 +115,30 @@ def figure_data(result: GeneralizationDocument) -> GeneralizationFigure:
     """What the two figures show of ``result`` (:mod:`boundcheck.plots.generalization`): the
     primary measure's curves per size and seed, and its slopes per size."""
     measure = result.model_error.primary
+    k_stars = {row.train_size: row for row in k_star_by_size(
+        result.sizes, result.model_error.tv_available, result.settings.eps_policy_updates)}
     sizes = tuple(SizeSeries(
         train_size=size.train_size,
         curves=tuple(tuple(sorted((_error_point(p, measure) for p in rec.points),
                                   key=lambda e: e.kl)) for rec in size.seeds),
         local=_slope_point(size, measure, "local"),
         linear=_slope_point(size, measure, "linear"),
-        lines=tuple(_fit_line(rec, measure) for rec in size.seeds)) for size in result.sizes)
+        lines=tuple(_fit_line(rec, measure) for rec in size.seeds),
+        **_k_star_fields(k_stars.get(size.train_size))) for size in result.sizes)
     return GeneralizationFigure(env=result.source.env, measure=measure,
-                                repetitions=result.settings.repetitions, sizes=sizes)
+                                repetitions=result.settings.repetitions, sizes=sizes,
+                                k_star_gamma=K_STAR_GAMMA)
+
+
+def _k_star_fields(row: KStarAtSize | None) -> dict[str, float]:
+    """k* and its range as the figure's floats (NaN: none; inf: unbounded above)."""
+    if row is None or row.k_star is None:
+        return {}
+    if row.level is None:
+        return {"k_star": float(row.k_star)}
+    return {"k_star": float(row.k_star),
+            "k_low": math.nan if row.low is None else float(row.low),
+            "k_high": math.inf if row.high is None else float(row.high)}
 
 
 def write_outputs(result: GeneralizationOutcome, out: Path) -> dict[str, str]:

@@ -26,7 +26,7 @@ def test_a_piped_table_has_no_trailing_padding() -> None:
     lines = out.getvalue().splitlines()
     assert any("a somewhat longer meaning" in line for line in lines)
     assert all(line == line.rstrip() for line in lines)
-    assert [line for line in lines if "short" in line][0].endswith("short")
+    assert next(line for line in lines if "short" in line).endswith("short")
 
 
 def test_a_terminal_table_is_rich_layout() -> None:
