@@ -123,25 +123,45 @@ class SACConfig:
               "sac.backend must be one of auto, eager, compile, cuda_graph")
 
 
+#: The longest rollout a run may ask for (``rollout.max_length``, ``rollout.fixed_length``): the
+#: episode horizon of the MuJoCo tasks (1,000 steps). Longer model rollouts than any real
+#: episode have no use, and the model buffer holds rollout_batch_size × k rows per retrain.
+MAX_ROLLOUT_LENGTH = 1000
+
+
 @dataclass(frozen=True)
 class RolloutSchedule:
     """The model horizon k, linear "x → y over epochs a → b" (paper, Appendix C; docs/paper.md,
-    §7): f(e) = min(max(x + (e - a) / (b - a) * (y - x), x), y), floored to an integer."""
+    §7): f(e) = min(max(x + (e - a) / (b - a) * (y - x), x), y), floored to an integer; or one
+    k for every epoch (``fixed_length``, not the paper's: docs/trainer.md, "A fixed rollout
+    length")."""
 
     min_epoch: int = setting(20, "a, the epoch (from 0, after exploration) where k starts to "
                              "grow from min_length.")
     max_epoch: int = setting(100, "b, the epoch where k reaches max_length (> min_epoch).")
     min_length: int = setting(1, "x, the model horizon k up to epoch a, model steps (>= 1).")
     max_length: int = setting(1, "y, the model horizon k from epoch b on, model steps "
-                              "(paper, Appendix C: 15 Hopper, 25 Ant and Humanoid, else 1).")
+                              "(paper, Appendix C: 15 Hopper, 25 Ant and Humanoid, else 1; "
+                              f"at most {MAX_ROLLOUT_LENGTH}).")
+    fixed_length: int | None = setting(
+        None, "k for every epoch, in place of the schedule (min/max_length and _epoch are then "
+        f"unused): 1 to {MAX_ROLLOUT_LENGTH} model steps; none: the schedule. Not the paper's; "
+        "a sweep axis (docs/trainer.md, 'A fixed rollout length').")
 
     def __post_init__(self) -> None:
         check(self.min_length >= 1 and self.max_length >= self.min_length,
               "rollout lengths must satisfy 1 <= min_length <= max_length")
+        check(self.max_length <= MAX_ROLLOUT_LENGTH,
+              f"rollout.max_length must be at most {MAX_ROLLOUT_LENGTH}, got {self.max_length}")
         check(self.max_epoch > self.min_epoch, "rollout.max_epoch must exceed rollout.min_epoch")
+        check(self.fixed_length is None or 1 <= self.fixed_length <= MAX_ROLLOUT_LENGTH,
+              f"rollout.fixed_length must be none or 1 to {MAX_ROLLOUT_LENGTH}, "
+              f"got {self.fixed_length} (k = 0, no model data, is --algo sac)")
 
     def length(self, epoch: int) -> int:
         """Rollout length k at (0-based) ``epoch``."""
+        if self.fixed_length is not None:
+            return self.fixed_length
         x, y = self.min_length, self.max_length
         frac = (epoch - self.min_epoch) / (self.max_epoch - self.min_epoch)
         return math.floor(min(max(x + frac * (y - x), x), y))

@@ -83,12 +83,40 @@ def test_a_run_that_ended_in_a_partial_epoch_cannot_grow() -> None:
 
 
 def test_a_fixed_rollout_length_from_the_start() -> None:
-    """docs/trainer.md, "A fixed rollout length": min_length = max_length = K overrides the
-    task's schedule at every epoch (Hopper's 1 -> 15 here), and is what the config records."""
+    """docs/trainer.md, "A fixed rollout length": rollout.fixed_length = K replaces the task's
+    schedule at every epoch (Hopper's 1 -> 15 here) and the config records it; setting both
+    ends of the schedule to K does the same."""
     from boundcheck.mbpo.request import RunRequest, fresh_config
 
-    request = RunRequest(env="Hopper-v5", algo=None, seed=0, options=(),
-                         settings={"rollout.min_length": "5", "rollout.max_length": "5"})
-    config = fresh_config(request)
-    assert {config.rollout.length(e) for e in range(0, 200, 7)} == {5}
-    assert (config.rollout.min_length, config.rollout.max_length) == (5, 5)
+    for settings in ({"rollout.fixed_length": "5"},
+                     {"rollout.min_length": "5", "rollout.max_length": "5"}):
+        request = RunRequest(env="Hopper-v5", algo=None, seed=0, options=(), settings=settings)
+        config = fresh_config(request)
+        assert {config.rollout.length(e) for e in range(0, 200, 7)} == {5}
+    assert fresh_config(RunRequest(env="Hopper-v5", algo=None, seed=0, options=(), settings={
+        "rollout.fixed_length": "5"})).rollout.fixed_length == 5
+
+
+@pytest.mark.parametrize(("value", "says"), [
+    ("0", "none or 1 to 1000, got 0 (k = 0, no model data, is --algo sac)"),
+    ("-3", "none or 1 to 1000, got -3"), ("1001", "none or 1 to 1000, got 1001"),
+    ("2.5", "must be an integer"), ("five", "must be an integer")])
+def test_a_bad_fixed_rollout_length_is_refused(value: str, says: str, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    from boundcheck.cli import main
+
+    code = main(["train", "--env", "Hopper-v5", "--steps", "6000", "--out",
+                 str(tmp_path / "run"), "--set", f"rollout.fixed_length={value}"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1
+    assert err[0].startswith("boundcheck: error: --set: rollout.fixed_length") and says in err[0]
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_fixed_rollout_length_is_a_sweep_axis() -> None:
+    """One sweep trains every k: ``--set rollout.fixed_length=1,5,15`` is an axis."""
+    from boundcheck.config import BASE, apply_overrides
+
+    for k in (1, 5, 15):
+        assert apply_overrides(BASE, {"rollout.fixed_length": str(k)}).rollout.length(50) == k
+    assert apply_overrides(BASE, {"rollout.fixed_length": "none"}).rollout.fixed_length is None
