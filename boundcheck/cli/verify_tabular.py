@@ -18,14 +18,22 @@ from boundcheck.cli.options import JsonOption, QuietOption, SeedOption, opt, out
 from boundcheck.codec import encode
 from boundcheck.experiments.tabular.verify import (
     MAX_K,
+    ImprovementReport,
     RandomCheckReport,
     SearchKind,
+    SearchReport,
     check_instance_file,
     check_random_instances,
+    run_improvement,
     run_search,
 )
 from boundcheck.inputs import PROBABILITY_OPEN, SEED, NumberRule
-from boundcheck.render.theory import render_random_check, render_search, render_tabular_instance
+from boundcheck.render.improvement import render_improvement
+from boundcheck.render.theory import (
+    render_random_check,
+    render_search,
+    render_tabular_instance,
+)
 
 MAX_MDPS = 10_000_000
 #: Largest --max-evals (objective evaluations per theorem).
@@ -40,7 +48,9 @@ def command(
         "--mdps", "Number of random instances to check (without --instance).")] = 1000,
     seed: SeedOption = 0,
     search: Annotated[str | None, opt(
-        "--search", "'tight': optimise instances to make each bound as tight as possible.")]
+        "--search", "'tight': optimise instances to make each bound as tight as possible; "
+        "'improvement': does improving under the model by C guarantee improving on the true "
+        "MDP (Section 4.1)? --mdps random instances, then a search per rule at --gamma.")]
     = None,
     gamma: Annotated[float, opt(
         "--gamma", "Discount factor of the --search instances.")] = 0.9,
@@ -63,13 +73,21 @@ def command(
         return 0 if checked.holds else EXIT_FAILURE
     ensure_dir("--out", out)
     with phase_progress("{task.completed}/{task.total}", disabled=quiet or as_json) as report_to:
-        report = check_random_instances(mdps, seed, out, report_to) if search is None else \
-            run_search(seed=seed, gamma=gamma, k=k, max_evals=max_evals, out=out,
-                       progress=report_to)
+        report: RandomCheckReport | SearchReport | ImprovementReport
+        if search is None:
+            report = check_random_instances(mdps, seed, out, report_to)
+        elif search == SearchKind.IMPROVEMENT:
+            report = run_improvement(seed=seed, gamma=gamma, mdps=mdps, max_evals=max_evals,
+                                     out=out, progress=report_to)
+        else:
+            report = run_search(seed=seed, gamma=gamma, k=k, max_evals=max_evals, out=out,
+                                progress=report_to)
     if as_json:
         emit_json(encode(report))
     elif isinstance(report, RandomCheckReport):
         render_random_check(stdout_console(), report)
+    elif isinstance(report, ImprovementReport):
+        render_improvement(stdout_console(), report)
     else:
         render_search(stdout_console(), report)
     return EXIT_FAILURE if report.violated else 0
@@ -85,4 +103,5 @@ def _check_options(instance: Path | None, search: str | None, mdps: int, seed: i
                    "--k": (k, K_RULE),
                    "--max-evals": (max_evals, NumberRule(integer=True, ge=1, le=MAX_EVALS))})
     if search is not None and search not in set(SearchKind):
-        bad_input("--search", f"unknown search {search!r} (the only one is 'tight')")
+        bad_input("--search", f"unknown search {search!r} (known: "
+                  f"{', '.join(str(kind) for kind in SearchKind)})")

@@ -5,7 +5,9 @@
   (:func:`~boundcheck.experiments.tabular.random_check.check_random`),
   with the tightest instance per theorem and every kept counterexample saved as instance files;
 - :func:`run_search`: the search for the tightest instance per theorem
-  (:func:`~boundcheck.experiments.tabular.search.search_tight`), each saved with its check.
+  (:func:`~boundcheck.experiments.tabular.search.search_tight`), each saved with its check;
+- :func:`run_improvement`: the improvement question (random instances and a search per rule,
+  :mod:`boundcheck.experiments.tabular.improvement`).
 
 Every report's JSON (:func:`boundcheck.codec.encode`) is the command's ``--json`` document; its
 verdict gives the exit code. docs/verify-tabular.md describes the checks, the files and the JSON.
@@ -19,6 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from boundcheck.codec import encode, json_meta
+from boundcheck.experiments.tabular.improvement import (
+    MODEL_GAIN_REACH,
+    ImprovementRandomResult,
+    RuleSearch,
+    check_improvement_random,
+    search_improvement,
+)
 from boundcheck.experiments.tabular.random_check import (
     RandomCheckResult,
     check_instance,
@@ -29,6 +38,7 @@ from boundcheck.inputs import InputError
 from boundcheck.runs.atomic import atomic_write_json
 from boundcheck.runs.progress import ProgressFn
 from boundcheck.theory.checks import BoundCheck, TabularEvaluation, Theorem
+from boundcheck.theory.improvement import Rule
 from boundcheck.theory.instances import InstanceError, instance_to_dict, load_instance
 
 #: Largest rollout length k (an instance's or the search's): the exact returns step k times.
@@ -43,6 +53,7 @@ class SearchKind(StrEnum):
     """The searches ``--search`` knows; the value is the word the option and the JSON use."""
 
     TIGHT = "tight"
+    IMPROVEMENT = "improvement"
 
 
 @dataclass(frozen=True)
@@ -164,3 +175,49 @@ def run_search(*, seed: int, gamma: float, k: int, max_evals: int, out: Path,
                                  **instance_to_dict(res.instance)})
         theorems[name] = SearchedTheorem(res, path, check_instance(res.instance).theorems[name])
     return SearchReport(seed=seed, gamma=gamma, k=k, theorems=theorems)
+
+
+def reach_limit(rule: Rule) -> float:
+    """The proposition's bound on a rule's reach (docs/theory.md, "Monotonic improvement"):
+    1/2 for the rules on model gains, 1 (not attained) for ``measured``."""
+    return 1.0 if rule is Rule.MEASURED else MODEL_GAIN_REACH
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImprovementReport:
+    """``--search improvement``: the random instances' tallies and the search's instance of
+    largest reach per rule (saved to ``files``). Its JSON is its fields in order."""
+
+    kind: SearchKind = field(default=SearchKind.IMPROVEMENT, metadata=json_meta(key="search"))
+    seed: int
+    gamma: float
+    random: ImprovementRandomResult
+    searched: dict[Rule, RuleSearch]
+    files: dict[Rule, Path]
+
+    @property
+    def violated(self) -> bool:
+        """A rule certified an improvement that did not happen, or a reach passed the
+        proposition's bound (up to 1e-9): either would contradict docs/theory.md."""
+        tallies = self.random.tallies.values()
+        over = any(t.largest_reach > reach_limit(r) + 1e-9
+                   for r, t in self.random.tallies.items())
+        over |= any(s.reach > reach_limit(r) + 1e-9 for r, s in self.searched.items())
+        return over or any(t.violated for t in tallies) or any(
+            s.check.violated(r) for r, s in self.searched.items())
+
+
+def run_improvement(*, seed: int, gamma: float, mdps: int, max_evals: int, out: Path,
+                    progress: ProgressFn | None = None) -> ImprovementReport:
+    """Check the three improvement rules on ``mdps`` random instances and search each rule's
+    largest reach at ``gamma``; save each searched instance under ``out``."""
+    random = check_improvement_random(mdps, seed, progress=progress)
+    searched = search_improvement(seed=seed, states=SEARCH_STATES, actions=SEARCH_ACTIONS,
+                                  gamma=gamma, max_evals=max_evals, progress=progress)
+    files: dict[Rule, Path] = {}
+    for rule, found in searched.items():
+        files[rule] = out / f"search_improvement_{rule}_gamma{gamma:g}_seed{seed}.json"
+        atomic_write_json(files[rule], {"rule": str(rule), "reach": found.reach,
+                                        **instance_to_dict(found.instance)})
+    return ImprovementReport(seed=seed, gamma=gamma, random=random, searched=searched,
+                             files=files)
