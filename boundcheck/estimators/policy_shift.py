@@ -157,6 +157,17 @@ def _aggregate(values: np.ndarray, rng: np.random.Generator, n_resamples: int,
             for i, name in enumerate(STATS)}
 
 
+def per_state_summary(values: np.ndarray, rng: np.random.Generator, *,
+                      clusters: np.ndarray | None = None, n_resamples: int = 1000,
+                      confidence_level: float = 0.95) -> dict[str, dict[str, Any]]:
+    """Mean, max, 95th and 99th percentile of a per-state quantity with percentile-bootstrap
+    intervals: over whole ``clusters`` (episodes) when given with at least two, else over
+    states (the same aggregation :func:`policy_shift_report` applies to each measure)."""
+    resamples = None if clusters is None else _cluster_resamples(clusters, rng, n_resamples)
+    return _aggregate(np.asarray(values, dtype=np.float64), rng, n_resamples, confidence_level,
+                      "percentile", resamples)
+
+
 def policy_shift_report(
     mean_pi: Tensor, log_std_pi: Tensor, mean_d: Tensor, log_std_d: Tensor,
     generator: torch.Generator, n_mc: int, rng_bootstrap: np.random.Generator, *,

@@ -1,0 +1,1 @@
+"""Measurements answering the questions readers ask about MBPO (docs/results/questions.md)."""
