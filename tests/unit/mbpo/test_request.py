@@ -120,3 +120,14 @@ def test_a_fixed_rollout_length_is_a_sweep_axis() -> None:
     for k in (1, 5, 15):
         assert apply_overrides(BASE, {"rollout.fixed_length": str(k)}).rollout.length(50) == k
     assert apply_overrides(BASE, {"rollout.fixed_length": "none"}).rollout.fixed_length is None
+
+
+def test_a_tiny_run_records_the_fixed_length_every_epoch(tmp_path: Path) -> None:
+    """rollout.fixed_length = 3 on a task whose schedule would give k = 1: every epoch's
+    metrics say k = 3, and the config records the setting."""
+    from tests.unit.mbpo.test_loop import run_tiny
+
+    run = run_tiny(tmp_path / "k3", **{"rollout.fixed_length": 3, "total_steps": 500})
+    records = run.read_metrics()
+    assert len(records) == 3 and all(r["rollout/k"] == 3.0 for r in records)
+    assert run.read_config()["config"]["rollout"]["fixed_length"] == 3
