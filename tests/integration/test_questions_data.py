@@ -51,3 +51,35 @@ def test_a_searched_instance_evaluates_again(capsys: pytest.CaptureFixture[str])
     assert json.loads(path.read_text(encoding="utf-8"))["rule"] == "two_sided"
     assert main(["verify-tabular", "--instance", str(path), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["holds"] is True
+
+
+def _pi_d_row(run: dict) -> str:
+    last, mix = run["against_last"], run["against_mixture"]
+
+    def mean(s: dict) -> str:
+        m = s["mean"]
+        return f"{m['value']:.2f} [{m['ci_low']:.2f}, {m['ci_high']:.2f}]"
+    return (f"| {run['run'][-2:]} | {run['data_epoch']} | {run['weights']['-1']:.2f} | "
+            f"{mean(last)} | {last['max']['value']:.2f} | {mean(mix)} | "
+            f"{mix['max']['value']:.2f} |")
+
+
+def test_the_pi_d_table_recomputes() -> None:
+    doc = json.loads((DATA.parent / "questions_pi_d.json").read_text(encoding="utf-8"))
+    assert len(doc["runs"]) == 9 and doc["states"] == 2000 and doc["n_mc"] == 256
+    page = _page()
+    for run in doc["runs"]:
+        assert _pi_d_row(run) in page
+    means = [r["against_mixture"]["mean"]["value"] - r["against_last"]["mean"]["value"]
+             for r in doc["runs"]]
+    assert all(m > 0 for m in means)  # "the mixture is further from pi, on average"
+
+
+def test_the_model_buffer_holds_the_last_four_rollouts() -> None:
+    for seed in (0, 1, 2):
+        path = DATA.parent / f"noise_hopper_s0.03_seed{seed}_2026-12-05_metrics.jsonl"
+        records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        assert len(records) == 10
+        for r in records:
+            assert (r["rollout/k"], r["rollout/samples"], r["rollout/mean_length"],
+                    r["rollout/model_buffer_size"]) == (1.0, 100_000.0, 1.0, 400_000.0)
