@@ -71,9 +71,9 @@ def compare_pi_d(run: RunDir, data_epoch: int, *, states: int = 2000, n_mc: int 
             return actor_forward([p.float() for p in run.load_policy(epoch)["actor"]], obs)
 
         mean_pi, log_std_pi = dist(data_epoch + 1)
-        mean_last, log_std_last = dist(data_epoch)
         policies = list(range(data_epoch + 1))
         components = [dist(j) for j in policies]
+        mean_last, log_std_last = components[-1]  # checkpoint E_D: the last policy
     counts = {label: int((labels == label).sum()) for label in [EXPLORATION, *policies]}
     weights = {label: c / labels.size for label, c in counts.items()}
     generator = torch.Generator().manual_seed(seed)

@@ -21,9 +21,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
-from scipy.optimize import minimize
 
-from boundcheck.experiments.tabular.search import decode, dimension
+from boundcheck.experiments.tabular.search import decode, dimension, maximise
 from boundcheck.runs.progress import ProgressFn
 from boundcheck.theory.improvement import ImprovementCheck, Rule, improvement_check
 from boundcheck.theory.instances import random_instance
@@ -115,20 +114,15 @@ def search_improvement(*, seed: int, gamma: float, states: int = 3, actions: int
     for step, rule in enumerate(Rule):
         def objective(theta: np.ndarray, rule: Rule = rule) -> float:
             value = improvement_check(decode(theta, states, actions, gamma, 1)).reach(rule)
-            return -value if np.isfinite(value) else 0.0
+            return value if np.isfinite(value) else 0.0
 
-        candidates = rng.normal(0.0, 2.0, size=(starts, dim))
-        scores = np.array([objective(c) for c in candidates])
-        x0 = candidates[int(np.argmin(scores))]
-        opt = minimize(objective, x0, method="Powell",
-                       options={"maxfev": max_evals, "xtol": 1e-8, "ftol": 1e-12})
-        best = opt.x if opt.fun <= scores.min() else x0
-        instance = decode(best, states, actions, gamma, 1)
+        best = maximise(objective, rng, dim, starts=starts, max_evals=max_evals, xtol=1e-8,
+                        ftol=1e-12)
+        instance = decode(best.theta, states, actions, gamma, 1)
         check = improvement_check(instance)
         found[rule] = RuleSearch(rule=rule, reach=check.reach(rule),
-                                 start_reach=-float(scores.min()),
-                                 evaluations=int(opt.nfev) + starts, instance=instance,
-                                 check=check)
+                                 start_reach=best.start_value, evaluations=best.evaluations,
+                                 instance=instance, check=check)
         if progress is not None:
             progress({"description": f"searching (rule {rule})", "completed": step + 1,
                       "total": len(Rule)})

@@ -11,7 +11,7 @@ docs/verify-tabular.md, "The search", says what it finds.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,6 +70,32 @@ def tightness(mdp: FiniteMDP, theorem: Theorem) -> float:
     return value if np.isfinite(value) else -1.0
 
 
+@dataclass(frozen=True)
+class Maximum:
+    """What :func:`maximise` found: the best θ, its objective value, the value of the best
+    random start and the objective evaluations (starts included)."""
+
+    theta: np.ndarray
+    value: float
+    start_value: float
+    evaluations: int
+
+
+def maximise(objective: Callable[[np.ndarray], float], rng: np.random.Generator, dim: int, *,
+             starts: int, max_evals: int, xtol: float, ftol: float) -> Maximum:
+    """Maximise ``objective`` over θ ∈ ℝ^dim: ``starts`` random θ ~ N(0, 2²) from ``rng``,
+    then Powell's method from the best of them (at most ``max_evals`` evaluations); the
+    better of the start and Powell's end point is returned."""
+    candidates = rng.normal(0.0, 2.0, size=(starts, dim))
+    scores = np.array([-objective(c) for c in candidates])
+    x0 = candidates[int(np.argmin(scores))]
+    opt = minimize(lambda theta: -objective(theta), x0, method="Powell",
+                   options={"maxfev": max_evals, "xtol": xtol, "ftol": ftol})
+    best = opt.x if opt.fun <= scores.min() else x0
+    return Maximum(theta=best, value=-min(float(opt.fun), float(scores.min())),
+                   start_value=-float(scores.min()), evaluations=int(opt.nfev) + starts)
+
+
 def search_tight(*, seed: int, states: int = 3, actions: int = 2, gamma: float = 0.9,
                  k: int = 1, starts: int = 64, max_evals: int = 4000,
                  theorems: Sequence[Theorem] = THEOREMS,
@@ -83,18 +109,13 @@ def search_tight(*, seed: int, states: int = 3, actions: int = 2, gamma: float =
     results: dict[Theorem, SearchResult] = {}
     for step, theorem in enumerate(theorems):
         def objective(theta: np.ndarray, theorem: Theorem = theorem) -> float:
-            return -tightness(decode(theta, states, actions, gamma, k), theorem)
+            return tightness(decode(theta, states, actions, gamma, k), theorem)
 
-        candidates = rng.normal(0.0, 2.0, size=(starts, dim))
-        scores = np.array([objective(c) for c in candidates])
-        x0 = candidates[int(np.argmin(scores))]
-        opt = minimize(objective, x0, method="Powell",
-                       options={"maxfev": max_evals, "xtol": 1e-6, "ftol": 1e-10})
-        best_x = opt.x if opt.fun <= scores.min() else x0
+        best = maximise(objective, rng, dim, starts=starts, max_evals=max_evals, xtol=1e-6,
+                        ftol=1e-10)
         results[theorem] = SearchResult(
-            theorem=theorem, tightness=-min(float(opt.fun), float(scores.min())),
-            start_tightness=-float(scores.min()), evaluations=int(opt.nfev) + starts,
-            instance=decode(best_x, states, actions, gamma, k))
+            theorem=theorem, tightness=best.value, start_tightness=best.start_value,
+            evaluations=best.evaluations, instance=decode(best.theta, states, actions, gamma, k))
         if progress is not None:
             progress({"description": f"searching (theorem {theorem})", "completed": step + 1,
                       "total": len(theorems)})
