@@ -69,17 +69,21 @@ def _print_version(value: bool) -> None:
         raise typer.Exit(0)
 
 
-#: OpenMP's wait policy for torch's CPU threads unless the user set one (docs/trainer.md,
-#: "Threads"): idle threads sleep instead of spinning, so on a busy machine torch's default of
-#: one thread per core does not fight the other jobs for the cores (benchmarked quiet and
-#: loaded: docs/results/benchmarks.md, `threads`).
-OMP_WAIT_POLICY = "PASSIVE"
+#: libgomp's spin count for torch's idle CPU threads unless the user chose a wait policy or a
+#: count (docs/trainer.md, "Threads"): an idle thread spins about this many iterations (some
+#: microseconds) before it sleeps, instead of libgomp's default 300,000 (milliseconds). Short
+#: waits between torch's parallel regions stay as fast as spinning on a quiet machine, and on a
+#: busy one the idle threads yield the cores to the other jobs almost as soon as passive ones
+#: (benchmarked quiet and loaded: docs/results/benchmarks.md, `threads`). libgomp is the OpenMP
+#: runtime of torch's Linux wheels; other runtimes ignore the variable.
+OPENMP_SPIN_COUNT = "1000"
 
 
-def passive_openmp() -> None:
-    """Set ``OMP_WAIT_POLICY`` for this process unless the user did; it must come before
-    torch loads its OpenMP runtime, which the commands import lazily."""
-    os.environ.setdefault("OMP_WAIT_POLICY", OMP_WAIT_POLICY)
+def bounded_openmp_spin() -> None:
+    """Set ``GOMP_SPINCOUNT`` for this process unless the user set it or ``OMP_WAIT_POLICY``;
+    it must come before torch loads its OpenMP runtime, which the commands import lazily."""
+    if "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
+        os.environ["GOMP_SPINCOUNT"] = OPENMP_SPIN_COUNT
 
 
 def _usage_error_class() -> type[Exception]:
@@ -105,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     Usage errors and bad input print one line on stderr and exit 2; runtime failures exit 1
     (:mod:`boundcheck.cli.errors` decides which is which).
     """
-    passive_openmp()
+    bounded_openmp_spin()
     app = build_app()
     usage_error = _usage_error_class()
     try:

@@ -46,12 +46,23 @@ def make_generator(device: torch.device, seed: int) -> torch.Generator:
     return torch.Generator(device=device).manual_seed(seed)
 
 
+def action_law(actor: list[Tensor], obs: Tensor) -> tuple[Tensor, Tensor]:
+    """The pre-tanh Gaussian's (mean, log std) of ``actor`` at the states ``obs`` (no grad)."""
+    with torch.no_grad():
+        return actor_forward(actor, obs)
+
+
+def kl_to(actor: list[Tensor], law_d: tuple[Tensor, Tensor], obs: Tensor) -> Tensor:
+    """KL(π ‖ π_D) per state [B] (nats) for π_D's ``law_d = action_law(actor_d, obs)``, computed
+    once when π_D is fixed and π changes (the continuation's check after every update)."""
+    mean_pi, log_std_pi = action_law(actor, obs)
+    with torch.no_grad():
+        return kl_diag_gaussians(mean_pi, log_std_pi, *law_d)
+
+
 def mean_kl(actor: list[Tensor], actor_d: list[Tensor], obs: Tensor) -> Tensor:
     """KL(π ‖ π_D) per state [B] (nats) for two actors at the states ``obs`` [B, obs_dim]."""
-    with torch.no_grad():
-        mean_pi, log_std_pi = actor_forward(actor, obs)
-        mean_d, log_std_d = actor_forward(actor_d, obs)
-        return kl_diag_gaussians(mean_pi, log_std_pi, mean_d, log_std_d)
+    return kl_to(actor, action_law(actor_d, obs), obs)
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from boundcheck.buffers import REAL_EXTRA, ReplayBuffer
 from boundcheck.config import TrainConfig
 from boundcheck.envs import EnvSpec, TerminationFn
 from boundcheck.experiments.common.collect import Transitions
-from boundcheck.experiments.common.measure import mean_kl
+from boundcheck.experiments.common.measure import action_law, kl_to
 from boundcheck.experiments.generalization.records import ContinuationStop, stop_message
 from boundcheck.mbpo import steps
 from boundcheck.mbpo.state import Streams
@@ -145,6 +145,7 @@ def continue_sac(learner: Learner, actor_d: list[Tensor], kl_obs: Tensor, grid: 
     updates, next_point, sac_total, kl_at_interval = 0, 0, None, None
     rollout_metrics: dict[str, float] = {}
     stop: ContinuationStop | None = None
+    law_d = action_law(actor_d, kl_obs)  # π_D is fixed: its half of every KL check, once
     while updates < max_updates:
         if updates % rollout_every == 0:
             rollout_metrics = learner.rollout()
@@ -153,7 +154,7 @@ def continue_sac(learner: Learner, actor_d: list[Tensor], kl_obs: Tensor, grid: 
         if total is not None:
             sac_total = total if sac_total is None else sac_total + total
         updates += n
-        kl = float(mean_kl(learner.agent.actor, actor_d, kl_obs).mean())
+        kl = float(kl_to(learner.agent.actor, law_d, kl_obs).mean())
         trace.append((updates, kl))
         if progress is not None:
             progress(updates)

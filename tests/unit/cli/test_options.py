@@ -63,17 +63,21 @@ def test_version_and_one_slope_wording(capsys: pytest.CaptureFixture[str]) -> No
     assert all("(default 0, so eps_m' = eps_m)" in text for text in helps)
 
 
-def test_the_cli_makes_openmp_threads_wait_passively_unless_told(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """torch's idle CPU threads sleep instead of spinning (a busy machine is not fought for),
-    unless the user chose a policy."""
+def test_the_cli_bounds_openmp_spinning_unless_told(monkeypatch: pytest.MonkeyPatch) -> None:
+    """torch's idle CPU threads spin briefly, then sleep (a busy machine is not fought for),
+    unless the user chose a wait policy or a spin count."""
     import os
 
-    from boundcheck.cli import passive_openmp
+    from boundcheck.cli import OPENMP_SPIN_COUNT, bounded_openmp_spin
 
     monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
-    passive_openmp()
-    assert os.environ["OMP_WAIT_POLICY"] == "PASSIVE"
+    monkeypatch.delenv("GOMP_SPINCOUNT", raising=False)
+    bounded_openmp_spin()
+    assert os.environ["GOMP_SPINCOUNT"] == OPENMP_SPIN_COUNT == "1000"
+    monkeypatch.setenv("GOMP_SPINCOUNT", "5")
+    bounded_openmp_spin()
+    assert os.environ["GOMP_SPINCOUNT"] == "5"
+    monkeypatch.delenv("GOMP_SPINCOUNT")
     monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
-    passive_openmp()
-    assert os.environ["OMP_WAIT_POLICY"] == "ACTIVE"
+    bounded_openmp_spin()
+    assert "GOMP_SPINCOUNT" not in os.environ and os.environ["OMP_WAIT_POLICY"] == "ACTIVE"
