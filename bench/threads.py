@@ -60,6 +60,7 @@ def ensemble_step_ms(threads: int | None, steps: int) -> float:
     """ms per compiled ensemble training step (after 30 warm-up steps), random data."""
     import torch
 
+    from bench.ensemble import ACT_DIM, IN_DIM, OBS_DIM, OUT_DIM
     from boundcheck.config import EnsembleConfig
     from boundcheck.models import FunctionalTrainStep, GaussianEnsemble, make_optimizer
 
@@ -67,10 +68,10 @@ def ensemble_step_ms(threads: int | None, steps: int) -> float:
         torch.set_num_threads(threads)
     cfg = EnsembleConfig()
     gen = torch.Generator().manual_seed(0)
-    model = GaussianEnsemble(11, 3, cfg, generator=gen, device=torch.device("cpu"))
+    model = GaussianEnsemble(OBS_DIM, ACT_DIM, cfg, generator=gen, device=torch.device("cpu"))
     opt, step = make_optimizer(model, cfg), FunctionalTrainStep()
-    x = torch.randn(cfg.num_members, cfg.batch_size, 14, generator=gen)
-    y = torch.randn(cfg.num_members, cfg.batch_size, 12, generator=gen)
+    x = torch.randn(cfg.num_members, cfg.batch_size, IN_DIM, generator=gen)
+    y = torch.randn(cfg.num_members, cfg.batch_size, OUT_DIM, generator=gen)
     for _ in range(30):
         step(model, opt, x, y, cfg)
     start = time.perf_counter()

@@ -55,9 +55,8 @@ def action_law(actor: list[Tensor], obs: Tensor) -> tuple[Tensor, Tensor]:
 def kl_to(actor: list[Tensor], law_d: tuple[Tensor, Tensor], obs: Tensor) -> Tensor:
     """KL(π ‖ π_D) per state [B] (nats) for π_D's ``law_d = action_law(actor_d, obs)``, computed
     once when π_D is fixed and π changes (the continuation's check after every update)."""
-    mean_pi, log_std_pi = action_law(actor, obs)
     with torch.no_grad():
-        return kl_diag_gaussians(mean_pi, log_std_pi, *law_d)
+        return kl_diag_gaussians(*actor_forward(actor, obs), *law_d)
 
 
 def mean_kl(actor: list[Tensor], actor_d: list[Tensor], obs: Tensor) -> Tensor:
