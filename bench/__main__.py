@@ -2,7 +2,7 @@
 
 ``python -m bench --out bench-results.json [--only tabular,sac,ensemble,loop,validate,
 generalization,generalization_noise,generalization_noise_uncapped,generalization_default,growth,
-caps,batch,memory,sweep,oracle,threads,allocator] [--quick]``.
+caps,batch,memory,sweep,oracle,threads] [--quick]``.
 Each benchmark module has ``run(**kwargs) -> dict``; comparisons inside one benchmark run
 interleaved in one process, so their ratios are meaningful even when the machine's speed drifts.
 """
@@ -42,10 +42,8 @@ BENCHMARKS: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
     # The user's example as typed on a fresh clone (issue: in minutes with a measured TV):
     # `measure-generalization --train-size 5k,60k`, defaults (one repetition, the paper's
     # uncapped stop rule) on the reference it picks with no run, the known-noise one.
-    # Side by side with glibc's allocator defaults, as every command ran before keep_heap.
     "generalization_default": ("bench.generalization", {
-        "reference": "data/reference-noise", "target_minutes": 10.0,
-        "compare": ("glibc_defaults",)},
+        "reference": "data/reference-noise", "target_minutes": 10.0},
         {"reference": "data/reference-noise", "sizes": "1k,2k"}),
     "growth": ("bench.growth", {}, {"sizes": (6000, 12000), "warmup_max_epochs": 20,
                                     "retrain_max_epochs": 30, "epoch_steps": 250}),
@@ -62,8 +60,6 @@ BENCHMARKS: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
     "oracle": ("bench.oracle", {}, {"batch": 5000}),
     # torch's threads quiet and beside two busy loops: the OpenMP spin count the CLI sets.
     "threads": ("bench.threads", {}, {"steps": 400, "step_count": 50}),
-    # glibc's heap kept between steps (what the CLI sets) against glibc's defaults.
-    "allocator": ("bench.allocator", {}, {"steps": 400, "step_count": 50, "rounds": 1}),
 }
 
 

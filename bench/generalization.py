@@ -7,15 +7,10 @@ takes").
 ``extra`` passes further options, e.g. ``("--model-max-epochs", "50")`` or ``("--repetitions",
 "3")``; the result records them, so a capped timing is never read as the default's. The target
 of the known-noise study (docs/results/noise_study.md): ``5k,60k --repetitions 3`` on the noisy
-reference within 20 minutes on 2 CPU cores (``target_minutes``, ``within_target``).
-
-``compare`` times the same command again under other process settings (:data:`COMPARE_ENV`),
-one after the other in this call, so the ratio to the default (``over_default``) holds while
-the machine's speed drifts."""
+reference within 20 minutes on 2 CPU cores (``target_minutes``, ``within_target``)."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import tempfile
@@ -26,42 +21,23 @@ from typing import Any
 REFERENCE = Path("data") / "reference"
 
 
-#: ``compare`` arms: extra environment for the same command. ``glibc_defaults`` runs it with
-#: glibc's allocator defaults (``GLIBC_TUNABLES`` set, so the CLI's
-#: :func:`boundcheck.allocator.keep_heap` leaves them), as every command ran before it.
-COMPARE_ENV = {"glibc_defaults": {"GLIBC_TUNABLES": ""}}
-
-
-def _timed(ref: Path, sizes: str, extra: tuple[str, ...], env: dict[str, str]
-           ) -> tuple[int, float, Any]:
+def run(sizes: str = "5k,60k", extra: tuple[str, ...] = (), reference: str = str(REFERENCE),
+        target_minutes: float | None = None) -> dict[str, Any]:
+    from boundcheck.codec import encode
     from boundcheck.experiments.generalization.results import read_results
 
+    ref = Path(reference)
+    if not (ref / "config.json").exists():
+        return {"skipped": f"no reference policy in {ref}"}
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
         # A fresh process, as a user types it: the CLI's OpenMP setting applies only before
         # torch loads its runtime, which this benchmark process has already done.
         code = subprocess.run([sys.executable, "-m", "boundcheck", "measure-generalization",
                                "--run", str(ref), "--train-size", sizes, "--out", out,
-                               "--quiet", "--device", "cpu", *extra], check=False,
-                              env={**os.environ, **env}).returncode
+                               "--quiet", "--device", "cpu", *extra], check=False).returncode
         seconds = time.perf_counter() - start
         doc = read_results(Path(out) / "results.json") if code == 0 else None
-    return code, seconds, doc
-
-
-def run(sizes: str = "5k,60k", extra: tuple[str, ...] = (), reference: str = str(REFERENCE),
-        target_minutes: float | None = None, compare: tuple[str, ...] = ()) -> dict[str, Any]:
-    from boundcheck.codec import encode
-
-    ref = Path(reference)
-    if not (ref / "config.json").exists():
-        return {"skipped": f"no reference policy in {ref}"}
-    code, seconds, doc = _timed(ref, sizes, extra, {})
-    arms = {}
-    for name in compare:  # after the default, one after the other on the same machine
-        arm_code, arm_seconds, _ = _timed(ref, sizes, extra, COMPARE_ENV[name])
-        arms[name] = {"exit_code": arm_code, "seconds": arm_seconds,
-                      "minutes": arm_seconds / 60.0, "over_default": arm_seconds / seconds}
     records = () if doc is None else doc.sizes
     primary = None if doc is None else doc.model_error.primary
     slopes = {s.train_size: encode(s.slopes[primary]["pinsker_tv"]) for s in records
@@ -73,4 +49,4 @@ def run(sizes: str = "5k,60k", extra: tuple[str, ...] = (), reference: str = str
             "minutes": seconds / 60.0, "target_minutes": target_minutes,
             "within_target": None if target_minutes is None else seconds / 60.0 <= target_minutes,
             "model_error": primary,
-            "model_fits": fits, "slopes": slopes, "compared": arms}
+            "model_fits": fits, "slopes": slopes}

@@ -36,23 +36,18 @@ from typing import Any
 ENV = "InvertedPendulum-v5"
 TINY = ("--set", "epoch_length=100", "--set", "init_exploration_steps=200",
         "--set", "model_train_freq=50", "--set", "ensemble.max_epochs=5")
-#: Starts the CLI's app without its entry point's OpenMP setting (the heap is kept, as above).
-_RAW = ("from boundcheck.allocator import keep_heap; keep_heap(); "
-        "from boundcheck.cli import build_app; import sys; "
+#: Starts the CLI's app without its entry point (so without the OpenMP setting it makes).
+_RAW = ("from boundcheck.cli import build_app; import sys; "
         "build_app()(args=sys.argv[1:], prog_name='boundcheck', standalone_mode=False)")
 #: The ensemble step's timing in a fresh process; argv: threads, steps, "cli" to apply the
-#: CLI's OpenMP setting first. Every arm keeps the heap as the CLI does
-#: (:func:`boundcheck.allocator.keep_heap`, which a set ``GLIBC_TUNABLES`` turns off), so
-#: the arms differ in their threads only.
+#: CLI's OpenMP setting first.
 _STEP = ("import sys\n"
-         "from boundcheck.allocator import keep_heap; keep_heap()\n"
          "if sys.argv[3] == 'cli':\n"
          "    from boundcheck.cli import bounded_openmp_spin; bounded_openmp_spin()\n"
          "from bench.threads import ensemble_step_ms\n"
          "print(ensemble_step_ms(int(sys.argv[1]), int(sys.argv[2])))")
-#: way -> (through the CLI's settings, extra environment, threads (None: torch's default))
-Arm = tuple[bool, dict[str, str], int | None]
-ARMS: dict[str, Arm] = {
+#: way -> (through the CLI's setting, extra environment, threads (None: torch's default))
+ARMS: dict[str, tuple[bool, dict[str, str], int | None]] = {
     "spinning": (False, {}, None),
     "passive": (False, {"OMP_WAIT_POLICY": "PASSIVE"}, None),
     "default": (True, {}, None),
@@ -90,8 +85,8 @@ def _environment(extra: dict[str, str]) -> dict[str, str]:
     return {**env, **extra}
 
 
-def _train(out: Path, steps: int, arm: Arm) -> float:
-    cli, extra, threads = arm
+def _train(out: Path, steps: int, how: str) -> float:
+    cli, extra, threads = ARMS[how]
     args = ["train", "--env", ENV, "--steps", str(steps), "--seed", "0", "--device", "cpu",
             "--quiet", "--out", str(out), *TINY]
     if threads:
@@ -103,39 +98,32 @@ def _train(out: Path, steps: int, arm: Arm) -> float:
     return time.perf_counter() - start
 
 
-def _step(steps: int, arm: Arm) -> float:
-    cli, extra, threads = arm
+def _step(steps: int, how: str) -> float:
+    cli, extra, threads = ARMS[how]
     cmd = [sys.executable, "-c", _STEP, str(threads or 0), str(steps), "cli" if cli else "raw"]
     done = subprocess.run(cmd, env=_environment(extra), check=True, capture_output=True,
                           text=True, cwd=Path(__file__).resolve().parent.parent)
     return float(done.stdout.strip().splitlines()[-1])
 
 
-def arm_times(root: Path, label: str, steps: int, step_count: int,
-              arms: dict[str, Arm]) -> dict[str, dict[str, float]]:
-    """Each arm's ``train`` seconds and ensemble step ms, the arms one after another."""
+def _arms(root: Path, load: str, steps: int, step_count: int) -> dict[str, dict[str, float]]:
     row: dict[str, dict[str, float]] = {"train_s": {}, "ensemble_step_ms": {}}
-    for how, arm in arms.items():
-        row["train_s"][how] = _train(root / f"{label}-{how}", steps, arm)
-        row["ensemble_step_ms"][how] = _step(step_count, arm)
+    for how in ARMS:
+        row["train_s"][how] = _train(root / f"{load}-{how}", steps, how)
+        row["ensemble_step_ms"][how] = _step(step_count, how)
     return row
-
-
-def warm_inductor_cache() -> None:
-    """Compile the step once, so no arm pays the inductor cache's first fill."""
-    _step(5, ARMS["default"])
 
 
 def run(steps: int = 800, busy: int = 2, step_count: int = 300) -> dict[str, Any]:
     """Per workload and load: each way's time and its ratio to ``default``."""
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        warm_inductor_cache()
-        results = {"quiet": arm_times(root, "quiet", steps, step_count, ARMS)}
+        _step(5, "default")  # compiles once, so no arm pays the inductor cache's first fill
+        results = {"quiet": _arms(root, "quiet", steps, step_count)}
         loops = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
                  for _ in range(busy)]
         try:
-            results["loaded"] = arm_times(root, "loaded", steps, step_count, ARMS)
+            results["loaded"] = _arms(root, "loaded", steps, step_count)
         finally:
             for p in loops:
                 p.kill()

@@ -7,7 +7,6 @@ import sys
 
 import typer
 
-from boundcheck.allocator import keep_heap
 from boundcheck.cli.errors import (
     EXIT_BAD_INPUT,
     EXIT_FAILURE,
@@ -71,13 +70,12 @@ def _print_version(value: bool) -> None:
 
 
 #: libgomp's spin count for torch's idle CPU threads unless the user chose a wait policy or a
-#: count (docs/trainer.md, "Threads and memory"): an idle thread spins about this many
-#: iterations (some microseconds) before it sleeps, instead of libgomp's default 300,000
-#: (milliseconds). Short waits between torch's parallel regions stay as fast as spinning on a
-#: quiet machine, and on a busy one the idle threads yield the cores to the other jobs almost
-#: as soon as passive ones (benchmarked quiet and loaded: docs/results/benchmarks.md,
-#: `threads`). libgomp is the OpenMP runtime of torch's Linux wheels; other runtimes ignore
-#: the variable.
+#: count (docs/trainer.md, "Threads"): an idle thread spins about this many iterations (some
+#: microseconds) before it sleeps, instead of libgomp's default 300,000 (milliseconds). Short
+#: waits between torch's parallel regions stay as fast as spinning on a quiet machine, and on a
+#: busy one the idle threads yield the cores to the other jobs almost as soon as passive ones
+#: (benchmarked quiet and loaded: docs/results/benchmarks.md, `threads`). libgomp is the OpenMP
+#: runtime of torch's Linux wheels; other runtimes ignore the variable.
 OPENMP_SPIN_COUNT = "1000"
 
 
@@ -112,7 +110,6 @@ def main(argv: list[str] | None = None) -> int:
     (:mod:`boundcheck.cli.errors` decides which is which).
     """
     bounded_openmp_spin()
-    keep_heap()
     app = build_app()
     usage_error = _usage_error_class()
     try:

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from boundcheck.allocator import keep_heap
 from boundcheck.codec import json_meta
 from boundcheck.experiments.sweep.grid import Cell, Grid
 from boundcheck.runs import RunDir
@@ -147,7 +146,6 @@ def train_cell(task: CellTask) -> CellResult:
     from boundcheck.mbpo.request import open_training
     from boundcheck.mbpo.setup import resolve_device
 
-    keep_heap()
     torch.set_num_threads(max(1, task.threads))
     out = Path(task.out)
     request = task.request()

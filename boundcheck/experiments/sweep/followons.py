@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar, cast
 
-from boundcheck.allocator import keep_heap
 from boundcheck.config import ConfigError, apply_overrides
 from boundcheck.config.overrides import parse_pairs
 from boundcheck.experiments.generalization.settings import GeneralizationConfig
@@ -147,7 +146,6 @@ def analyse_cell(name: str, run_dir: str, follow: FollowOns, threads: int,
 
     from boundcheck.mbpo.setup import resolve_device
 
-    keep_heap()
     torch.set_num_threads(max(1, threads))
     run = Path(run_dir)
     done: list[Analysis] = []
