@@ -1,10 +1,10 @@
 """``boundcheck plot-runs``: learning curves of one or more run directories.
 
-With ``--group``, runs of the same algorithm and task are pooled over their seeds: the figure
-shows each seed thin and the mean with a t band, and a table gives the return at ``--at``
-(default: the last step every run reached) and the mean of the last ``--window`` evaluations,
-each over seeds with an interval, plus a paired comparison when two groups share their seeds
-(:mod:`boundcheck.experiments.learning.curves`).
+With ``--group``, runs of the same algorithm, task and setting (known noise, model, fixed k)
+are pooled over their seeds: the figure shows each seed thin and the mean with a t band, and a
+table gives the return at ``--at`` (default: the last step every run reached) and the mean of
+the last ``--window`` evaluations, each over seeds with an interval, plus a paired comparison
+when two groups share their seeds (:mod:`boundcheck.experiments.learning.curves`).
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ def command(
     out: Annotated[Path, out_option("Figure file (.png, .pdf or .svg).")]
     = Path("learning_curves.png"),
     title: Annotated[str, opt("--title", "Figure title.")] = "",
-    group: Annotated[bool, opt("--group", "Pool runs of one algorithm and task over seeds; "
-                                          "print the across-seed table.")] = False,
+    group: Annotated[bool, opt("--group", "Pool runs of one algorithm, task and setting over "
+                                          "seeds; print the across-seed table.")] = False,
     at: Annotated[int | None, opt("--at", "Env step of the table (default: the last step "
                                           "every run reached).")] = None,
     window: Annotated[int, opt("--window", "Evaluations averaged per run up to --at.")] = 5,

@@ -1,8 +1,8 @@
 """What ``boundcheck plot-runs`` does: read runs' evaluation curves, plot them, summarise them.
 
 :func:`plot_run_curves` draws one curve per run; :func:`plot_seed_groups` pools runs of one
-algorithm and task over their seeds (the figure shows each seed thin and the mean with a t
-band) and summarises them at one step (:mod:`boundcheck.experiments.learning.summary`). A
+algorithm, task and setting over their seeds (the figure shows each seed thin and the mean
+with a t band) and summarises them at one step (:mod:`boundcheck.experiments.learning.summary`). A
 curve is the evaluation return against real env steps, exploration included, as the run's
 ``metrics.jsonl`` records it (docs/run-directory.md); the paper plots the same axes in its
 Section 6.1 comparison.
@@ -58,8 +58,10 @@ class RunCurve:
 
     @property
     def group(self) -> str:
-        """The label of its seed group, e.g. ``"mbpo Hopper-v5"``."""
-        return f"{self.algo} {self.env}"
+        """The label of its seed group: algorithm, task and setting, e.g. ``"mbpo Hopper-v5"``
+        or ``"mbpo Hopper-v5, sigma 0.03, k 5"`` (runs that differ in a setting are different
+        groups)."""
+        return f"{self.algo} {self.env}{self.setting}"
 
     def curve(self) -> dict[int, float]:
         """{env steps: evaluation return}."""
@@ -111,7 +113,8 @@ def load_run_curves(paths: Sequence[Path],
 
 
 def _setting(config: Any) -> str:
-    """The run's known noise and non-default model, as a legend suffix."""
+    """The run's known noise, non-default model and fixed rollout length, as a legend
+    suffix."""
     parts = []
     if config.transition_noise or config.reward_noise:
         same = config.transition_noise == config.reward_noise
@@ -119,6 +122,8 @@ def _setting(config: Any) -> str:
                      f"sigma {config.transition_noise:g}, sigma_r {config.reward_noise:g}")
     if config.algo == "mbpo" and config.model != "ensemble":
         parts.append(f"{config.model} model")
+    if config.algo == "mbpo" and config.rollout.fixed_length is not None:
+        parts.append(f"k {config.rollout.fixed_length}")
     return "".join(f", {p}" for p in parts)
 
 
@@ -155,7 +160,7 @@ def plot_run_curves(paths: Sequence[Path], out: Path, *, title: str = "",
     from boundcheck.plots.learning import RETURN_LABEL, plot_learning_curves
 
     runs = load_run_curves(paths, metric)
-    labels = [f"{run.group}{run.setting} seed {run.seed}" for run in runs]
+    labels = [f"{run.group} seed {run.seed}" for run in runs]
     # Runs that would share a label are told apart by their folders, every one of them.
     summaries = [RunCurveSummary(run, label if labels.count(label) == 1 else
                                  f"{label} ({run.path.parent.name}/{run.path.name})")
@@ -195,8 +200,9 @@ def group_by_seed(runs: Sequence[RunCurve]) -> dict[str, dict[int, dict[int, flo
 def plot_seed_groups(paths: Sequence[Path], out: Path, *, title: str = "", at: int | None = None,
                      window: int = 5, confidence: float = 0.95,
                      metric: str = RETURN_METRIC) -> SeedGroupsReport:
-    """Read the runs, group them by algorithm and task, summarise ``metric`` in each group at
-    step ``at`` (default: the last step every run reached) and plot the groups into ``out``."""
+    """Read the runs, group them by algorithm, task and setting, summarise ``metric`` in each
+    group at step ``at`` (default: the last step every run reached) and plot the groups into
+    ``out``."""
     from boundcheck.plots.learning import RETURN_LABEL
     from boundcheck.plots.learning import plot_seed_groups as plot_groups
 

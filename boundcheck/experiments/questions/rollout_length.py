@@ -1,0 +1,193 @@
+"""Does the math pick k? Theorem 4.3's k* against the rollout length that trains best
+(docs/results/rollout_length.md).
+
+Input: runs trained with a fixed rollout length k (``--set rollout.fixed_length=K``, one run per
+k and seed), each with its evaluation curve and, where validated, the newest epoch pair of its
+``validate`` result. Per k, over the seeds (Student-t intervals):
+
+- **what trains best**: the mean of each run's last ``window`` evaluations;
+- **model exploitation**: η̂[π] − η[π] (the full-model return against the true one) and
+  η^branch[π] − η[π] (the branched return the theorems bound) at ``gamma``, per run from its
+  newest pair;
+- **what the math says**: k* of Theorem 4.3 from each run's own measured ratio ε_m′/ε_π
+  (the values its checks used: ε_π the max over states of the per-state Pinsker bound, ε_m′
+  the selection-aware upper bound on the sup over time of the TV), with the range k* takes
+  when ε_π ranges over the bootstrap interval of its max and ε_m′ from the point value of its
+  sup to that upper bound (:func:`boundcheck.theory.k_interval.k_star_interval`, slope 0: ε_m′
+  is measured at π itself); and, labelled a what-if, k* were ε_π the mean over states.
+
+The answer compares the best k (highest mean final return) with the k* ranges, and pairs every
+other k against the best on the seeds they share.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from boundcheck.estimators.learning import (
+    Curve,
+    PairedComparison,
+    SeedSummary,
+    paired_comparison,
+    seed_summary,
+    window_mean,
+)
+from boundcheck.experiments.validate.document import PairRecord
+from boundcheck.theory.k_interval import k_star_interval
+from boundcheck.theory.optimal_k import k_star_closed_form
+
+
+@dataclass(frozen=True)
+class KRun:
+    """One fixed-k run: its name, k, seed, evaluation curve {env steps: return} and newest
+    validated epoch pair (None if not validated)."""
+
+    name: str
+    k: int
+    seed: int
+    curve: Curve
+    pair: PairRecord | None
+
+
+@dataclass(frozen=True)
+class KStarOfRun:
+    """Theorem 4.3's k* from one run's newest pair at one γ (``None``: unbounded, ε_m′ = 0).
+
+    ``point`` from the ε's the run's checks used; [``low``, ``high``] its range over the ε's
+    intervals (``high`` None: unbounded); ``if_eps_pi_mean``: the what-if with ε_π the mean
+    over states of the Pinsker bound (not what the theorem takes).
+    """
+
+    point: int | None
+    low: int
+    high: int | None
+    if_eps_pi_mean: int | None
+    eps_policy: float
+    eps_model_shifted: float
+
+
+@dataclass(frozen=True)
+class KGroup:
+    """Everything measured for one k over its seeds."""
+
+    k: int
+    seeds: tuple[int, ...]
+    final_return: SeedSummary
+    model_gap: SeedSummary | None
+    branch_gap: SeedSummary | None
+    eps_policy: SeedSummary | None
+    eps_model_shifted: SeedSummary | None
+    k_star: dict[int, KStarOfRun]
+
+
+@dataclass(frozen=True)
+class RolloutLengthStudy:
+    """Per k (ascending), the best k, each other k paired against it, and the k* ranges over
+    every validated run (``k_star_low``/``k_star_high``: the smallest low and the largest high;
+    ``k_star_high`` None when some run's range is unbounded)."""
+
+    gamma: float
+    window: int
+    groups: tuple[KGroup, ...]
+    best_k: int
+    against_best: dict[int, PairedComparison]
+    k_star_low: int | None
+    k_star_high: int | None
+    k_star_points: tuple[int | None, ...]
+    best_in_k_star_range: bool | None
+
+
+def _pair_value(pair: PairRecord, stat: str) -> tuple[float, float]:
+    """(value, ci) ends of the Pinsker bound's ``stat`` over states, capped at 1."""
+    s = pair.policy_shift.stats["pinsker_min"][stat]
+    low = s.value if math.isnan(s.ci_low) else s.ci_low
+    high = s.value if math.isnan(s.ci_high) else s.ci_high
+    return min(1.0, low), min(1.0, high)
+
+
+def k_star_of_pair(pair: PairRecord, gamma: float) -> KStarOfRun:
+    """k*, its range and the mean-shift what-if from one validated pair (module doc)."""
+    eps_pi, eps_mp = pair.inputs.eps_policy, pair.inputs.eps_model_shifted
+    sup = pair.model_error.pi.sup_over_time
+    mp_low = eps_mp if sup is None else min(eps_mp, max(0.0, sup.sup_mean))
+    interval = k_star_interval(gamma, _pair_value(pair, "max"), (mp_low, eps_mp), (0.0, 0.0))
+    return KStarOfRun(
+        point=k_star_closed_form(gamma, eps_pi, eps_mp), low=interval.low, high=interval.high,
+        if_eps_pi_mean=k_star_closed_form(gamma, min(1.0, pair.policy_shift.pinsker_mean),
+                                          eps_mp),
+        eps_policy=eps_pi, eps_model_shifted=eps_mp)
+
+
+def _gaps(runs: Sequence[KRun], gamma: float) -> tuple[list[float], list[float]]:
+    model, branch = [], []
+    for run in runs:
+        if run.pair is None:
+            continue
+        block = next((b for b in run.pair.by_gamma if math.isclose(b.gamma, gamma)), None)
+        if block is None:
+            raise ValueError(f"{run.name}: no validate block at gamma {gamma:g}")
+        r = block.returns
+        model.append(r.eta_model.mean - r.eta.mean)
+        branch.append(r.eta_branch.mean - r.eta.mean)
+    return model, branch
+
+
+def _maybe(values: Sequence[float], confidence: float) -> SeedSummary | None:
+    return seed_summary(list(values), confidence) if values else None
+
+
+def _group(k: int, runs: Sequence[KRun], gamma: float, window: int,
+           confidence: float) -> KGroup:
+    runs = sorted(runs, key=lambda r: r.seed)
+    finals = [window_mean(r.curve, max(r.curve), window) for r in runs]
+    model, branch = _gaps(runs, gamma)
+    validated = [r for r in runs if r.pair is not None]
+    return KGroup(
+        k=k, seeds=tuple(r.seed for r in runs),
+        final_return=seed_summary(finals, confidence),
+        model_gap=_maybe(model, confidence), branch_gap=_maybe(branch, confidence),
+        eps_policy=_maybe([r.pair.inputs.eps_policy for r in validated if r.pair], confidence),
+        eps_model_shifted=_maybe([r.pair.inputs.eps_model_shifted for r in validated if r.pair],
+                                 confidence),
+        k_star={r.seed: k_star_of_pair(r.pair, gamma) for r in validated if r.pair})
+
+
+def _final_by_seed(runs: Sequence[KRun], window: int) -> Mapping[int, float]:
+    return {r.seed: window_mean(r.curve, max(r.curve), window) for r in runs}
+
+
+def rollout_length_study(runs: Sequence[KRun], *, gamma: float = 0.99, window: int = 5,
+                         confidence: float = 0.95) -> RolloutLengthStudy:
+    """The study of the module doc over ``runs`` (at least one per k; seeds unique per k)."""
+    by_k: dict[int, list[KRun]] = {}
+    for run in runs:
+        if not run.curve:
+            raise ValueError(f"{run.name}: no evaluation recorded")
+        by_k.setdefault(run.k, []).append(run)
+    if not by_k:
+        raise ValueError("no runs")
+    for k, group in by_k.items():
+        seeds = [r.seed for r in group]
+        if len(set(seeds)) != len(seeds):
+            raise ValueError(f"k = {k}: two runs share a seed ({sorted(seeds)})")
+    groups = tuple(_group(k, by_k[k], gamma, window, confidence) for k in sorted(by_k))
+    best = max(groups, key=lambda g: g.final_return.mean)
+    best_final = _final_by_seed(by_k[best.k], window)
+    against: dict[int, PairedComparison] = {}
+    for g in groups:
+        other = _final_by_seed(by_k[g.k], window)
+        shared = sorted(set(best_final) & set(other))
+        if g.k != best.k and len(shared) >= 2:
+            against[g.k] = paired_comparison([best_final[s] for s in shared],
+                                             [other[s] for s in shared], confidence)
+    stars = [s for g in groups for s in g.k_star.values()]
+    low = min((s.low for s in stars), default=None)
+    high = None if not stars or any(s.high is None for s in stars) else \
+        max(s.high for s in stars if s.high is not None)
+    inside = None if low is None else (low <= best.k and (high is None or best.k <= high))
+    return RolloutLengthStudy(
+        gamma=gamma, window=window, groups=groups, best_k=best.k, against_best=against,
+        k_star_low=low, k_star_high=high, k_star_points=tuple(s.point for s in stars),
+        best_in_k_star_range=inside)
