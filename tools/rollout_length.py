@@ -2,14 +2,16 @@
 
 Two steps. ``collect`` copies what the page needs from a finished (or part-finished) sweep
 trained with ``--set rollout.fixed_length=K,...`` and ``--then validate``: per cell its
-``config.json``, ``metrics.jsonl``, ``timings.jsonl`` and ``validate/validation.json`` (never
-checkpoints), into ``DATA/<cell>/``; cells still training are skipped::
+``config.json``, ``metrics.jsonl``, ``timings.jsonl`` and ``validate/validation.json`` where
+it exists (never checkpoints), into ``DATA/<cell>/``; cells still training are skipped, and a
+finished cell without a validation is copied all the same (its return counts; it has no k*)::
 
     python tools/rollout_length.py collect sweeps/k-ip --to docs/results/data/rollout_length_ip
 
 ``summarize`` reads such a folder and writes the study (``boundcheck.experiments.questions.
-rollout_length``) as JSON and one figure: the mean final return against k with its 95% t
-band over seeds, each run's k* range shaded, the paper's hand-picked k marked::
+rollout_length``) as JSON and figures: the mean final return against k with its 95% t band
+over seeds, the union of the runs' k* ranges shaded and the paper's hand-picked k marked; and
+the learning curves per k (``plot-runs --group``)::
 
     python tools/rollout_length.py summarize docs/results/data/rollout_length_ip \\
         --out docs/results/data/rollout_length_ip.json \\
@@ -38,23 +40,39 @@ from boundcheck.experiments.questions.rollout_length import (
     rollout_length_study,
 )
 from boundcheck.experiments.validate.document import read_validation
+from boundcheck.render.rollout_length import table_markdown
 from boundcheck.runs.atomic import atomic_write_json
 
 FILES = ("config.json", "metrics.jsonl", "timings.jsonl")
 VALIDATION = Path("validate") / "validation.json"
 
 
-def collect(sweep: Path, to: Path) -> list[str]:
-    """Copy every validated cell's files (module doc); the cells copied."""
-    done = []
-    for cell in sorted(p for p in sweep.iterdir() if (p / VALIDATION).is_file()):
+def _finished(cell: Path) -> bool:
+    """Whether the cell's run reached its total steps (its last metrics record)."""
+    if not (cell / "config.json").is_file() or not (cell / "metrics.jsonl").is_file():
+        return False
+    total = json.loads((cell / "config.json").read_text(encoding="utf-8"))["config"][
+        "total_steps"]
+    lines = [ln for ln in (cell / "metrics.jsonl").read_text(encoding="utf-8").splitlines()
+             if ln.strip()]
+    return bool(lines) and int(json.loads(lines[-1]).get("env_steps", 0)) >= int(total)
+
+
+def collect(sweep: Path, to: Path) -> tuple[list[str], list[str]]:
+    """Copy every finished cell's files (module doc); the cells copied, and those skipped."""
+    done, skipped = [], []
+    for cell in sorted(p for p in sweep.iterdir() if p.is_dir()):
+        if not _finished(cell):
+            skipped.append(cell.name)
+            continue
         dest = to / cell.name
         dest.mkdir(parents=True, exist_ok=True)
         for name in FILES:
             shutil.copyfile(cell / name, dest / name)
-        shutil.copyfile(cell / VALIDATION, dest / "validation.json")
+        if (cell / VALIDATION).is_file():
+            shutil.copyfile(cell / VALIDATION, dest / "validation.json")
         done.append(cell.name)
-    return done
+    return done, skipped
 
 
 def _fixed_k(run: Path) -> int:
@@ -72,15 +90,17 @@ def load_k_runs(data: Path) -> list[KRun]:
     runs = []
     for path, curve in zip(dirs, curves, strict=True):
         validation = path / "validation.json"
-        pair = read_validation(validation).pairs[-1] if validation.is_file() else None
+        pairs = read_validation(validation).pairs if validation.is_file() else ()
+        pair = pairs[-1] if pairs else None
         runs.append(KRun(name=path.name, k=_fixed_k(path), seed=curve.seed,
                          curve=curve.curve(), pair=pair))
     return runs
 
 
 def cpu_hours(data: Path) -> float:
-    """The epochs' wall seconds (``timings.jsonl``'s ``epoch``) summed over the runs, in hours:
-    CPU hours, as each run had one thread (validation not included)."""
+    """The epochs' wall seconds summed over the runs, in hours: CPU hours, as each run had one
+    thread (validation not included). ``timings.jsonl`` holds each epoch's wall seconds per
+    phase and in all, the latter under ``epoch``."""
     total = 0.0
     for path in sorted(data.glob("*/timings.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
@@ -90,31 +110,49 @@ def cpu_hours(data: Path) -> float:
 
 
 def plot(study: RolloutLengthStudy, path: Path, title: str, paper_k: int | None) -> None:
-    """Final return against k (band: 95% t interval over seeds; dots: runs), k* ranges."""
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    """Top: the final return against k (band: 95% t interval over seeds; dots: runs). Bottom:
+    each validated run's k* (dot) and its range (bar), one row per run, coloured by the k it
+    trained with. Both share a symmetric-log k axis (k* can be 0)."""
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(7.5, 7), sharex=True,
+                                      gridspec_kw={"height_ratios": [3, 2]})
     ks = [g.k for g in study.groups]
     mean = [g.final_return.mean for g in study.groups]
     low = [g.final_return.ci_low for g in study.groups]
     high = [g.final_return.ci_high for g in study.groups]
-    line, = ax.plot(ks, mean, marker="o", label=f"mean of the last {study.window} evaluations")
-    ax.fill_between(ks, low, high, color=line.get_color(), alpha=0.2, linewidth=0,
-                    label="95% t interval over seeds")
+    line, = top.plot(ks, mean, marker="o",
+                     label=f"mean of the last {study.window} evaluations")
+    top.fill_between(ks, low, high, color=line.get_color(), alpha=0.2, linewidth=0,
+                     label="95% t interval over seeds")
     for g in study.groups:
-        ax.scatter([g.k] * len(g.final_return.values), g.final_return.values, s=10,
-                   color=line.get_color(), alpha=0.6)
-    if study.k_star_low is not None:
-        top = study.k_star_high if study.k_star_high is not None else max(ks) * 4
-        ax.axvspan(max(study.k_star_low, 0.8), top, color="tab:orange", alpha=0.12,
-                   label=f"k* ranges of the runs ({study.k_star_low}–"
-                         f"{study.k_star_high if study.k_star_high is not None else '∞'})")
-    if paper_k is not None:
-        ax.axvline(paper_k, color="black", linestyle="--", label=f"the paper's k ({paper_k})")
-    ax.set_xscale("log")
-    ax.set_xticks(ks, [str(k) for k in ks])
-    ax.set(xlabel="rollout length k (fixed from the start)", ylabel="undiscounted return",
-           title=title)
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3)
+        top.scatter([g.k] * len(g.final_return.values), g.final_return.values, s=10,
+                    color=line.get_color(), alpha=0.6)
+    top.set(ylabel="undiscounted return", title=title)
+    colours = plt.get_cmap("viridis")
+    row, far = 0, 250
+    for i, g in enumerate(study.groups):
+        colour = colours(i / max(1, len(study.groups) - 1))
+        for seed, star in sorted(g.k_star.items()):
+            a = 0 if star.low is None else star.low
+            b = far if star.high is None else star.high
+            bottom.plot([a, b], [row, row], color=colour, linewidth=2, alpha=0.7)
+            if star.point is not None:
+                bottom.scatter([star.point], [row], color=colour, s=18, zorder=3,
+                               label=f"trained with k = {g.k}" if seed == min(g.k_star) else None)
+            row += 1
+    bottom.set(ylabel="validated runs", yticks=[],
+               xlabel="rollout length k (fixed from the start) / Theorem 4.3's k*")
+    bottom.set_title(f"k* per run at γ = {study.gamma:g} (dot) and its range (bar)", fontsize=10)
+    for ax in (top, bottom):
+        ax.axvline(study.best_k, color="tab:green", linestyle=":",
+                   label=f"best k ({study.best_k})")
+        if paper_k is not None:
+            ax.axvline(paper_k, color="black", linestyle="--", label=f"the paper's k ({paper_k})")
+        ax.set_xscale("symlog", linthresh=1)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    ticks = sorted({0, *ks, 25, 50, 100, 200})
+    bottom.set_xticks(ticks, [str(t) for t in ticks])
+    bottom.set_xlim(-0.4, 250)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
@@ -155,10 +193,13 @@ def main() -> None:
                    "--group)")
     args = parser.parse_args()
     if args.step == "collect":
-        print("\n".join(collect(args.sweep, args.to)))
+        done, skipped = collect(args.sweep, args.to)
+        print("\n".join(f"copied {c}" for c in done))
+        print("\n".join(f"skipped (still training) {c}" for c in skipped))
     else:
-        doc = summarize(args.data, args.out, args.figure, args.paper_k, args.gamma, args.curves)
-        print(json.dumps(doc["study"], indent=1)[:3000])
+        summarize(args.data, args.out, args.figure, args.paper_k, args.gamma, args.curves)
+        print("\n".join(table_markdown(rollout_length_study(load_k_runs(args.data),
+                                                             gamma=args.gamma))))
 
 
 if __name__ == "__main__":

@@ -5,19 +5,26 @@ Input: runs trained with a fixed rollout length k (``--set rollout.fixed_length=
 k and seed), each with its evaluation curve and, where validated, the newest epoch pair of its
 ``validate`` result. Per k, over the seeds (Student-t intervals):
 
-- **what trains best**: the mean of each run's last ``window`` evaluations;
+- **what trains best**: the mean of each run's last ``window`` evaluations up to the last step
+  every run reached (so runs of different lengths are compared at the same step);
 - **model exploitation**: η̂[π] − η[π] (the full-model return against the true one) and
   η^branch[π] − η[π] (the branched return the theorems bound) at ``gamma``, per run from its
   newest pair;
 - **what the math says**: k* of Theorem 4.3 from each run's own measured ratio ε_m′/ε_π
   (the values its checks used: ε_π the max over states of the per-state Pinsker bound, ε_m′
   the selection-aware upper bound on the sup over time of the TV), with the range k* takes
-  when ε_π ranges over the bootstrap interval of its max and ε_m′ from the point value of its
-  sup to that upper bound (:func:`boundcheck.theory.k_interval.k_star_interval`, slope 0: ε_m′
-  is measured at π itself); and, labelled a what-if, k* were ε_π the mean over states.
+  when ε_π ranges over the bootstrap interval of its statistic (widened to include the point)
+  and ε_m′ from the point value of its sup to that upper bound
+  (:func:`boundcheck.theory.k_interval.k_star_interval`, slope 0: ε_m′ is measured at π
+  itself); and, labelled a what-if, k* were ε_π the mean over states. The range is a
+  sensitivity range over the measured uncertainty, not a confidence interval: the bootstrap of
+  a max does not reach above the observed max. Only runs whose ε_m′ is a measured TV get a k*
+  (without known noise ε_m′ = 1 and k* = 0 by construction).
 
-The answer compares the best k (highest mean final return) with the k* ranges, and pairs every
-other k against the best on the seeds they share.
+The answer compares the best k (highest mean final return) with the k* ranges: the union over
+every run and, per run, whether its own range holds the best k. Every other k is paired against
+the best on the seeds they share; the best was picked on the same data, so those differences
+lean towards it (no correction for the selection or for the several comparisons).
 """
 
 from __future__ import annotations
@@ -34,7 +41,9 @@ from boundcheck.estimators.learning import (
     seed_summary,
     window_mean,
 )
+from boundcheck.experiments.learning.summary import last_common_step
 from boundcheck.experiments.validate.document import PairRecord
+from boundcheck.experiments.validate.results import EpsSource
 from boundcheck.theory.k_interval import k_star_interval
 from boundcheck.theory.optimal_k import k_star_closed_form
 
@@ -56,12 +65,12 @@ class KStarOfRun:
     """Theorem 4.3's k* from one run's newest pair at one γ (``None``: unbounded, ε_m′ = 0).
 
     ``point`` from the ε's the run's checks used; [``low``, ``high``] its range over the ε's
-    intervals (``high`` None: unbounded); ``if_eps_pi_mean``: the what-if with ε_π the mean
+    intervals (None: unbounded, at ε_m′ = 0); ``if_eps_pi_mean``: the what-if with ε_π the mean
     over states of the Pinsker bound (not what the theorem takes).
     """
 
     point: int | None
-    low: int
+    low: int | None
     high: int | None
     if_eps_pi_mean: int | None
     eps_policy: float
@@ -86,10 +95,12 @@ class KGroup:
 class RolloutLengthStudy:
     """Per k (ascending), the best k, each other k paired against it, and the k* ranges over
     every validated run (``k_star_low``/``k_star_high``: the smallest low and the largest high;
-    ``k_star_high`` None when some run's range is unbounded)."""
+    ``k_star_high`` None when some run's range is unbounded); ``step``: the env step at which
+    the final returns are read."""
 
     gamma: float
     window: int
+    step: int
     groups: tuple[KGroup, ...]
     best_k: int
     against_best: dict[int, PairedComparison]
@@ -97,22 +108,37 @@ class RolloutLengthStudy:
     k_star_high: int | None
     k_star_points: tuple[int | None, ...]
     best_in_k_star_range: bool | None
+    #: Validated runs (all k) whose own k* range holds the best k, and how many have a range.
+    runs_holding_best_k: int
+    runs_with_k_star: int
 
 
-def _pair_value(pair: PairRecord, stat: str) -> tuple[float, float]:
-    """(value, ci) ends of the Pinsker bound's ``stat`` over states, capped at 1."""
-    s = pair.policy_shift.stats["pinsker_min"][stat]
-    low = s.value if math.isnan(s.ci_low) else s.ci_low
-    high = s.value if math.isnan(s.ci_high) else s.ci_high
-    return min(1.0, low), min(1.0, high)
+#: Where ε_m′ is a measured TV (k* means something); the upper bound has a point value below it.
+TV_SOURCES = (EpsSource.TV_SUP_OVER_TIME_UPPER, EpsSource.TV_SUP_OVER_TIME, EpsSource.TV_MEAN)
+
+
+def _policy_range(pair: PairRecord) -> tuple[float, float]:
+    """ε_π's range: the bootstrap interval of the statistic the checks used (max unless
+    validate was told otherwise), widened to include its value, capped at 1."""
+    s = pair.policy_shift.stats["pinsker_min"][pair.inputs.eps_pi_stat.value]
+    ends = [v for v in (s.value, s.ci_low, s.ci_high) if not math.isnan(v)]
+    return min(1.0, min(ends)), min(1.0, max(ends))
+
+
+def _model_low(pair: PairRecord) -> float:
+    """ε_m′'s low end: the sup's point value under its upper bound, else ε_m′ itself."""
+    eps_mp, sup = pair.inputs.eps_model_shifted, pair.model_error.pi.sup_over_time
+    if (pair.inputs.eps_model_shifted_source is EpsSource.TV_SUP_OVER_TIME_UPPER
+            and sup is not None and sup.measure == "tv" and not math.isnan(sup.sup_mean)):
+        return min(eps_mp, max(0.0, sup.sup_mean))
+    return eps_mp
 
 
 def k_star_of_pair(pair: PairRecord, gamma: float) -> KStarOfRun:
     """k*, its range and the mean-shift what-if from one validated pair (module doc)."""
     eps_pi, eps_mp = pair.inputs.eps_policy, pair.inputs.eps_model_shifted
-    sup = pair.model_error.pi.sup_over_time
-    mp_low = eps_mp if sup is None else min(eps_mp, max(0.0, sup.sup_mean))
-    interval = k_star_interval(gamma, _pair_value(pair, "max"), (mp_low, eps_mp), (0.0, 0.0))
+    interval = k_star_interval(gamma, _policy_range(pair), (_model_low(pair), eps_mp),
+                               (0.0, 0.0))
     return KStarOfRun(
         point=k_star_closed_form(gamma, eps_pi, eps_mp), low=interval.low, high=interval.high,
         if_eps_pi_mean=k_star_closed_form(gamma, min(1.0, pair.policy_shift.pinsker_mean),
@@ -127,7 +153,8 @@ def _gaps(runs: Sequence[KRun], gamma: float) -> tuple[list[float], list[float]]
             continue
         block = next((b for b in run.pair.by_gamma if math.isclose(b.gamma, gamma)), None)
         if block is None:
-            raise ValueError(f"{run.name}: no validate block at gamma {gamma:g}")
+            raise ValueError(f"{run.name}: validated without gamma {gamma:g} (validate "
+                             f"--gamma)")
         r = block.returns
         model.append(r.eta_model.mean - r.eta.mean)
         branch.append(r.eta_branch.mean - r.eta.mean)
@@ -138,10 +165,10 @@ def _maybe(values: Sequence[float], confidence: float) -> SeedSummary | None:
     return seed_summary(list(values), confidence) if values else None
 
 
-def _group(k: int, runs: Sequence[KRun], gamma: float, window: int,
+def _group(k: int, runs: Sequence[KRun], gamma: float, step: int, window: int,
            confidence: float) -> KGroup:
     runs = sorted(runs, key=lambda r: r.seed)
-    finals = [window_mean(r.curve, max(r.curve), window) for r in runs]
+    finals = [window_mean(r.curve, step, window) for r in runs]
     model, branch = _gaps(runs, gamma)
     validated = [r for r in runs if r.pair is not None]
     return KGroup(
@@ -151,11 +178,16 @@ def _group(k: int, runs: Sequence[KRun], gamma: float, window: int,
         eps_policy=_maybe([r.pair.inputs.eps_policy for r in validated if r.pair], confidence),
         eps_model_shifted=_maybe([r.pair.inputs.eps_model_shifted for r in validated if r.pair],
                                  confidence),
-        k_star={r.seed: k_star_of_pair(r.pair, gamma) for r in validated if r.pair})
+        k_star={r.seed: k_star_of_pair(r.pair, gamma) for r in validated
+                if r.pair and r.pair.inputs.eps_model_shifted_source in TV_SOURCES})
 
 
-def _final_by_seed(runs: Sequence[KRun], window: int) -> Mapping[int, float]:
-    return {r.seed: window_mean(r.curve, max(r.curve), window) for r in runs}
+def _final_by_seed(runs: Sequence[KRun], step: int, window: int) -> Mapping[int, float]:
+    return {r.seed: window_mean(r.curve, step, window) for r in runs}
+
+
+def _holds(k_star: KStarOfRun, k: int) -> bool:
+    return (k_star.low is None or k_star.low <= k) and (k_star.high is None or k <= k_star.high)
 
 
 def rollout_length_study(runs: Sequence[KRun], *, gamma: float = 0.99, window: int = 5,
@@ -165,6 +197,9 @@ def rollout_length_study(runs: Sequence[KRun], *, gamma: float = 0.99, window: i
     for run in runs:
         if not run.curve:
             raise ValueError(f"{run.name}: no evaluation recorded")
+        if run.pair is not None and run.pair.k != run.k:
+            raise ValueError(f"{run.name}: trained with k = {run.k}, validated at k = "
+                             f"{run.pair.k}")
         by_k.setdefault(run.k, []).append(run)
     if not by_k:
         raise ValueError("no runs")
@@ -172,22 +207,26 @@ def rollout_length_study(runs: Sequence[KRun], *, gamma: float = 0.99, window: i
         seeds = [r.seed for r in group]
         if len(set(seeds)) != len(seeds):
             raise ValueError(f"k = {k}: two runs share a seed ({sorted(seeds)})")
-    groups = tuple(_group(k, by_k[k], gamma, window, confidence) for k in sorted(by_k))
+    step = last_common_step({run.name: {0: run.curve} for run in runs})
+    groups = tuple(_group(k, by_k[k], gamma, step, window, confidence) for k in sorted(by_k))
     best = max(groups, key=lambda g: g.final_return.mean)
-    best_final = _final_by_seed(by_k[best.k], window)
+    best_final = _final_by_seed(by_k[best.k], step, window)
     against: dict[int, PairedComparison] = {}
     for g in groups:
-        other = _final_by_seed(by_k[g.k], window)
+        other = _final_by_seed(by_k[g.k], step, window)
         shared = sorted(set(best_final) & set(other))
         if g.k != best.k and len(shared) >= 2:
             against[g.k] = paired_comparison([best_final[s] for s in shared],
                                              [other[s] for s in shared], confidence)
     stars = [s for g in groups for s in g.k_star.values()]
-    low = min((s.low for s in stars), default=None)
+    lows = [s.low for s in stars]
+    low = None if not stars or None in lows else min(v for v in lows if v is not None)
     high = None if not stars or any(s.high is None for s in stars) else \
         max(s.high for s in stars if s.high is not None)
-    inside = None if low is None else (low <= best.k and (high is None or best.k <= high))
+    union = KStarOfRun(None, low, high, None, math.nan, math.nan)
     return RolloutLengthStudy(
-        gamma=gamma, window=window, groups=groups, best_k=best.k, against_best=against,
-        k_star_low=low, k_star_high=high, k_star_points=tuple(s.point for s in stars),
-        best_in_k_star_range=inside)
+        gamma=gamma, window=window, step=step, groups=groups, best_k=best.k,
+        against_best=against, k_star_low=low, k_star_high=high,
+        k_star_points=tuple(s.point for s in stars),
+        best_in_k_star_range=_holds(union, best.k) if stars else None,
+        runs_holding_best_k=sum(_holds(s, best.k) for s in stars), runs_with_k_star=len(stars))
