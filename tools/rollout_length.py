@@ -33,13 +33,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from boundcheck.codec import encode
-from boundcheck.experiments.learning.curves import load_run_curves, plot_seed_groups
+from boundcheck.experiments.learning.curves import plot_seed_groups
 from boundcheck.experiments.questions.rollout_length import (
-    KRun,
     RolloutLengthStudy,
+    load_k_runs,
     rollout_length_study,
 )
-from boundcheck.experiments.validate.document import read_validation
 from boundcheck.render.rollout_length import table_markdown
 from boundcheck.runs.atomic import atomic_write_json
 
@@ -73,28 +72,6 @@ def collect(sweep: Path, to: Path) -> tuple[list[str], list[str]]:
             shutil.copyfile(cell / VALIDATION, dest / "validation.json")
         done.append(cell.name)
     return done, skipped
-
-
-def _fixed_k(run: Path) -> int:
-    config = json.loads((run / "config.json").read_text(encoding="utf-8"))["config"]
-    k = config["rollout"].get("fixed_length")
-    if k is None:
-        raise SystemExit(f"{run}: not a fixed-k run (rollout.fixed_length unset)")
-    return int(k)
-
-
-def load_k_runs(data: Path) -> list[KRun]:
-    """The runs of a collected folder, each with its k, curve and newest validated pair."""
-    dirs = sorted(p for p in data.iterdir() if (p / "config.json").is_file())
-    curves = load_run_curves(dirs)
-    runs = []
-    for path, curve in zip(dirs, curves, strict=True):
-        validation = path / "validation.json"
-        pairs = read_validation(validation).pairs if validation.is_file() else ()
-        pair = pairs[-1] if pairs else None
-        runs.append(KRun(name=path.name, k=_fixed_k(path), seed=curve.seed,
-                         curve=curve.curve(), pair=pair))
-    return runs
 
 
 def cpu_hours(data: Path) -> float:

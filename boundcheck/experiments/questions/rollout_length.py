@@ -32,6 +32,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from boundcheck.estimators.learning import (
     Curve,
@@ -41,8 +42,9 @@ from boundcheck.estimators.learning import (
     seed_summary,
     window_mean,
 )
+from boundcheck.experiments.learning.curves import load_run_curves
 from boundcheck.experiments.learning.summary import last_common_step
-from boundcheck.experiments.validate.document import PairRecord
+from boundcheck.experiments.validate.document import PairRecord, read_validation
 from boundcheck.experiments.validate.results import EpsSource
 from boundcheck.theory.k_interval import k_star_interval
 from boundcheck.theory.optimal_k import k_star_closed_form
@@ -230,3 +232,27 @@ def rollout_length_study(runs: Sequence[KRun], *, gamma: float = 0.99, window: i
         k_star_points=tuple(s.point for s in stars),
         best_in_k_star_range=_holds(union, best.k) if stars else None,
         runs_holding_best_k=sum(_holds(s, best.k) for s in stars), runs_with_k_star=len(stars))
+
+
+#: A collected run's validation, beside its ``config.json`` and ``metrics.jsonl``.
+VALIDATION_FILE = "validation.json"
+
+
+def load_k_runs(data: Path) -> list[KRun]:
+    """The fixed-k runs of a folder of run folders (each with ``config.json``,
+    ``metrics.jsonl`` and, if validated, ``validation.json``): k from the config, the curve,
+    the newest validated pair. A run without a fixed rollout length is refused."""
+    from boundcheck.runs import RunDir
+    from boundcheck.runs.saved_config import read_saved_run
+
+    dirs = sorted(p for p in data.iterdir() if (p / "config.json").is_file())
+    runs = []
+    for path, curve in zip(dirs, load_run_curves(dirs), strict=True):
+        k = read_saved_run(RunDir.open(path), check_env=False).config.rollout.fixed_length
+        if k is None:
+            raise ValueError(f"{path}: not a fixed-k run (rollout.fixed_length unset)")
+        validation = path / VALIDATION_FILE
+        pairs = read_validation(validation).pairs if validation.is_file() else ()
+        runs.append(KRun(name=path.name, k=k, seed=curve.seed, curve=curve.curve(),
+                         pair=pairs[-1] if pairs else None))
+    return runs
