@@ -35,6 +35,7 @@ import matplotlib.pyplot as plt
 from boundcheck.codec import encode
 from boundcheck.experiments.learning.curves import plot_seed_groups
 from boundcheck.experiments.questions.rollout_length import (
+    VALIDATION_FILE,
     RolloutLengthStudy,
     load_k_runs,
     rollout_length_study,
@@ -69,9 +70,24 @@ def collect(sweep: Path, to: Path) -> tuple[list[str], list[str]]:
         for name in FILES:
             shutil.copyfile(cell / name, dest / name)
         if (cell / VALIDATION).is_file():
-            shutil.copyfile(cell / VALIDATION, dest / "validation.json")
+            doc = _relative(json.loads((cell / VALIDATION).read_text(encoding="utf-8")),
+                            str(sweep.resolve()), sweep.name)
+            (dest / VALIDATION_FILE).write_text(json.dumps(doc, indent=1, allow_nan=False) + "\n",
+                                                encoding="utf-8")
         done.append(cell.name)
     return done, skipped
+
+
+def _relative(value: Any, root: str, name: str) -> Any:
+    """``value`` with every string under the sweep's absolute path ``root`` named from the
+    sweep's folder ``name`` instead (committed files name no machine's paths)."""
+    if isinstance(value, str):
+        return name + value[len(root):] if value.startswith(root) else value
+    if isinstance(value, dict):
+        return {k: _relative(v, root, name) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_relative(v, root, name) for v in value]
+    return value
 
 
 def cpu_hours(data: Path) -> float:

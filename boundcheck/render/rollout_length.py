@@ -11,12 +11,14 @@ HEADER = ("| k | seeds | final return | η̂ − η | η^branch − η | ε_π (
           "k* per run (range) | k* if ε_π were its mean | best k − this k (wins) |")
 
 
-def _interval(s: SeedSummary | None, fmt: str) -> str:
+def _interval(s: SeedSummary | None, fmt: str, *, tv: bool = False) -> str:
+    """``mean [low, high]`` (a t interval over the runs; a TV's cut to [0, 1], its range)."""
     if s is None:
         return "–"
     if s.n < 2:
         return f"{s.mean:{fmt}} (1 run)"
-    return f"{s.mean:{fmt}} [{s.ci_low:{fmt}}, {s.ci_high:{fmt}}]"
+    low, high = (max(0.0, s.ci_low), min(1.0, s.ci_high)) if tv else (s.ci_low, s.ci_high)
+    return f"{s.mean:{fmt}} [{low:{fmt}}, {high:{fmt}}]"
 
 
 def _end(value: int | None, unbounded: str) -> str:
@@ -38,7 +40,8 @@ def _row(study: RolloutLengthStudy, g: KGroup) -> str:
         versus = f"{_interval(paired.diff, '.0f')} ({paired.wins}/{paired.n})"
     return (f"| {g.k} | {len(g.seeds)} | {_interval(g.final_return, '.0f')} | "
             f"{_interval(g.model_gap, '.1f')} | {_interval(g.branch_gap, '.1f')} | "
-            f"{_interval(g.eps_policy, '.2f')} | {_interval(g.eps_model_shifted, '.2f')} | "
+            f"{_interval(g.eps_policy, '.2f', tv=True)} | "
+            f"{_interval(g.eps_model_shifted, '.2f', tv=True)} | "
             f"{', '.join(_k_star(s) for s in stars) or '–'} | "
             f"{', '.join(_end(s.if_eps_pi_mean, '∞') for s in stars) or '–'} | {versus} |")
 

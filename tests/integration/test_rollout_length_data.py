@@ -1,0 +1,45 @@
+"""docs/results/rollout_length.md recomputes from its committed runs: the table's every row, the
+best k, the k* ranges and the summary file (docs/results/data/rollout_length_ip*)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from boundcheck.experiments.questions.rollout_length import load_k_runs, rollout_length_study
+from boundcheck.render.rollout_length import table_markdown
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "docs" / "results" / "data" / "rollout_length_ip"
+SUMMARY = ROOT / "docs" / "results" / "data" / "rollout_length_ip.json"
+PAGE = ROOT / "docs" / "results" / "rollout_length.md"
+
+
+@pytest.fixture(scope="module")
+def study():  # type: ignore[no-untyped-def]
+    return rollout_length_study(load_k_runs(DATA))
+
+
+def test_every_table_row_recomputes(study) -> None:  # type: ignore[no-untyped-def]
+    page = PAGE.read_text(encoding="utf-8")
+    for row in table_markdown(study):
+        assert row in page, row
+
+
+def test_the_summary_file_and_the_pages_answer_agree(study) -> None:  # type: ignore[no-untyped-def]
+    shipped = json.loads(SUMMARY.read_text(encoding="utf-8"))
+    s = shipped["study"]
+    assert (s["best_k"], s["step"], s["k_star_low"], s["k_star_high"]) == (
+        study.best_k, study.step, study.k_star_low, study.k_star_high)
+    assert (s["runs_holding_best_k"], s["runs_with_k_star"]) == (
+        study.runs_holding_best_k, study.runs_with_k_star)
+    assert [g["final_return"]["mean"] for g in s["groups"]] == pytest.approx(
+        [g.final_return.mean for g in study.groups])
+    assert len(shipped["runs"]) == sum(len(g.seeds) for g in study.groups)
+    page = PAGE.read_text(encoding="utf-8")
+    assert f"best k is {study.best_k}" in page
+    assert (f"{study.runs_holding_best_k} of the {study.runs_with_k_star} validated runs"
+            in page)
+    assert f"{shipped['cpu_hours']:.1f} CPU hours" in page
