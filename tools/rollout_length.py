@@ -152,7 +152,7 @@ def plot(study: RolloutLengthStudy, path: Path, title: str, paper_k: int | None)
 
 
 def summarize(data: Path, out: Path, figure: Path | None, paper_k: int | None,
-              gamma: float, curves: Path | None = None) -> dict[str, Any]:
+              gamma: float, curves: Path | None = None) -> RolloutLengthStudy:
     runs = load_k_runs(data)
     study = rollout_length_study(runs, gamma=gamma)
     doc = {"data": data.name, "task": json.loads(
@@ -167,7 +167,7 @@ def summarize(data: Path, out: Path, figure: Path | None, paper_k: int | None,
     if curves is not None:  # plot-runs --group: one seed group per k
         plot_seed_groups(sorted(p for p in data.iterdir() if (p / "config.json").is_file()),
                          curves, title=f"{doc['task']}: learning curves per fixed k")
-    return doc
+    return study
 
 
 def main() -> None:
@@ -190,9 +190,9 @@ def main() -> None:
         print("\n".join(f"copied {c}" for c in done))
         print("\n".join(f"skipped (still training) {c}" for c in skipped))
     else:
-        summarize(args.data, args.out, args.figure, args.paper_k, args.gamma, args.curves)
-        print("\n".join(table_markdown(rollout_length_study(load_k_runs(args.data),
-                                                             gamma=args.gamma))))
+        study = summarize(args.data, args.out, args.figure, args.paper_k, args.gamma,
+                          args.curves)
+        print("\n".join(table_markdown(study)))
 
 
 if __name__ == "__main__":

@@ -38,8 +38,7 @@ def coupling_bound(gamma: float, eps: float, reward_span: float) -> float:
 
 def eps_coupling(mdp: tb.FiniteMDP, policy: np.ndarray) -> float:
     """max_s E_{a~policy(·|s)} D_TV(P(·|s, a) ‖ P_model(·|s, a)) over every state."""
-    per_state = np.einsum("sa,sa->s", policy, tb.tv_transitions(mdp.P, mdp.P_model))
-    return float(min(1.0, np.max(per_state)))
+    return float(min(1.0, np.max(tb.expected_tv_per_state(mdp, policy))))
 
 
 def reward_span(mdp: tb.FiniteMDP) -> float:

@@ -135,9 +135,14 @@ def eps_policy(mdp: FiniteMDP) -> float:
     return float(np.max(tv_policies(mdp.pi, mdp.pi_data)))
 
 
+def expected_tv_per_state(mdp: FiniteMDP, policy: Array) -> Array:
+    """E_{a~policy(·|s)} D_TV(P(·|s, a) ‖ P_model(·|s, a)) per state s."""
+    return np.einsum("sa,sa->s", policy, tv_transitions(mdp.P, mdp.P_model))
+
+
 def eps_model_under(mdp: FiniteMDP, policy: Array) -> float:
     """sup_t E_{s~d_t(policy, P), a~policy} D_TV(P ‖ P_model): ε_m (π_D) or ε_m′ (π)."""
-    per_state = np.einsum("sa,sa->s", policy, tv_transitions(mdp.P, mdp.P_model))
+    per_state = expected_tv_per_state(mdp, policy)
     value = sup_expected(mdp.mu0, policy_kernel(mdp.P, policy), per_state)
     return min(value, 1.0)  # marginals sum to 1 only up to round-off
 

@@ -172,24 +172,25 @@ def _group(k: int, runs: Sequence[KRun], gamma: float, step: int, window: int,
     runs = sorted(runs, key=lambda r: r.seed)
     finals = [window_mean(r.curve, step, window) for r in runs]
     model, branch = _gaps(runs, gamma)
-    validated = [r for r in runs if r.pair is not None]
+    pairs = {r.seed: r.pair for r in runs if r.pair is not None}
     return KGroup(
         k=k, seeds=tuple(r.seed for r in runs),
         final_return=seed_summary(finals, confidence),
         model_gap=_maybe(model, confidence), branch_gap=_maybe(branch, confidence),
-        eps_policy=_maybe([r.pair.inputs.eps_policy for r in validated if r.pair], confidence),
-        eps_model_shifted=_maybe([r.pair.inputs.eps_model_shifted for r in validated if r.pair],
+        eps_policy=_maybe([p.inputs.eps_policy for p in pairs.values()], confidence),
+        eps_model_shifted=_maybe([p.inputs.eps_model_shifted for p in pairs.values()],
                                  confidence),
-        k_star={r.seed: k_star_of_pair(r.pair, gamma) for r in validated
-                if r.pair and r.pair.inputs.eps_model_shifted_source in TV_SOURCES})
+        k_star={seed: k_star_of_pair(p, gamma) for seed, p in pairs.items()
+                if p.inputs.eps_model_shifted_source in TV_SOURCES})
 
 
-def _final_by_seed(runs: Sequence[KRun], step: int, window: int) -> Mapping[int, float]:
-    return {r.seed: window_mean(r.curve, step, window) for r in runs}
+def _final_by_seed(group: KGroup) -> Mapping[int, float]:
+    return dict(zip(group.seeds, group.final_return.values, strict=True))
 
 
-def _holds(k_star: KStarOfRun, k: int) -> bool:
-    return (k_star.low is None or k_star.low <= k) and (k_star.high is None or k <= k_star.high)
+def _in_range(low: int | None, high: int | None, k: int) -> bool:
+    """Whether k lies in [low, high] (None: unbounded that way)."""
+    return (low is None or low <= k) and (high is None or k <= high)
 
 
 def rollout_length_study(runs: Sequence[KRun], *, gamma: float = 0.99, window: int = 5,
@@ -212,10 +213,10 @@ def rollout_length_study(runs: Sequence[KRun], *, gamma: float = 0.99, window: i
     step = last_common_step({run.name: {0: run.curve} for run in runs})
     groups = tuple(_group(k, by_k[k], gamma, step, window, confidence) for k in sorted(by_k))
     best = max(groups, key=lambda g: g.final_return.mean)
-    best_final = _final_by_seed(by_k[best.k], step, window)
+    best_final = _final_by_seed(best)
     against: dict[int, PairedComparison] = {}
     for g in groups:
-        other = _final_by_seed(by_k[g.k], step, window)
+        other = _final_by_seed(g)
         shared = sorted(set(best_final) & set(other))
         if g.k != best.k and len(shared) >= 2:
             against[g.k] = paired_comparison([best_final[s] for s in shared],
@@ -225,13 +226,13 @@ def rollout_length_study(runs: Sequence[KRun], *, gamma: float = 0.99, window: i
     low = None if not stars or None in lows else min(v for v in lows if v is not None)
     high = None if not stars or any(s.high is None for s in stars) else \
         max(s.high for s in stars if s.high is not None)
-    union = KStarOfRun(None, low, high, None, math.nan, math.nan)
     return RolloutLengthStudy(
         gamma=gamma, window=window, step=step, groups=groups, best_k=best.k,
         against_best=against, k_star_low=low, k_star_high=high,
         k_star_points=tuple(s.point for s in stars),
-        best_in_k_star_range=_holds(union, best.k) if stars else None,
-        runs_holding_best_k=sum(_holds(s, best.k) for s in stars), runs_with_k_star=len(stars))
+        best_in_k_star_range=_in_range(low, high, best.k) if stars else None,
+        runs_holding_best_k=sum(_in_range(s.low, s.high, best.k) for s in stars),
+        runs_with_k_star=len(stars))
 
 
 #: A collected run's validation, beside its ``config.json`` and ``metrics.jsonl``.
