@@ -16,6 +16,7 @@ from boundcheck.cli.common import (
 from boundcheck.cli.errors import EXIT_FAILURE
 from boundcheck.cli.options import JsonOption, QuietOption, SeedOption, opt, out_option
 from boundcheck.codec import encode
+from boundcheck.experiments.tabular.random_check import TARGETS, THEOREMS, Target
 from boundcheck.experiments.tabular.verify import (
     MAX_K,
     ImprovementReport,
@@ -34,6 +35,7 @@ from boundcheck.render.theory import (
     render_search,
     render_tabular_instance,
 )
+from boundcheck.theory.ladder import Rung
 
 MAX_MDPS = 10_000_000
 #: Largest --max-evals (objective evaluations per theorem).
@@ -56,7 +58,11 @@ def command(
         "--gamma", "Discount factor of the --search instances.")] = 0.9,
     k: Annotated[int, opt("--k", "Rollout length of the --search instances.")] = 1,
     max_evals: Annotated[int, opt(
-        "--max-evals", "Objective evaluations per theorem for --search.")] = 4000,
+        "--max-evals", "Objective evaluations per theorem or rung for --search.")] = 4000,
+    targets: Annotated[str, opt(
+        "--targets", "Comma-separated bounds --search tight optimises: 'all', 'theorems', "
+        "'ladder', or names (theorem_4_1, ..., expected_tv_model, coupling, cpo, ...; "
+        "docs/verify-tabular.md).")] = "all",
     out: Annotated[Path, out_option("Folder for counterexample and tightest-instance files.")]
     = Path("verify-tabular-out"),
     quiet: QuietOption = False,
@@ -64,6 +70,7 @@ def command(
 ) -> int:
     """Check the MBPO bounds exactly on finite MDPs; exit 1 if any check is violated."""
     _check_options(instance, search, mdps, seed, gamma, k, max_evals)
+    chosen = parse_targets(targets)
     if instance is not None:
         checked = check_instance_file(instance)
         if as_json:
@@ -81,7 +88,7 @@ def command(
                                      out=out, progress=report_to)
         else:
             report = run_search(seed=seed, gamma=gamma, k=k, max_evals=max_evals, out=out,
-                                progress=report_to)
+                                targets=chosen, progress=report_to)
     if as_json:
         emit_json(encode(report))
     elif isinstance(report, RandomCheckReport):
@@ -105,3 +112,21 @@ def _check_options(instance: Path | None, search: str | None, mdps: int, seed: i
     if search is not None and search not in set(SearchKind):
         bad_input("--search", f"unknown search {search!r} (known: "
                   f"{', '.join(str(kind) for kind in SearchKind)})")
+
+
+def parse_targets(text: str) -> tuple[Target, ...]:
+    """The bounds named by ``--targets`` (groups 'all', 'theorems', 'ladder' or names), in the
+    order of :data:`TARGETS`; an unknown or empty name is bad input."""
+    groups: dict[str, tuple[Target, ...]] = {"all": TARGETS, "theorems": THEOREMS,
+                                              "ladder": tuple(Rung)}
+    by_name = {str(t): t for t in TARGETS}
+    wanted: set[Target] = set()
+    for word in (w.strip() for w in text.split(",")):
+        if word in groups:
+            wanted.update(groups[word])
+        elif word in by_name:
+            wanted.add(by_name[word])
+        else:
+            bad_input("--targets", f"unknown bound {word!r} (known: {', '.join(groups)}, "
+                      f"{', '.join(by_name)})")
+    return tuple(t for t in TARGETS if t in wanted)

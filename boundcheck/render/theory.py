@@ -124,8 +124,8 @@ def _check_row(table: Table, label: str, check: BoundCheck) -> None:
 
 
 def render_tabular_instance(console: Console, report: InstanceReport) -> None:
-    """One exact finite-MDP evaluation."""
-    ev = report.evaluation
+    """One exact finite-MDP evaluation: MBPO's theorems and lemmas, then the ladder."""
+    ev = report.checks.evaluation
     console.print(
         f"eta={_fmt(ev.eta)}  eta_model={_fmt(ev.eta_model)}  "
         f"eta_branch(k={ev.k})={_fmt(ev.eta_branch[ev.k])}  r_max={_fmt(ev.r_max)}")
@@ -142,6 +142,14 @@ def render_tabular_instance(console: Console, report: InstanceReport) -> None:
                       f"rhs {_fmt(lemma.rhs)}", "", _fmt(lemma.holds),
                       style=None if lemma.holds else "bold red")
     print_table(console, table)
+    ladder = Table(title="The bound ladder (|gap| <= bound; docs/theory.md)")
+    for col in ("rung", "gap", "bound", "fraction of range", "tightness", "holds"):
+        ladder.add_column(col, justify="left" if col == "rung" else "right")
+    for rung, check in report.checks.ladder.items():
+        ladder.add_row(str(rung), _fmt(check.gap), _fmt(check.bound), _fmt(check.fraction),
+                       _fmt(check.tightness if math.isfinite(check.tightness) else None),
+                       _fmt(check.holds), style=None if check.holds else "bold red")
+    print_table(console, ladder)
 
 
 def render_random_check(console: Console, report: RandomCheckReport) -> None:
@@ -156,9 +164,10 @@ def render_random_check(console: Console, report: RandomCheckReport) -> None:
         v = result.violations[name]
         table.add_row(name, str(count), str(v), style="bold red" if v else None)
     print_table(console, table)
-    tight = Table(title="Tightest instance per theorem ((reference - eta)/C; 1 = attained)")
-    for col in ("theorem", "tightness", "instance", "gamma", "k", "file"):
-        tight.add_column(col, justify="left" if col in ("theorem", "file") else "right")
+    tight = Table(title="Tightest instance per bound ((reference - eta)/C or |gap|/bound; "
+                        "1 = attained)")
+    for col in ("bound", "tightness", "instance", "gamma", "k", "file"):
+        tight.add_column(col, justify="left" if col in ("bound", "file") else "right")
     for name, t in result.tightest.items():
         path = report.tightest_files.get(name)
         tight.add_row(str(name), _fmt(None if t is None else t.tightness),
@@ -175,12 +184,13 @@ def render_search(console: Console, report: SearchReport) -> None:
     """Results of ``--search tight``."""
     table = Table(title=f"Tightest instances found (S={report.states}, A={report.actions}, "
                         f"gamma={report.gamma}, k={report.k})")
-    for col in ("theorem", "tightness", "best random start", "evaluations", "file"):
-        table.add_column(col, justify="left" if col in ("theorem", "file") else "right")
+    for col in ("bound", "tightness", "best random start", "evaluations", "file"):
+        table.add_column(col, justify="left" if col in ("bound", "file") else "right")
     for name, searched in report.theorems.items():
         found = searched.found
         table.add_row(str(name), _fmt(found.tightness), _fmt(found.start_tightness),
                       str(found.evaluations), str(searched.file),
                       style="bold red" if found.tightness > 1 else None)
     print_table(console, table)
-    console.print("tightness = (reference - eta)/C: above 1 would be a violation.")
+    console.print("tightness = (reference - eta)/C (theorems) or |gap|/bound (rungs): above 1 "
+                  "would be a violation.")

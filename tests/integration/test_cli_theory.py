@@ -117,6 +117,10 @@ def test_verify_tabular_instance(capsys, tmp_path: Path) -> None:
     doc = run_json(capsys, "verify-tabular", "--instance", str(instance_file(tmp_path)),
                    "--out", str(tmp_path / "o"))
     assert doc["holds"] is True
+    assert set(doc["ladder"]) == {"expected_tv_model", "expected_tv_branch",
+                                  "expected_tv_data_branch", "coupling", "cpo", "cpo_saturated",
+                                  "value_aware_model", "value_aware_true"}
+    assert all(rung["holds"] for rung in doc["ladder"].values())
     for t in ("theorem_4_1", "theorem_4_2", "theorem_4_3"):
         assert set(doc[t]) >= {"C", "lower_bound", "holds", "slack"}
         assert doc[t]["slack"] == pytest.approx(doc["eta"] - doc[t]["lower_bound"])
@@ -133,6 +137,19 @@ def test_verify_tabular_sweep_saves_tightest(capsys, tmp_path: Path) -> None:
     # The saved instance re-evaluates to the reported tightness.
     again = run_json(capsys, "verify-tabular", "--instance", str(path), "--out", str(out))
     assert again["theorem_4_3"]["tightness"] == pytest.approx(saved["tightness"])
+    # The ladder's rungs are counted and get tightest instances too.
+    assert doc["checks"]["coupling"] == 25 and doc["violations"]["cpo"] == 0
+    rung = json.loads(Path(doc["tightest"]["expected_tv_data_branch"]["file"]).read_text())
+    assert rung["theorem"] == "expected_tv_data_branch"
+
+
+def test_verify_tabular_search_targets_one_rung(capsys, tmp_path: Path) -> None:
+    doc = run_json(capsys, "verify-tabular", "--search", "tight", "--targets", "cpo",
+                   "--max-evals", "50", "--out", str(tmp_path))
+    assert list(doc["theorems"]) == ["cpo"]
+    found = doc["theorems"]["cpo"]
+    assert found["check"]["holds"] and found["tightness"] == pytest.approx(
+        found["check"]["tightness"])
 
 
 def test_verify_tabular_exit_1_on_violation(capsys, tmp_path: Path, monkeypatch) -> None:
@@ -162,6 +179,7 @@ BAD_INPUTS = [
     (["optimal-k", "--plot", "k.txt"], "--plot"),
     (["verify-tabular", "--mdps", "0"], "--mdps"),
     (["verify-tabular", "--search", "loose"], "--search"),
+    (["verify-tabular", "--search", "tight", "--targets", "coupling,loose"], "--targets"),
     (["verify-tabular", "--instance", "/nonexistent.json"], "--instance"),
     (["no-such-command"], "no-such-command"),
 ]

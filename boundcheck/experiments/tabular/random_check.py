@@ -1,7 +1,8 @@
-"""Exact checks of the MBPO bounds on one finite MDP or on many random ones.
+"""Exact checks of the MBPO bounds and the bound ladder on one finite MDP or on many random ones.
 
-:func:`check_instance` evaluates one instance; :func:`check_random` checks every theorem (at every k
-of a grid) and lemma on random instances, keeping the tightest instance per theorem and the
+:func:`check_instance` evaluates one instance; :func:`check_random` checks every theorem and
+k-dependent rung (at every k of a grid), lemma and rung (:mod:`boundcheck.theory.ladder`) on
+random instances, keeping the tightest instance per theorem or rung and the
 first counterexamples. All numbers are exact up to floating point (:mod:`boundcheck.theory.checks`;
 docs/verify-tabular.md). The search for tight instances is in
 :mod:`boundcheck.experiments.tabular.search`; the command's files in
@@ -16,28 +17,51 @@ from typing import Any
 
 import numpy as np
 
+from boundcheck.codec import encode
 from boundcheck.runs.progress import ProgressFn
 from boundcheck.theory import checks as ch
 from boundcheck.theory.checks import Theorem
 from boundcheck.theory.instances import K_GRID, instance_to_dict, random_instance
+from boundcheck.theory.ladder import Rung, RungCheck, ladder_checks
 from boundcheck.theory.tabular import FiniteMDP
 
 THEOREMS: tuple[Theorem, ...] = tuple(Theorem)
+#: A bound the check and the search know: one of MBPO's theorems or a rung of the ladder.
+Target = Theorem | Rung
+TARGETS: tuple[Target, ...] = (*THEOREMS, *Rung)
 
 
-def check_instance(mdp: FiniteMDP) -> ch.TabularEvaluation:
+@dataclass(frozen=True)
+class InstanceChecks:
+    """One instance evaluated exactly at its own k: MBPO's theorems and lemmas, and the ladder."""
+
+    evaluation: ch.TabularEvaluation
+    ladder: dict[Rung, RungCheck]
+
+    @property
+    def holds(self) -> bool:
+        """Whether every check holds."""
+        return self.evaluation.holds and all(c.holds for c in self.ladder.values())
+
+    def __json_encode__(self) -> dict[str, Any]:
+        """The evaluation's document (its ``holds`` now over the ladder too) plus ``ladder``."""
+        return {**encode(self.evaluation), "ladder": self.ladder, "holds": self.holds}
+
+
+def check_instance(mdp: FiniteMDP) -> InstanceChecks:
     """Evaluate one instance exactly at its own k (its ``holds`` is False if any check fails)."""
     evaluation, _ = ch.evaluate(mdp)
-    return evaluation
+    ladder = {rung: next(iter(c.values())) for rung, c in ladder_checks(mdp).items()}
+    return InstanceChecks(evaluation, ladder)
 
 
 @dataclass(frozen=True)
 class TightestInstance:
-    """The instance (at one k) with the largest tightness seen for one theorem, and its index
+    """The instance (at one k) with the largest tightness seen for one bound, and its index
     in the random check (regenerate it with ``random_instance(default_rng([seed, index]))``).
     Its JSON is its instance file."""
 
-    theorem: Theorem
+    theorem: Target
     tightness: float
     index: int
     instance: FiniteMDP
@@ -70,7 +94,7 @@ class RandomCheckResult:
     checks: dict[str, int]
     violations: dict[str, int]
     counterexamples: tuple[Counterexample, ...]
-    tightest: dict[Theorem, TightestInstance | None]
+    tightest: dict[Target, TightestInstance | None]
 
     @property
     def total_violations(self) -> int:
@@ -104,7 +128,7 @@ def check_random(n: int, seed: int, *, ks: tuple[int, ...] = K_GRID,
     checks: dict[str, int] = {}
     violations: dict[str, int] = {}
     failures: list[Counterexample] = []
-    tightest: dict[Theorem, TightestInstance | None] = {t: None for t in THEOREMS}
+    tightest: dict[Target, TightestInstance | None] = {t: None for t in TARGETS}
 
     def count(name: str, holds: bool, mdp: FiniteMDP) -> None:
         checks[name] = checks.get(name, 0) + 1
@@ -113,6 +137,11 @@ def check_random(n: int, seed: int, *, ks: tuple[int, ...] = K_GRID,
             violations[name] += 1
             failures.append(Counterexample(name, mdp))
 
+    def keep(name: Target, tightness: float, mdp_k: FiniteMDP, i: int) -> None:
+        best = tightest[name]
+        if tightness > (-math.inf if best is None else best.tightness):
+            tightest[name] = TightestInstance(name, tightness, i, mdp_k)
+
     for i in range(n):
         base = random_instance(np.random.default_rng([seed, i]))
         ev, per_k = ch.evaluate(base, list(ks))
@@ -120,9 +149,12 @@ def check_random(n: int, seed: int, *, ks: tuple[int, ...] = K_GRID,
             mdp_k = replace(base, k=k)
             for name, check in theorem_checks.items():
                 count(str(name), check.holds, mdp_k)
-                best = tightest[name]
-                if check.tightness > (-math.inf if best is None else best.tightness):
-                    tightest[name] = TightestInstance(name, check.tightness, i, mdp_k)
+                keep(name, check.tightness, mdp_k, i)
+        for rung, by_k in ladder_checks(base, list(ks)).items():
+            for k, rung_check in by_k.items():
+                mdp_k = base if k is None else replace(base, k=k)
+                count(str(rung), rung_check.holds, mdp_k)
+                keep(rung, rung_check.tightness, mdp_k, i)
         for name, check in ev.theorems_worst.items():
             count(f"{name}_worst", check.holds, base)
         for lemma, lemma_check in ev.lemmas.items():

@@ -4,8 +4,9 @@ An instance with S states and A actions is parameterised by an unconstrained vec
 logits for P, a second kernel Q, π_D, a second policy π′ and μ0; r = tanh(·) ∈ (−1, 1); and
 α, β = sigmoid(·) mixing the model P_model = (1 − α) P + α Q and π = (1 − β) π_D + β π′ (the
 random generator's family). γ and k are held fixed. For each theorem we maximise its tightness
-(reference − η)/C over θ with scipy's Powell method, started from the best of ``starts`` random
-θ. A tightness above 1 would be a violation; the search reports the largest value it reaches.
+(reference − η)/C, for each rung of the ladder |gap|/bound (:mod:`boundcheck.theory.ladder`),
+over θ with scipy's Powell method, started from the best of ``starts`` random θ. A tightness
+above 1 would be a violation; the search reports the largest value it reaches.
 docs/verify-tabular.md, "The search", says what it finds.
 """
 
@@ -18,19 +19,20 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import expit, softmax
 
-from boundcheck.experiments.tabular.random_check import THEOREMS
+from boundcheck.experiments.tabular.random_check import TARGETS, Target
 from boundcheck.runs.progress import ProgressFn
 from boundcheck.theory import checks as ch
 from boundcheck.theory.checks import Theorem
+from boundcheck.theory.ladder import ladder_checks
 from boundcheck.theory.tabular import FiniteMDP
 
 
 @dataclass(frozen=True)
 class SearchResult:
-    """The tightest instance found for one theorem; ``start_tightness`` is that of the best
-    random start, ``evaluations`` counts objective evaluations (starts included)."""
+    """The tightest instance found for one theorem or rung; ``start_tightness`` is that of the
+    best random start, ``evaluations`` counts objective evaluations (starts included)."""
 
-    theorem: Theorem
+    theorem: Target
     tightness: float
     start_tightness: float
     evaluations: int
@@ -63,10 +65,14 @@ def dimension(s: int, a: int) -> int:
     return sum(int(np.prod(shape)) for _, shape in _sizes(s, a))
 
 
-def tightness(mdp: FiniteMDP, theorem: Theorem) -> float:
-    """(reference − η)/C of one theorem on one instance (lemmas skipped for speed)."""
-    ev, _ = ch.evaluate(mdp, with_lemmas=False)
-    value = ev.theorems[theorem].tightness
+def tightness(mdp: FiniteMDP, target: Target) -> float:
+    """(reference − η)/C of one theorem, or |gap|/bound of one rung, on one instance (lemmas
+    skipped for speed); −1 where it is not finite."""
+    if isinstance(target, Theorem):
+        ev, _ = ch.evaluate(mdp, with_lemmas=False)
+        value = ev.theorems[target].tightness
+    else:
+        value = next(iter(ladder_checks(mdp)[target].values())).tightness
     return value if np.isfinite(value) else -1.0
 
 
@@ -98,17 +104,17 @@ def maximise(objective: Callable[[np.ndarray], float], rng: np.random.Generator,
 
 def search_tight(*, seed: int, states: int = 3, actions: int = 2, gamma: float = 0.9,
                  k: int = 1, starts: int = 64, max_evals: int = 4000,
-                 theorems: Sequence[Theorem] = THEOREMS,
-                 progress: ProgressFn | None = None) -> dict[Theorem, SearchResult]:
-    """Maximise each theorem's tightness; returns the best instance per theorem.
+                 theorems: Sequence[Target] = TARGETS,
+                 progress: ProgressFn | None = None) -> dict[Target, SearchResult]:
+    """Maximise each theorem's or rung's tightness; returns the best instance per target.
 
     One generator seeded with ``seed`` draws the random starts of the theorems in turn.
     """
     rng = np.random.default_rng(seed)
     dim = dimension(states, actions)
-    results: dict[Theorem, SearchResult] = {}
+    results: dict[Target, SearchResult] = {}
     for step, theorem in enumerate(theorems):
-        def objective(theta: np.ndarray, theorem: Theorem = theorem) -> float:
+        def objective(theta: np.ndarray, theorem: Target = theorem) -> float:
             return tightness(decode(theta, states, actions, gamma, k), theorem)
 
         best = maximise(objective, rng, dim, starts=starts, max_evals=max_evals, xtol=1e-6,
@@ -117,6 +123,6 @@ def search_tight(*, seed: int, states: int = 3, actions: int = 2, gamma: float =
             theorem=theorem, tightness=best.value, start_tightness=best.start_value,
             evaluations=best.evaluations, instance=decode(best.theta, states, actions, gamma, k))
         if progress is not None:
-            progress({"description": f"searching (theorem {theorem})", "completed": step + 1,
+            progress({"description": f"searching ({theorem})", "completed": step + 1,
                       "total": len(theorems)})
     return results

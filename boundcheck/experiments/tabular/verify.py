@@ -29,7 +29,10 @@ from boundcheck.experiments.tabular.improvement import (
     search_improvement,
 )
 from boundcheck.experiments.tabular.random_check import (
+    TARGETS,
+    InstanceChecks,
     RandomCheckResult,
+    Target,
     check_instance,
     check_random,
 )
@@ -37,9 +40,10 @@ from boundcheck.experiments.tabular.search import SearchResult, search_tight
 from boundcheck.inputs import InputError
 from boundcheck.runs.atomic import atomic_write_json
 from boundcheck.runs.progress import ProgressFn
-from boundcheck.theory.checks import BoundCheck, TabularEvaluation, Theorem
+from boundcheck.theory.checks import BoundCheck, Theorem
 from boundcheck.theory.improvement import Rule
 from boundcheck.theory.instances import InstanceError, instance_to_dict, load_instance
+from boundcheck.theory.ladder import RungCheck
 
 #: Largest rollout length k (an instance's or the search's): the exact returns step k times.
 MAX_K = 10_000
@@ -61,16 +65,16 @@ class InstanceReport:
     """The exact evaluation of the instance read from ``source``."""
 
     source: Path
-    evaluation: TabularEvaluation
+    checks: InstanceChecks
 
     @property
     def holds(self) -> bool:
-        """Whether every check holds."""
-        return self.evaluation.holds
+        """Whether every check (theorems, lemmas, rungs) holds."""
+        return self.checks.holds
 
     def __json_encode__(self) -> dict[str, Any]:
         """The evaluation's document plus ``instance`` (the file)."""
-        return {**encode(self.evaluation), "instance": self.source}
+        return {**encode(self.checks), "instance": self.source}
 
 
 def check_instance_file(path: Path) -> InstanceReport:
@@ -95,7 +99,7 @@ class RandomCheckReport:
 
     seed: int
     result: RandomCheckResult
-    tightest_files: dict[Theorem, Path]
+    tightest_files: dict[Target, Path]
     counterexample_files: tuple[Path, ...]
 
     @property
@@ -117,7 +121,7 @@ def check_random_instances(n: int, seed: int, out: Path,
                            progress: ProgressFn | None = None) -> RandomCheckReport:
     """Check ``n`` random instances of ``seed``; save the instance files under ``out``."""
     result = check_random(n, seed, progress=progress)
-    files: dict[Theorem, Path] = {}
+    files: dict[Target, Path] = {}
     for name, tight in result.tightest.items():
         if tight is not None:
             files[name] = out / f"tightest_{name}_seed{seed}.json"
@@ -131,11 +135,11 @@ def check_random_instances(n: int, seed: int, out: Path,
 
 @dataclass(frozen=True)
 class SearchedTheorem:
-    """The search's best instance for one theorem, its file, and its full exact check."""
+    """The search's best instance for one theorem or rung, its file, and its full exact check."""
 
     found: SearchResult
     file: Path
-    check: BoundCheck
+    check: BoundCheck | RungCheck
 
     def __json_encode__(self) -> dict[str, Any]:
         """tightness, start_tightness, evaluations, file and the check's document."""
@@ -155,7 +159,7 @@ class SearchReport:
     actions: int = SEARCH_ACTIONS
     gamma: float
     k: int
-    theorems: dict[Theorem, SearchedTheorem]
+    theorems: dict[Target, SearchedTheorem]
 
     @property
     def violated(self) -> bool:
@@ -164,16 +168,21 @@ class SearchReport:
 
 
 def run_search(*, seed: int, gamma: float, k: int, max_evals: int, out: Path,
+               targets: tuple[Target, ...] = TARGETS,
                progress: ProgressFn | None = None) -> SearchReport:
-    """Search the tightest instance per theorem; save each under ``out`` with its tightness."""
+    """Search the tightest instance per theorem or rung of ``targets``; save each under
+    ``out`` with its tightness."""
     found = search_tight(seed=seed, states=SEARCH_STATES, actions=SEARCH_ACTIONS, gamma=gamma,
-                         k=k, max_evals=max_evals, progress=progress)
-    theorems: dict[Theorem, SearchedTheorem] = {}
+                         k=k, max_evals=max_evals, theorems=targets, progress=progress)
+    theorems: dict[Target, SearchedTheorem] = {}
     for name, res in found.items():
         path = out / f"search_tight_{name}_seed{seed}.json"
         atomic_write_json(path, {"theorem": str(name), "tightness": res.tightness,
                                  **instance_to_dict(res.instance)})
-        theorems[name] = SearchedTheorem(res, path, check_instance(res.instance).theorems[name])
+        checked = check_instance(res.instance)
+        check = (checked.evaluation.theorems[name] if isinstance(name, Theorem)
+                 else checked.ladder[name])
+        theorems[name] = SearchedTheorem(res, path, check)
     return SearchReport(seed=seed, gamma=gamma, k=k, theorems=theorems)
 
 

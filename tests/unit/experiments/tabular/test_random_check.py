@@ -73,7 +73,7 @@ def test_saved_files_load_back_with_their_extra_keys(tmp_path: Path) -> None:
     again = check_instance_file(path)
     saved = json.loads(path.read_text())
     assert saved["theorem"] == "theorem_4_3"
-    assert again.evaluation.theorems[Theorem.THEOREM_4_3].tightness == pytest.approx(
+    assert again.checks.evaluation.theorems[Theorem.THEOREM_4_3].tightness == pytest.approx(
         saved["tightness"])
     old = tmp_path / "counterexample_000_theorem_4_1.json"
     old.write_text(json.dumps({"failed_check": "theorem_4_1", "eps_m_prime": 0.1,
@@ -106,5 +106,5 @@ def test_search_reaches_the_known_supremum_from_a_poor_start() -> None:
     res = found[Theorem.THEOREM_4_1]
     assert res.start_tightness < 0.05
     assert 1.0 - 1e-3 < res.tightness <= 1.0 + 1e-9
-    check = check_instance(res.instance).theorems[Theorem.THEOREM_4_1]
+    check = check_instance(res.instance).evaluation.theorems[Theorem.THEOREM_4_1]
     assert check.holds and check.tightness == pytest.approx(res.tightness)
