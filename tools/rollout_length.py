@@ -8,6 +8,12 @@ finished cell without a validation is copied all the same (its return counts; it
 
     python tools/rollout_length.py collect sweeps/k-ip --to docs/results/data/rollout_length_ip
 
+``restore`` does the reverse on a fresh machine: it copies the collected runs back into a sweep
+folder (validation under ``validate/``), so that running the sweep's command again finds them
+finished and validated and trains only the cells that are missing::
+
+    python tools/rollout_length.py restore docs/results/data/rollout_length_ip --to sweeps/k-ip
+
 ``summarize`` reads such a folder and writes the study (``boundcheck.experiments.questions.
 rollout_length``) as JSON and figures: the mean final return against k with its 95% t band
 over seeds, the union of the runs' k* ranges shaded and the paper's hand-picked k marked; and
@@ -76,6 +82,24 @@ def collect(sweep: Path, to: Path) -> tuple[list[str], list[str]]:
                                                 encoding="utf-8")
         done.append(cell.name)
     return done, skipped
+
+
+def restore(data: Path, sweep: Path) -> tuple[list[str], list[str]]:
+    """Copy every collected run of ``data`` into ``sweep`` (module doc); the cells restored,
+    and those left alone because the sweep already holds a run of that name."""
+    done, kept = [], []
+    for cell in sorted(p for p in data.iterdir() if (p / "config.json").is_file()):
+        dest = sweep / cell.name
+        if dest.exists():
+            kept.append(cell.name)
+            continue
+        (dest / VALIDATION.parent).mkdir(parents=True)
+        for name in FILES:
+            shutil.copyfile(cell / name, dest / name)
+        if (cell / VALIDATION_FILE).is_file():
+            shutil.copyfile(cell / VALIDATION_FILE, dest / VALIDATION)
+        done.append(cell.name)
+    return done, kept
 
 
 def _relative(value: Any, root: str, name: str) -> Any:
@@ -176,6 +200,9 @@ def main() -> None:
     c = sub.add_parser("collect")
     c.add_argument("sweep", type=Path)
     c.add_argument("--to", type=Path, required=True)
+    r = sub.add_parser("restore")
+    r.add_argument("data", type=Path)
+    r.add_argument("--to", type=Path, required=True)
     s = sub.add_parser("summarize")
     s.add_argument("data", type=Path)
     s.add_argument("--out", type=Path, required=True)
@@ -189,6 +216,10 @@ def main() -> None:
         done, skipped = collect(args.sweep, args.to)
         print("\n".join(f"copied {c}" for c in done))
         print("\n".join(f"skipped (still training) {c}" for c in skipped))
+    elif args.step == "restore":
+        done, kept = restore(args.data, args.to)
+        print("\n".join(f"restored {c}" for c in done))
+        print("\n".join(f"left alone (already in the sweep) {c}" for c in kept))
     else:
         study = summarize(args.data, args.out, args.figure, args.paper_k, args.gamma,
                           args.curves)

@@ -79,11 +79,13 @@ class RungCheck:
 
     @property
     def tightness(self) -> float:
-        """|gap|/bound where the bound exceeds the round-off scale (as
-        :attr:`boundcheck.theory.checks.BoundCheck.tightness`)."""
+        """|gap|/bound where the bound exceeds ``MIN_C_FACTOR`` × the round-off tolerance (as
+        :attr:`boundcheck.theory.checks.BoundCheck.tightness`). Below that the ratio is noise:
+        0 when the check holds, inf when it does not (second-order quantities such as CPO's
+        gap, of order τ², reach that scale when π is within 10⁻³ of π_D)."""
         if MIN_C_FACTOR * self.tol < self.bound:
             return abs(self.gap) / self.bound
-        return 0.0 if abs(self.gap) <= self.tol else math.inf
+        return 0.0 if self.holds else math.inf
 
     @property
     def fraction(self) -> float:
@@ -244,3 +246,28 @@ def _value_aware_rungs(mdp: FiniteMDP, eta: float, eta_hat: float, check: Any) -
         out[rung] = {None: check(rung, eta - eta_hat, mdp.gamma * float(np.sum(rho * np.abs(
             err))))}
     return out
+
+
+def sup_model_fraction(gamma: float, eps_sup: float) -> float:
+    """Rung 2a from a measured sup over time: with ε_m′ ≥ sup_t E_{d_t} m, the charges
+    Σ_{j<t} E_{d_j} m are at most t ε_m′, so |η − η̂| ≤ span(r_π) Σ_t γ^t min(1, t ε_m′). Returned
+    as a fraction of the range span/(1 − γ): (1 − γ) Σ_t γ^t min(1, t ε_m′), summed up to the
+    step where the charge saturates (or the cut of :func:`horizon`, the tail bounded by 1)."""
+    if not 0.0 <= eps_sup <= 1.0:
+        raise ValueError(f"eps_sup must be a TV in [0, 1], got {eps_sup!r}")
+    n = horizon(gamma) if eps_sup == 0.0 else min(horizon(gamma), math.ceil(1.0 / eps_sup))
+    return (1.0 - gamma) * saturated_sum(np.arange(n) * eps_sup, gamma)
+
+
+def largest_gamma_at_fraction(fraction_at: Any, level: float, tol: float = 1e-9) -> float | None:
+    """sup{γ ∈ (0, 1): fraction_at(γ) ≤ level} by bisection, for a fraction that grows with γ
+    (None when even γ → 0 is above the level)."""
+    low, high = tol, 1.0 - 1e-9
+    if fraction_at(low) > level:
+        return None
+    if fraction_at(high) <= level:
+        return high
+    while high - low > tol:
+        mid = 0.5 * (low + high)
+        low, high = (mid, high) if fraction_at(mid) <= level else (low, mid)
+    return low

@@ -15,8 +15,10 @@ from boundcheck.theory.ladder import (
     Rung,
     data_branched_return,
     horizon,
+    largest_gamma_at_fraction,
     ladder_checks,
     saturated_sum,
+    sup_model_fraction,
     value_aware_terms,
 )
 
@@ -100,3 +102,27 @@ def test_saturated_sum_bounds_the_infinite_sum() -> None:
     assert saturated_sum(np.ones(horizon(0.9)), 0.9) == pytest.approx(10.0, rel=1e-12)
     assert saturated_sum(np.zeros(3), 0.5) == pytest.approx(0.5**3 / 0.5)  # the cut tail
     assert horizon(0.99) == 2979
+
+
+@pytest.mark.parametrize(("gamma", "eps"), [(0.9, 0.05), (0.99, 0.4), (0.5, 1.0), (0.99, 0.0)])
+def test_sup_model_fraction_is_the_saturated_sum(gamma: float, eps: float) -> None:
+    n = horizon(gamma)
+    expected = (1 - gamma) * saturated_sum(np.arange(n) * eps, gamma)
+    assert sup_model_fraction(gamma, eps) == pytest.approx(expected, rel=1e-12, abs=1e-12)
+    assert sup_model_fraction(gamma, eps) <= gamma + 1e-12  # step 0 costs nothing
+
+
+def test_the_sup_relaxation_bounds_the_exact_rung() -> None:
+    """On finite MDPs the rung from ε_m′ (the sup over time) is never below rung 2a itself."""
+    for i in range(50):
+        mdp = random_instance(np.random.default_rng([13, i]))
+        exact = ladder_checks(mdp)[Rung.EXPECTED_TV_MODEL][None]
+        span_pi = float(np.ptp(tb.policy_reward(mdp.r, mdp.pi)))
+        relaxed = sup_model_fraction(mdp.gamma, tb.eps_model_under(mdp, mdp.pi))
+        assert exact.bound <= relaxed * span_pi / (1 - mdp.gamma) + 1e-9
+
+
+def test_largest_gamma_at_fraction() -> None:
+    assert largest_gamma_at_fraction(lambda g: g, 0.5) == pytest.approx(0.5, abs=1e-8)
+    assert largest_gamma_at_fraction(lambda g: 2.0, 0.5) is None
+    assert largest_gamma_at_fraction(lambda g: 0.0, 0.5) == pytest.approx(1.0, abs=1e-8)

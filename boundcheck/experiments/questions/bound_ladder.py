@@ -1,0 +1,107 @@
+"""The bound ladder measured on validated runs: what the committed validations can give today
+(docs/results/bound_ladder.md).
+
+A validation (``validate``, docs/validate.md) measures per epoch pair ε_m′ (the selection-aware
+sup over time of the expected TV under π, where the model error is a measured TV), r_max and the
+returns η[π], η̂[π], η[π_D] with intervals over episodes. From those alone one rung of the ladder
+can be evaluated: rung 2a with its charges relaxed to t·ε_m′
+(:func:`boundcheck.theory.ladder.sup_model_fraction`), with span(r_π) ≤ 2 r_max, so
+
+    η̂[π] − B ≤ η[π] ≤ η̂[π] + B,   B = 2 r_max/(1 − γ) · fraction(γ, ε_m′).
+
+Per run (its newest pair) and γ this module gives B as a fraction of the range 2 r_max/(1 − γ)
+beside Theorems 4.1 and 4.3's, whether the measured η lies inside [η̂ − B, η̂ + B] (episode
+means), whether the lower bound **certifies improvement** (the low end of η̂'s 95% interval over
+episodes, minus B, above the high end of η[π_D]'s), and
+the largest γ at which B is at most half the range. The other rungs need quantities no
+validation records (a maximum over states for the coupling bound, advantages of π_D for CPO's,
+one-step value errors for the value-aware one, model errors at model-rollout states for the
+branched ones): the page reports them as not measured, with that reason.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from boundcheck.experiments.validate.document import GammaRecord, PairRecord, read_validation
+from boundcheck.theory.ladder import largest_gamma_at_fraction, sup_model_fraction
+
+#: The fraction of the range below which the page calls a bound useful.
+HALF = 0.5
+
+
+@dataclass(frozen=True)
+class RungAtGamma:
+    """Rung 2a (sup-relaxed) and MBPO's penalties at one γ, as fractions of 2 r_max/(1 − γ)."""
+
+    gamma: float
+    fraction: float
+    fraction_4_1: float
+    fraction_4_3: float
+    eta: float
+    eta_model: float
+    eta_pi_d_high: float
+    inside: bool
+    certifies: bool
+
+
+@dataclass(frozen=True)
+class MeasuredRun:
+    """One validated run's newest pair on the ladder."""
+
+    name: str
+    eps_model_shifted: float
+    eps_source: str
+    r_max: float
+    gammas: tuple[RungAtGamma, ...]
+    gamma_at_half: float | None
+
+
+def _fraction_of(block: GammaRecord, theorem: str, r_max: float) -> float:
+    return block.theorems[theorem].penalty * (1.0 - block.gamma) / (2.0 * r_max)
+
+
+def measure_pair(name: str, pair: PairRecord) -> MeasuredRun:
+    """Rung 2a and MBPO's fractions for one pair (module doc)."""
+    eps = min(1.0, pair.inputs.eps_model_shifted)
+    r_max = pair.inputs.r_max
+    rows = []
+    for block in pair.by_gamma:
+        fraction = sup_model_fraction(block.gamma, eps)
+        bound = fraction * 2.0 * r_max / (1.0 - block.gamma)
+        ret = block.returns
+        rows.append(RungAtGamma(
+            gamma=block.gamma, fraction=fraction,
+            fraction_4_1=_fraction_of(block, "4.1", r_max),
+            fraction_4_3=_fraction_of(block, "4.3", r_max),
+            eta=ret.eta.mean, eta_model=ret.eta_model.mean, eta_pi_d_high=ret.eta_pi_d.high,
+            inside=abs(ret.eta.mean - ret.eta_model.mean) <= bound,
+            certifies=ret.eta_model.low - bound > ret.eta_pi_d.high))
+    return MeasuredRun(
+        name=name, eps_model_shifted=eps, eps_source=pair.inputs.eps_model_shifted_source.value,
+        r_max=r_max, gammas=tuple(rows),
+        gamma_at_half=largest_gamma_at_fraction(lambda g: sup_model_fraction(g, eps), HALF,
+                                                tol=1e-6))
+
+
+def measure_files(files: Sequence[tuple[str, Path]]) -> list[MeasuredRun]:
+    """:func:`measure_pair` on the newest pair of every (name, validation file) whose model
+    error is a measured TV (others are skipped: their ε_m′ is 1 by construction)."""
+    out = []
+    for name, path in files:
+        record = read_validation(path)
+        if not record.pairs or not record.tv_available:
+            continue
+        out.append(measure_pair(name, record.pairs[-1]))
+    return out
+
+
+def at_gamma(run: MeasuredRun, gamma: float) -> RungAtGamma:
+    """The run's row at ``gamma`` (ValueError if it was not validated at it)."""
+    for row in run.gammas:
+        if math.isclose(row.gamma, gamma):
+            return row
+    raise ValueError(f"{run.name}: validated without gamma {gamma:g}")

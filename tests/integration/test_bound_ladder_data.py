@@ -1,0 +1,79 @@
+"""docs/results/bound_ladder.md recomputes from committed files: the exact table from the
+verify-tabular JSON, the measured table from the committed validations, the summary file and
+the page's counts; the saved tightest instances re-evaluate to their tightness."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from boundcheck.codec import encode
+from boundcheck.experiments.tabular.verify import check_instance_file
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "docs" / "results" / "data"
+PAGE = ROOT / "docs" / "results" / "bound_ladder.md"
+SUMMARY = DATA / "bound_ladder.json"
+
+
+@pytest.fixture(scope="module")
+def tool() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bound_ladder_tool",
+                                                  ROOT / "tools" / "bound_ladder.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def runs(tool: ModuleType) -> dict[str, Any]:
+    return tool.measured(DATA)
+
+
+def test_both_tables_recompute(tool: ModuleType, runs: dict[str, Any]) -> None:
+    page = PAGE.read_text(encoding="utf-8")
+    for row in tool.exact_table(tool.exact(DATA / "bound_ladder")):
+        assert row in page, row
+    summary = {label: tool.group_summary(rs) for label, rs in runs.items()}
+    for row in tool.measured_table(summary):
+        assert row in page, row
+
+
+def test_the_summary_file_matches(tool: ModuleType, runs: dict[str, Any]) -> None:
+    shipped = json.loads(SUMMARY.read_text(encoding="utf-8"))
+    assert shipped["exact"] == json.loads(json.dumps(tool.exact(DATA / "bound_ladder")))
+    fresh = {label: encode(rs) for label, rs in runs.items()}
+    for label, rows in fresh.items():
+        assert [r["name"] for r in shipped["runs"][label]] == [r["name"] for r in rows]
+        for old, new in zip(shipped["runs"][label], rows, strict=True):
+            assert old["eps_model_shifted"] == pytest.approx(new["eps_model_shifted"])
+            assert [g["fraction"] for g in old["gammas"]] == pytest.approx(
+                [g["fraction"] for g in new["gammas"]])
+
+
+def test_the_pages_counts(runs: dict[str, Any]) -> None:
+    page = PAGE.read_text(encoding="utf-8")
+    everything = [r for rs in runs.values() for r in rs]
+    n = len(everything)
+    inside = sum(all(g.inside for g in r.gammas) for r in everything)
+    certifying = sum(g.certifies for r in everything for g in r.gammas)
+    assert f"{n} validated MuJoCo runs" in page
+    assert f"η inside on {inside} of {n} runs" in page
+    assert certifying == 0 and f"0 of {n} at" in page
+    largest = max(r.gamma_at_half or 0.0 for r in everything)
+    assert f"0.5–{largest:.2f}" in page
+
+
+@pytest.mark.parametrize("name", ["expected_tv_data_branch", "cpo_saturated", "coupling"])
+def test_saved_tightest_instances_reevaluate(name: str) -> None:
+    path = DATA / "bound_ladder" / "random" / f"tightest_{name}_seed0.json"
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    report = check_instance_file(path)
+    assert report.holds
+    assert report.checks.ladder[name].tightness == pytest.approx(saved["tightness"], rel=1e-9)

@@ -1,0 +1,173 @@
+"""The bound ladder's page data (docs/results/bound_ladder.md).
+
+``summarize`` reads the exact checks (``verify-tabular --mdps`` and ``--search tight`` JSON files
+under ``docs/results/data/bound_ladder``) and every committed validation with a measured TV (the
+noise studies and the rollout-length grid), and writes one summary JSON and the figure::
+
+    python tools/bound_ladder.py summarize --out docs/results/data/bound_ladder.json \\
+        --figure docs/results/bound_ladder.png
+
+It prints the page's tables. The measured part is
+:mod:`boundcheck.experiments.questions.bound_ladder`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+
+from boundcheck.codec import encode
+from boundcheck.experiments.questions.bound_ladder import MeasuredRun, at_gamma, measure_files
+from boundcheck.runs.atomic import atomic_write_json
+
+DATA = Path("docs/results/data")
+EXACT = DATA / "bound_ladder"
+#: The groups of committed validations: (label, glob under DATA).
+GROUPS = (
+    ("InvertedPendulum, noise grid", "noise_ip_s*_seed*_validation.json"),
+    ("InvertedPendulum, k grid (sigma 0.03)", "rollout_length_ip/*/validation.json"),
+    ("Hopper, sigma 0.01", "noise_hopper_s0.01_seed*_validate_all_epochs.json"),
+    ("Hopper, sigma 0.03", "noise_hopper_s0.03_seed*_validate_all_epochs.json"),
+)
+GAMMAS = (0.99, 0.9)
+
+
+def measured(data: Path = DATA) -> dict[str, list[MeasuredRun]]:
+    """Per group, every run measured on its newest pair (named by its path under ``data``)."""
+    return {label: measure_files([(str(p.relative_to(data)), p)
+                                  for p in sorted(data.glob(pattern))])
+            for label, pattern in GROUPS}
+
+
+def exact(folder: Path = EXACT) -> dict[str, Any]:
+    """The random check's counts and tightest values, and each search's tightness per bound."""
+    random = json.loads((folder / "random_check.json").read_text(encoding="utf-8"))
+    searches = {}
+    for path in sorted(folder.glob("search_g*_k*.json")):
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        searches[path.stem] = {"gamma": doc["gamma"], "k": doc["k"], "tightness": {
+            name: found["tightness"] for name, found in doc["theorems"].items()}}
+    return {"instances": random["instances"], "violations": random["violations"],
+            "checks": random["checks"], "total_violations": random["total_violations"],
+            "tightest": {name: t["tightness"] for name, t in random["tightest"].items()},
+            "searches": searches}
+
+
+def _spread(values: list[float]) -> dict[str, float]:
+    return {"median": float(np.median(values)), "min": min(values), "max": max(values)}
+
+
+def group_summary(runs: list[MeasuredRun]) -> dict[str, Any]:
+    """Per γ the spread over runs of the three fractions, and the counts."""
+    out: dict[str, Any] = {"runs": len(runs), "eps_model_shifted": _spread(
+        [r.eps_model_shifted for r in runs]), "gamma_at_half": _spread(
+        [r.gamma_at_half or 0.0 for r in runs])}
+    for g in GAMMAS:
+        rows = [at_gamma(r, g) for r in runs]
+        out[f"gamma={g}"] = {
+            "rung_2a": _spread([x.fraction for x in rows]),
+            "theorem_4_1": _spread([x.fraction_4_1 for x in rows]),
+            "theorem_4_3": _spread([x.fraction_4_3 for x in rows]),
+            "inside": sum(x.inside for x in rows), "certifies": sum(x.certifies for x in rows)}
+    return out
+
+
+RUNG_ORDER = ("theorem_4_1", "theorem_4_2", "theorem_4_3", "expected_tv_model",
+              "expected_tv_branch", "expected_tv_data_branch", "coupling", "cpo",
+              "cpo_saturated", "value_aware_model", "value_aware_true")
+
+
+def exact_table(ex: dict[str, Any]) -> list[str]:
+    """Markdown: per bound, the checks and violations on the random instances, the tightest
+    random instance and the search's tightness per (γ, k)."""
+    searches = sorted(ex["searches"].values(), key=lambda s: (s["gamma"], s["k"]))
+    head = ["bound", "checks", "violations", "tightest random"] + [
+        f"search γ={s['gamma']:g} k={s['k']}" for s in searches]
+    lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+    for name in RUNG_ORDER:
+        cells = [f"`{name}`", f"{ex['checks'][name]:,}", str(ex["violations"][name]),
+                 _three(ex["tightest"][name])]
+        cells += [_three(s["tightness"].get(name)) for s in searches]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def _three(value: float | None) -> str:
+    return "–" if value is None else f"{value:.3f}"
+
+
+def measured_table(summary: dict[str, Any]) -> list[str]:
+    """Markdown: per group of runs, ε_m′ and per γ the three fractions (median [min, max]),
+    the runs whose η lies in rung 2a's interval, the certifications, and the γ at half."""
+    lines = ["| runs | n | ε_m′ | γ | rung 2a | Theorem 4.1 | Theorem 4.3 | η inside | certifies "
+             "| largest γ with rung 2a ≤ ½ range |", "|" + " --- |" * 10]
+    for label, g in summary.items():
+        for gamma in GAMMAS:
+            row = g[f"gamma={gamma}"]
+            lines.append("| " + " | ".join([
+                label, str(g["runs"]), _spread_text(g["eps_model_shifted"]), f"{gamma:g}",
+                _spread_text(row["rung_2a"]), _spread_text(row["theorem_4_1"], 1),
+                _spread_text(row["theorem_4_3"], 1), f"{row['inside']}/{g['runs']}",
+                f"{row['certifies']}/{g['runs']}", _spread_text(g["gamma_at_half"])]) + " |")
+    return lines
+
+
+def _spread_text(s: dict[str, float], digits: int = 2) -> str:
+    return f"{s['median']:.{digits}f} [{s['min']:.{digits}f}, {s['max']:.{digits}f}]"
+
+
+def figure(summary: dict[str, Any], path: Path) -> None:
+    """Per group and γ: the fraction of the range of rung 2a against Theorems 4.1 and 4.3
+    (median, bar from min to max over runs), log scale, the range (1) dashed."""
+    fig, axes = plt.subplots(1, len(GAMMAS), figsize=(10, 4), sharey=True)
+    labels = list(summary)
+    for ax, g in zip(axes, GAMMAS, strict=True):
+        for j, (key, colour, label) in enumerate((
+                ("rung_2a", "C0", "rung 2a (expected TV, from ε_m′)"),
+                ("theorem_4_1", "C3", "Theorem 4.1"), ("theorem_4_3", "C1", "Theorem 4.3"))):
+            x = np.arange(len(labels)) + (j - 1) * 0.25
+            s = [summary[lab][f"gamma={g}"][key] for lab in labels]
+            med = np.array([v["median"] for v in s])
+            err = np.array([[m - v["min"] for m, v in zip(med, s, strict=True)],
+                            [v["max"] - m for m, v in zip(med, s, strict=True)]])
+            ax.errorbar(x, med, yerr=err, fmt="o", color=colour, capsize=3, label=label)
+        ax.axhline(1.0, ls="--", color="grey", lw=1)
+        ax.set_yscale("log")
+        ax.set_xticks(np.arange(len(labels)), [lab.replace(", ", "\n") for lab in labels],
+                      fontsize=7)
+        ax.set_title(f"γ = {g}: median, min–max over runs")
+    axes[0].set_ylabel("bound / return range")
+    axes[0].legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=150)
+    plt.close(fig)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("summarize")
+    s.add_argument("--out", type=Path, required=True)
+    s.add_argument("--figure", type=Path, required=True)
+    args = parser.parse_args()
+    runs = measured()
+    summary = {label: group_summary(rs) for label, rs in runs.items()}
+    doc = {"exact": exact(), "measured": summary,
+           "runs": {label: encode(rs) for label, rs in runs.items()}}
+    atomic_write_json(args.out, doc)
+    figure(summary, args.figure)
+    print("\n".join(exact_table(doc["exact"])))
+    print()
+    print("\n".join(measured_table(summary)))
+
+
+if __name__ == "__main__":
+    main()
