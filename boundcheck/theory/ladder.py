@@ -256,7 +256,7 @@ def sup_model_fraction(gamma: float, eps_sup: float) -> float:
     if not 0.0 <= eps_sup <= 1.0:
         raise ValueError(f"eps_sup must be a TV in [0, 1], got {eps_sup!r}")
     n = horizon(gamma) if eps_sup == 0.0 else min(horizon(gamma), math.ceil(1.0 / eps_sup))
-    return (1.0 - gamma) * saturated_sum(np.arange(n) * eps_sup, gamma)
+    return (1.0 - gamma) * saturated_sum(np.arange(n, dtype=np.float64) * eps_sup, gamma)
 
 
 def largest_gamma_at_fraction(fraction_at: Any, level: float, tol: float = 1e-9) -> float | None:
