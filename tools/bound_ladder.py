@@ -124,6 +124,47 @@ def _spread_text(s: dict[str, float], digits: int = 2) -> str:
     return f"{s['median']:.{digits}f} [{s['min']:.{digits}f}, {s['max']:.{digits}f}]"
 
 
+VALUE_AWARE = EXACT / "value_aware_ip.json"
+
+
+def value_aware_table(doc: dict[str, Any]) -> list[str]:
+    """Markdown: per run and γ, B over the range (point [interval]), S against η − η̂, and the
+    verdicts; then per γ the spread over runs."""
+    lines = ["| run | pair | γ | B / range | S (identity) | η − η̂ | identity consistent | holds "
+             "| certifies |", "|" + " --- |" * 9]
+    for run in doc["runs"]:
+        for g in run["gammas"]:
+            rung, scale = g["rung"], g["range"]
+            lines.append("| " + " | ".join([
+                run["run"].replace("InvertedPendulum-v5_mbpo_", "").replace(
+                    "_rollout.fixed_length=", " k="),
+                f"{run['data_epoch']}→{run['epoch']}", f"{g['gamma']:g}",
+                f"{g['fraction']:.3f} [{rung['bound_low'] / scale:.3f}, "
+                f"{rung['bound_high'] / scale:.3f}]",
+                f"{rung['signed']:.2f} [{rung['signed_low']:.2f}, {rung['signed_high']:.2f}]",
+                f"{g['eta']['mean'] - g['eta_model']['mean']:.2f}",
+                _yes(g["identity_consistent"]), _yes(g["holds"]), _yes(g["certifies"])]) + " |")
+    return lines
+
+
+def value_aware_summary(doc: dict[str, Any]) -> dict[str, Any]:
+    """Per γ: the spread over runs of B/range and the counts of the verdicts."""
+    out: dict[str, Any] = {"runs": len(doc["runs"])}
+    gammas = [g["gamma"] for g in doc["runs"][0]["gammas"]] if doc["runs"] else []
+    for gamma in gammas:
+        rows = [next(g for g in r["gammas"] if g["gamma"] == gamma) for r in doc["runs"]]
+        out[f"gamma={gamma}"] = {
+            "fraction": _spread([g["fraction"] for g in rows]),
+            "fraction_high": _spread([g["rung"]["bound_high"] / g["range"] for g in rows]),
+            "identity_consistent": sum(g["identity_consistent"] for g in rows),
+            "holds": sum(g["holds"] for g in rows), "certifies": sum(g["certifies"] for g in rows)}
+    return out
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
 def figure(summary: dict[str, Any], path: Path) -> None:
     """Per group and γ: the fraction of the range of rung 2a against Theorems 4.1 and 4.3
     (median, bar from min to max over runs), log scale, the range (1) dashed."""
@@ -162,11 +203,18 @@ def main() -> None:
     summary = {label: group_summary(rs) for label, rs in runs.items()}
     doc = {"exact": exact(), "measured": summary,
            "runs": {label: encode(rs) for label, rs in runs.items()}}
+    va = json.loads(VALUE_AWARE.read_text(encoding="utf-8")) if VALUE_AWARE.is_file() else None
+    if va is not None:
+        doc["value_aware"] = value_aware_summary(va)
     atomic_write_json(args.out, doc)
     figure(summary, args.figure)
     print("\n".join(exact_table(doc["exact"])))
     print()
     print("\n".join(measured_table(summary)))
+    if va is not None:
+        print()
+        print("\n".join(value_aware_table(va)))
+        print(json.dumps(doc["value_aware"], indent=1))
 
 
 if __name__ == "__main__":

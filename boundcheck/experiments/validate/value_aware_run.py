@@ -1,0 +1,133 @@
+"""Rung 5 (value-aware, true occupancy) on one epoch pair of a run, beside the returns it bounds
+(docs/results/bound_ladder.md, "Rung 5 measured").
+
+For the pair (E_D, E): N real episodes of π and of π_D from the same seeds, full model rollouts
+of π from the same initial states (η̂, as validate measures it), then
+:func:`~boundcheck.experiments.validate.value_aware.measure_value_aware` on π's transitions with
+the model saved at E_D. Per γ: η, η̂, η[π_D] (t intervals over episodes), S and B with their
+intervals, B as a fraction of the range 2 r_max/(1 − γ) (r_max the buffer's, as validate
+takes it), whether the identity S = η − η̂ is consistent with the two measurements, and whether
+the lower bound certifies improvement: the low end of η̂'s interval minus the high end of B's
+above the high end of η[π_D]'s.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from boundcheck.envs import get_spec, make_env
+from boundcheck.experiments.common.collect import collect_episodes
+from boundcheck.experiments.common.measure import make_generator
+from boundcheck.experiments.validate.returns import RewardPaths, model_episodes
+from boundcheck.experiments.validate.source import EpochPair, ValidationSource, buffer_r_max
+from boundcheck.experiments.validate.value_aware import (
+    ValueAwareAtGamma,
+    measure_value_aware,
+    value_aware_at,
+)
+from boundcheck.mbpo.checkpoint import load_ensemble
+from boundcheck.theory.verdict import Estimate, mean_estimate
+
+
+@dataclass(frozen=True)
+class ValueAwareSettings:
+    """Sample sizes and seed of the measurement."""
+
+    episodes: int = 30
+    states: int = 256
+    next_samples: int = 8
+    seed: int = 0
+    gammas: tuple[float, ...] = (0.99, 0.98, 0.97, 0.95, 0.9)
+
+
+@dataclass(frozen=True)
+class ValueAwareRow:
+    """One γ of one pair."""
+
+    gamma: float
+    eta: Estimate
+    eta_model: Estimate
+    eta_pi_d: Estimate
+    rung: ValueAwareAtGamma
+    range: float
+
+    @property
+    def fraction(self) -> float:
+        """B over the return range 2 r_max/(1 − γ)."""
+        return self.rung.bound / self.range
+
+    @property
+    def identity_consistent(self) -> bool:
+        """Whether η − η̂ (point) lies in S's interval widened by the two returns' half-widths."""
+        slack = (self.eta.high - self.eta.mean) + (self.eta_model.high - self.eta_model.mean)
+        gap = self.eta.mean - self.eta_model.mean
+        return self.rung.signed_low - slack <= gap <= self.rung.signed_high + slack
+
+    @property
+    def holds(self) -> bool:
+        """|η − η̂| (point) at most B's upper end."""
+        return abs(self.eta.mean - self.eta_model.mean) <= self.rung.bound_high
+
+    @property
+    def certifies(self) -> bool:
+        """η̂'s low end minus B's high end above η[π_D]'s high end."""
+        return self.eta_model.low - self.rung.bound_high > self.eta_pi_d.high
+
+
+@dataclass(frozen=True)
+class ValueAwareRun:
+    """The measurement of one pair: its epochs, r_max and one row per γ."""
+
+    run: str
+    pair: EpochPair
+    r_max: float
+    settings: ValueAwareSettings
+    rows: tuple[ValueAwareRow, ...]
+
+
+def _actor(source: ValidationSource, epoch: int, device: torch.device) -> list[torch.Tensor]:
+    return [p.to(device) for p in source.run.load_policy(epoch, map_location=device)["actor"]]
+
+
+def _estimate(paths: RewardPaths, gamma: float) -> Estimate:
+    return mean_estimate(paths.discounted(gamma))
+
+
+def measure_run(source: ValidationSource, pair: EpochPair, settings: ValueAwareSettings,
+                device: torch.device, name: str) -> ValueAwareRun:
+    """The module doc's measurement of ``pair``."""
+    cfg = source.config
+    spec = get_spec(cfg.env)
+    env = make_env(spec, transition_noise=cfg.transition_noise, reward_noise=cfg.reward_noise,
+                   unit_actions=True)
+    horizon = int(env.spec.max_episode_steps) if env.spec and env.spec.max_episode_steps \
+        else 1000
+    w = np.random.SeedSequence([settings.seed, pair.data_epoch, pair.epoch]).generate_state(5)
+    seeds = [int(s) for s in np.random.default_rng(int(w[0])).integers(
+        2**31, size=settings.episodes)]
+    actor_pi, actor_d = _actor(source, pair.epoch, device), _actor(source, pair.data_epoch, device)
+    model = load_ensemble(source.run, pair.data_epoch, cfg, device)
+    trans, rewards_pi = collect_episodes(env, actor_pi, seeds,
+                                         generator=make_generator(device, int(w[1])))
+    _, rewards_d = collect_episodes(env, actor_d, seeds,
+                                    generator=make_generator(device, int(w[1])))
+    init = torch.as_tensor(trans.obs[trans.timestep == 0], device=device)
+    model_pi = model_episodes(model, spec.termination, actor_pi, init, horizon,
+                              make_generator(device, int(w[2])))[0]
+    meas = measure_value_aware(env, model, spec.termination, actor_pi, trans, settings.episodes,
+                               horizon, states=settings.states,
+                               next_samples=settings.next_samples,
+                               gamma_s=max(settings.gammas),
+                               rng=np.random.default_rng(int(w[3])),
+                               generator=make_generator(device, int(w[4])))
+    env.close()
+    r_max = buffer_r_max(source, pair.data_epoch)
+    real_pi, real_d = RewardPaths.from_lists(rewards_pi), RewardPaths.from_lists(rewards_d)
+    rows = tuple(ValueAwareRow(
+        gamma=g, eta=_estimate(real_pi, g), eta_model=_estimate(model_pi, g),
+        eta_pi_d=_estimate(real_d, g), rung=value_aware_at(meas, g),
+        range=2.0 * r_max / (1.0 - g)) for g in settings.gammas)
+    return ValueAwareRun(run=name, pair=pair, r_max=r_max, settings=settings, rows=rows)

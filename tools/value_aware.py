@@ -1,0 +1,75 @@
+"""Rung 5 of the bound ladder measured on runs with checkpoints (docs/results/bound_ladder.md,
+"Rung 5 measured"): the value-aware model error with π's true occupancy, on each run's newest
+epoch pair, beside η, η̂ and η[π_D]::
+
+    python tools/value_aware.py sweeps/k-ip/InvertedPendulum-v5_mbpo_seed3_rollout.fixed_length=* \\
+        --out docs/results/data/bound_ladder/value_aware_ip.json
+
+Each run is named in the file by its folder's name (no machine's path). A run that lacks what
+the rung needs (no probabilistic model, no checkpoint pair) is listed under ``skipped`` with the
+reason. Library: :mod:`boundcheck.experiments.validate.value_aware_run`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from boundcheck.codec import encode
+from boundcheck.experiments.validate.source import resolve_validation
+from boundcheck.experiments.validate.value_aware_run import (
+    ValueAwareRun,
+    ValueAwareSettings,
+    measure_run,
+)
+from boundcheck.inputs import InputError
+from boundcheck.runs.atomic import atomic_write_json
+from boundcheck.runs.errors import RunError
+
+
+def row_json(run: ValueAwareRun) -> dict[str, Any]:
+    """The run's document: epochs, r_max, and per γ the returns, S, B and the verdicts."""
+    return {"run": run.run, "data_epoch": run.pair.data_epoch, "epoch": run.pair.epoch,
+            "r_max": run.r_max, "gammas": [
+                {**encode(row), "fraction": row.fraction, "holds": row.holds,
+                 "identity_consistent": row.identity_consistent, "certifies": row.certifies}
+                for row in run.rows]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("runs", type=Path, nargs="+")
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--episodes", type=int, default=ValueAwareSettings.episodes)
+    parser.add_argument("--states", type=int, default=ValueAwareSettings.states)
+    parser.add_argument("--next-samples", type=int, default=ValueAwareSettings.next_samples)
+    parser.add_argument("--seed", type=int, default=ValueAwareSettings.seed)
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    settings = ValueAwareSettings(episodes=args.episodes, states=args.states,
+                                  next_samples=args.next_samples, seed=args.seed)
+    done, skipped = [], []
+    for path in args.runs:
+        start = time.perf_counter()
+        try:
+            source = resolve_validation(path, None, None, all_epochs=False, runs_root=Path("."))
+        except (InputError, RunError) as exc:
+            skipped.append({"run": path.name, "reason": str(exc).replace(str(path), path.name)})
+            continue
+        result = measure_run(source, source.pairs[-1], settings, torch.device("cpu"), path.name)
+        done.append({**row_json(result), "seconds": time.perf_counter() - start})
+        print(f"{path.name}: " + ", ".join(
+            f"γ={r.gamma:g} B/range {r.fraction:.3f} (S {r.rung.signed:.2f} vs η−η̂ "
+            f"{r.eta.mean - r.eta_model.mean:.2f})" for r in result.rows), flush=True)
+        atomic_write_json(args.out, {"settings": encode(settings), "runs": done,
+                                     "skipped": skipped})
+    atomic_write_json(args.out, {"settings": encode(settings), "runs": done, "skipped": skipped})
+
+
+if __name__ == "__main__":
+    main()
