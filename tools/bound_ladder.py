@@ -130,8 +130,8 @@ VALUE_AWARE = EXACT / "value_aware_ip.json"
 def value_aware_table(doc: dict[str, Any]) -> list[str]:
     """Markdown: per run and γ, B over the range (point [interval]), S against η − η̂, and the
     verdicts; then per γ the spread over runs."""
-    lines = ["| run | pair | γ | B / range | S (identity) | η − η̂ | identity consistent | holds "
-             "| certifies |", "|" + " --- |" * 9]
+    lines = ["| run | pair | γ | B / range | noise floor / range | S | η − η̂ | identity "
+             "residual | certifies |", "|" + " --- |" * 9]
     for run in doc["runs"]:
         for g in run["gammas"]:
             rung, scale = g["rung"], g["range"]
@@ -141,9 +141,11 @@ def value_aware_table(doc: dict[str, Any]) -> list[str]:
                 f"{run['data_epoch']}→{run['epoch']}", f"{g['gamma']:g}",
                 f"{g['fraction']:.3f} [{rung['bound_low'] / scale:.3f}, "
                 f"{rung['bound_high'] / scale:.3f}]",
+                f"{rung['noise_floor'] / scale:.3f}",
                 f"{rung['signed']:.2f} [{rung['signed_low']:.2f}, {rung['signed_high']:.2f}]",
                 f"{g['eta']['mean'] - g['eta_model']['mean']:.2f}",
-                _yes(g["identity_consistent"]), _yes(g["holds"]), _yes(g["certifies"])]) + " |")
+                f"{g['identity']['mean']:.2f} [{g['identity']['ci_low']:.2f}, "
+                f"{g['identity']['ci_high']:.2f}]", _yes(g["certifies"])]) + " |")
     return lines
 
 
@@ -156,8 +158,9 @@ def value_aware_summary(doc: dict[str, Any]) -> dict[str, Any]:
         out[f"gamma={gamma}"] = {
             "fraction": _spread([g["fraction"] for g in rows]),
             "fraction_high": _spread([g["rung"]["bound_high"] / g["range"] for g in rows]),
+            "noise_floor": _spread([g["rung"]["noise_floor"] / g["range"] for g in rows]),
             "identity_consistent": sum(g["identity_consistent"] for g in rows),
-            "holds": sum(g["holds"] for g in rows), "certifies": sum(g["certifies"] for g in rows)}
+            "certifies": sum(g["certifies"] for g in rows)}
     return out
 
 

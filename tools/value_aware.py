@@ -5,7 +5,8 @@ epoch pair, beside η, η̂ and η[π_D]::
     python tools/value_aware.py sweeps/k-ip/InvertedPendulum-v5_mbpo_seed3_rollout.fixed_length=* \\
         --out docs/results/data/bound_ladder/value_aware_ip.json
 
-Each run is named in the file by its folder's name (no machine's path). A run that lacks what
+Each run is named in the file by its folder's name (no machine's path). An existing ``--out``
+measured with the same settings keeps its other runs, so runs can be added as they finish. A run that lacks what
 the rung needs (no probabilistic model, no checkpoint pair) is listed under ``skipped`` with the
 reason. Library: :mod:`boundcheck.experiments.validate.value_aware_run`.
 """
@@ -13,6 +14,7 @@ reason. Library: :mod:`boundcheck.experiments.validate.value_aware_run`.
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -35,7 +37,7 @@ def row_json(run: ValueAwareRun) -> dict[str, Any]:
     """The run's document: epochs, r_max, and per γ the returns, S, B and the verdicts."""
     return {"run": run.run, "data_epoch": run.pair.data_epoch, "epoch": run.pair.epoch,
             "r_max": run.r_max, "gammas": [
-                {**encode(row), "fraction": row.fraction, "holds": row.holds,
+                {**encode(row), "fraction": row.fraction,
                  "identity_consistent": row.identity_consistent, "certifies": row.certifies}
                 for row in run.rows]}
 
@@ -54,6 +56,14 @@ def main() -> None:
     settings = ValueAwareSettings(episodes=args.episodes, states=args.states,
                                   next_samples=args.next_samples, seed=args.seed)
     done, skipped = [], []
+    if args.out.is_file():  # measured earlier with the same settings: kept, unless measured again
+        earlier = json.loads(args.out.read_text(encoding="utf-8"))
+        if earlier["settings"] != encode(settings):
+            raise SystemExit(f"--out: {args.out} was measured with other settings "
+                             f"({earlier['settings']})")
+        names = {p.name for p in args.runs}
+        done = [r for r in earlier["runs"] if r["run"] not in names]
+        skipped = [r for r in earlier["skipped"] if r["run"] not in names]
     for path in args.runs:
         start = time.perf_counter()
         try:
@@ -61,7 +71,12 @@ def main() -> None:
         except (InputError, RunError) as exc:
             skipped.append({"run": path.name, "reason": str(exc).replace(str(path), path.name)})
             continue
-        result = measure_run(source, source.pairs[-1], settings, torch.device("cpu"), path.name)
+        try:
+            result = measure_run(source, source.pairs[-1], settings, torch.device("cpu"),
+                                 path.name)
+        except InputError as exc:
+            skipped.append({"run": path.name, "reason": str(exc)})
+            continue
         done.append({**row_json(result), "seconds": time.perf_counter() - start})
         print(f"{path.name}: " + ", ".join(
             f"γ={r.gamma:g} B/range {r.fraction:.3f} (S {r.rung.signed:.2f} vs η−η̂ "

@@ -1,5 +1,5 @@
 """The bound ladder on a finite MDP: valid bounds beyond MBPO's, each evaluated exactly
-(docs/theory.md, "The bound ladder", states and proves every rung).
+(docs/ladder.md states and proves every rung).
 
 Each rung bounds an exact quantity ``gap`` by ``bound``; a rung *holds* when |gap| ≤ bound up to
 the round-off tolerance of :mod:`boundcheck.theory.checks`, and its *tightness* is |gap|/bound
@@ -22,8 +22,10 @@ three chains from μ0; m(s) = E_{a~π(·|s)} D_TV(P(·|s, a) ‖ P̂(·|s, a)); 
   MDP, and the swapped form (true occupancy, model values) that model rollouts can measure.
 
 Infinite sums over time are cut at a horizon T where γ^T ≤ 1e-13 (at most 200,000 steps) and
-the remaining tail is bounded by its largest value, span · γ^T/(1 − γ), so a cut never makes a
-bound smaller than the true one.
+the remaining tail is bounded by its largest value, span · γ^T/(1 − γ), so the cut never makes
+a bound smaller. (The state marginals are taken as converged once one step moves them by less
+than 1e-13 in max-norm; a chain that still drifts after that is approximated there, far inside
+the round-off tolerance of the checks.)
 """
 
 from __future__ import annotations
@@ -206,7 +208,7 @@ def _data_branch_charges(q: Array, q_shift: Array, model_pi: Array, m: Array, k:
 
 def _cpo_rungs(mdp: FiniteMDP, eta: float, tau: Array, check: Any) -> dict[Rung, dict[
         int | None, RungCheck]]:
-    """Rung 4: the surrogate L = E_{d^{π_D}}[Ā]/(1 − γ) against η − η[π_D], Ā(s) =
+    """Rung 4 (docs/ladder.md): the surrogate L = E_{d^{π_D}}[Ā]/(1 − γ) against η − η[π_D], Ā(s) =
     E_{a~π} A^{π_D}(s, a), d^{π_D} the normalised discounted state distribution of π_D."""
     g = mdp.gamma
     v_data = tb.values(mdp.P, mdp.pi_data, mdp.r, g)
@@ -228,7 +230,7 @@ def value_aware_terms(mdp: FiniteMDP, occupancy_in_model: bool) -> tuple[Array, 
     """(ρ, G): the unnormalised discounted state-action occupancy of π and the one-step value
     error G(s, a) = E_{P̂(·|s, a)} V − E_{P(·|s, a)} V, with (ρ in P̂, V = V^π in P) or, swapped,
     (ρ in P, V = V^π in P̂). Then η_P̂ − η_P = γ Σ ρ G (model occupancy) or η_P − η_P̂ = γ Σ ρ G
-    with the signs of G reversed (true occupancy): docs/theory.md, rung 5."""
+    with the signs of G reversed (true occupancy): docs/ladder.md, rung 5."""
     g = mdp.gamma
     visit, value = (mdp.P_model, mdp.P) if occupancy_in_model else (mdp.P, mdp.P_model)
     v = tb.values(value, mdp.pi, mdp.r, g)

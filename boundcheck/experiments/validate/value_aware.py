@@ -22,8 +22,11 @@ difference, which is what δ needs, is not swamped by the policy's and the model
     S = mean_i w_i δ̂_i  estimates η − η̂ (unbiased: a check of the estimator),
     B = mean_i w_i |δ̂_i| estimates the bound, biased *upwards* (E|δ̂| ≥ |E δ̂|): conservative.
 
-Their intervals are normal intervals over the n sampled transitions (states of one episode are
-not independent; the interval ignores that).
+Their intervals are t intervals over the N episodes, each episode's own estimate being its
+draws' share of the sums (:func:`value_aware_at`). B ≥ |S| on every sample (w > 0), so a
+"holds" verdict from these two alone could not fail: the test of the estimator is the identity,
+S against validate's η − η̂ per episode (:mod:`~boundcheck.experiments.validate.value_aware_run`).
+The noise floor says how much of B the m-sample noise alone would make.
 """
 
 from __future__ import annotations
@@ -39,18 +42,21 @@ from scipy import stats
 from torch import Tensor
 
 from boundcheck.envs import set_env_state
+from boundcheck.estimators.sup_over_time import episode_ids
 from boundcheck.experiments.common.collect import Transitions
 from boundcheck.experiments.validate.returns import RewardPaths, StepModel, batched_actions
 
 
 @dataclass(frozen=True)
 class ValueAwareMeasurement:
-    """The raw draws: per sampled transition i its step ``t`` [n] and probability ``prob`` [n];
+    """The raw draws: per sampled transition i its step ``t`` [n], probability ``prob`` [n] and
+    ``episode`` [n] (of ``episodes``);
     per (i, j), j < m, the first reward and the rollout after it, true (``true_*``) and model
     (``model_*``); rollouts of terminal next states have no rewards."""
 
     t: np.ndarray
     prob: np.ndarray
+    episode: np.ndarray
     episodes: int
     true_first: np.ndarray
     true_paths: RewardPaths
@@ -60,7 +66,9 @@ class ValueAwareMeasurement:
 
 @dataclass(frozen=True)
 class ValueAwareAtGamma:
-    """S (η − η̂ by the identity) and B (the bound) at one γ, each with its interval."""
+    """S (η − η̂ by the identity) and B (the bound) at one γ, each with its t interval over the
+    episodes; ``noise_floor`` is what B would be from the m-sample noise alone (module doc);
+    ``per_episode`` the episodes' own estimates of S (for the identity check)."""
 
     gamma: float
     signed: float
@@ -69,7 +77,9 @@ class ValueAwareAtGamma:
     bound: float
     bound_low: float
     bound_high: float
+    noise_floor: float
     states: int
+    per_episode: tuple[float, ...]
 
 
 def _sample(trans: Transitions, n: int, gamma_s: float,
@@ -147,39 +157,67 @@ def measure_value_aware(env: gymnasium.Env, model: StepModel, termination: Any,
     with torch.no_grad():
         o, a = torch.as_tensor(obs, device=device), torch.as_tensor(act, device=device)
         m_next, r_model = model.sample_step(o, a, generator)
-        done_model = termination(o, a, m_next).cpu().numpy()
+        m_next = m_next.to(o)
+        bad = ~(torch.isfinite(m_next).all(dim=1) & torch.isfinite(r_model))
+        done_model = (termination(o, a, m_next) | bad).cpu().numpy()
+        m_next = torch.where(bad[:, None], o, m_next)  # a diverged step scores 0 and stops,
+        r_model = torch.where(bad, 0.0, r_model)       # as model_episodes scores it
     m_next_np, r_model_np = m_next.cpu().numpy(), r_model.double().cpu().numpy()
     true_paths, model_paths = paired_rollouts(
         model, termination, actor, (t_next.astype(np.float32), m_next_np.astype(np.float32)),
         (~done_true, ~done_model), left, int(rng.integers(2**31)))
     return ValueAwareMeasurement(
-        t=trans.timestep[rows].astype(np.int64), prob=prob, episodes=episodes,
+        t=trans.timestep[rows].astype(np.int64), prob=prob,
+        episode=episode_ids(trans.timestep)[rows], episodes=episodes,
         true_first=r_true.reshape(-1, m), true_paths=true_paths,
         model_first=r_model_np.reshape(-1, m), model_paths=model_paths)
 
 
-def one_step_errors(meas: ValueAwareMeasurement, gamma: float) -> np.ndarray:
-    """δ̂_i: the mean over j of r + γ V̂(s′) (true) minus that of r̂ + γ V̂(ŝ′) (model)."""
+def paired_differences(meas: ValueAwareMeasurement, gamma: float) -> np.ndarray:
+    """[n, m]: (r + γ V̂(s′)) − (r̂ + γ V̂(ŝ′)) of the j-th paired true and model samples."""
     n, m = meas.true_first.shape
     true_v = meas.true_first + gamma * meas.true_paths.discounted(gamma).reshape(n, m)
     model_v = meas.model_first + gamma * meas.model_paths.discounted(gamma).reshape(n, m)
-    return np.asarray(true_v.mean(axis=1) - model_v.mean(axis=1), dtype=np.float64)
+    return np.asarray(true_v - model_v, dtype=np.float64)
+
+
+def one_step_errors(meas: ValueAwareMeasurement, gamma: float) -> np.ndarray:
+    """δ̂_i: the mean over j of the paired differences."""
+    return paired_differences(meas, gamma).mean(axis=1)
 
 
 def value_aware_at(meas: ValueAwareMeasurement, gamma: float,
                    confidence: float = 0.95) -> ValueAwareAtGamma:
-    """S and B at ``gamma`` with normal intervals over the sampled transitions."""
-    delta = one_step_errors(meas, gamma)
+    """S and B at ``gamma``. Each is the mean over the N episodes of the episode's own
+    unbiased estimate (its draws' w_i δ̂_i · N/n summed), with a t interval over episodes, so the
+    interval covers the episodes' variation as well as the draws'. The noise floor is the
+    expected |·| of a zero-mean normal with each state's standard error of δ̂ (the spread of its
+    m paired differences over √m): mean_i w_i · se_i · √(2/π)."""
+    diffs = paired_differences(meas, gamma)
+    delta = diffs.mean(axis=1)
+    n, m = diffs.shape
     w = gamma ** meas.t.astype(np.float64) / (meas.prob * meas.episodes)
-    z = float(stats.norm.ppf(0.5 + confidence / 2.0))
-    n = len(delta)
+    scale = meas.episodes / n
 
-    def mean_ci(x: np.ndarray) -> tuple[float, float, float]:
-        mean = float(x.mean())
-        half = z * float(x.std(ddof=1)) / math.sqrt(n) if n > 1 else math.nan
-        return mean, mean - half, mean + half
+    def per_episode(x: np.ndarray) -> np.ndarray:
+        return np.bincount(meas.episode, weights=x * scale, minlength=meas.episodes)
 
-    s, s_low, s_high = mean_ci(w * delta)
-    b, b_low, b_high = mean_ci(w * np.abs(delta))
+    signed_e, bound_e = per_episode(w * delta), per_episode(w * np.abs(delta))
+    s, s_low, s_high = _t_interval(signed_e, confidence)
+    b, b_low, b_high = _t_interval(bound_e, confidence)
+    se = diffs.std(axis=1, ddof=1) / math.sqrt(m) if m > 1 else np.full(n, math.nan)
+    floor = float(np.mean(w * se)) * math.sqrt(2.0 / math.pi)
     return ValueAwareAtGamma(gamma=gamma, signed=s, signed_low=s_low, signed_high=s_high,
-                             bound=b, bound_low=max(0.0, b_low), bound_high=b_high, states=n)
+                             bound=b, bound_low=max(0.0, b_low), bound_high=b_high,
+                             noise_floor=floor, states=n,
+                             per_episode=tuple(float(x) for x in signed_e))
+
+
+def _t_interval(x: np.ndarray, confidence: float) -> tuple[float, float, float]:
+    """Mean of ``x`` with its Student t interval (NaN bounds for fewer than 2 values)."""
+    mean = float(x.mean())
+    if len(x) < 2:
+        return mean, math.nan, math.nan
+    half = float(stats.t.ppf(0.5 + confidence / 2.0, len(x) - 1)) * float(
+        x.std(ddof=1)) / math.sqrt(len(x))
+    return mean, mean - half, mean + half

@@ -34,7 +34,7 @@ def test_estimates_from_hand_made_draws() -> None:
     """Two sampled states (t = 0 and 1, probabilities ½), one next sample each, two episodes:
     δ_0 = (1 + γ·2) − (1 + γ·1) = γ, δ_1 = (0 + 0) − (1 + γ·1) = −(1 + γ); w_i = γ^t/(½·2)."""
     meas = ValueAwareMeasurement(
-        t=np.array([0, 1]), prob=np.array([0.5, 0.5]), episodes=2,
+        t=np.array([0, 1]), prob=np.array([0.5, 0.5]), episode=np.array([0, 1]), episodes=2,
         true_first=np.array([[1.0], [0.0]]), true_paths=_paths([[2.0], [0.0]]),
         model_first=np.array([[1.0], [1.0]]), model_paths=_paths([[1.0], [1.0]]))
     g = 0.9
@@ -44,6 +44,9 @@ def test_estimates_from_hand_made_draws() -> None:
     assert res.signed == pytest.approx(contributions.mean())
     assert res.bound == pytest.approx(np.abs(contributions).mean())
     assert res.bound_high > res.bound > 0 and res.states == 2
+    # Each episode's own estimate (here one draw each, N/n = 1): their mean is S.
+    assert res.per_episode == pytest.approx(list(contributions))
+    assert math.isnan(res.noise_floor)  # one sample per state: no spread to measure
 
 
 class _NoisyModel:
@@ -82,5 +85,7 @@ def test_a_tiny_run_end_to_end(tmp_path: Path) -> None:
     assert [r.gamma for r in result.rows] == [0.99, 0.9]
     for row in result.rows:
         assert math.isfinite(row.rung.bound) and row.rung.bound >= abs(row.rung.signed)
+        assert math.isfinite(row.rung.noise_floor) and math.isfinite(row.certify_margin)
+        assert row.identity.n == 3
         assert row.fraction == pytest.approx(row.rung.bound * (1 - row.gamma) / (2 * result.r_max))
     assert encode(result)["rows"][0]["rung"]["states"] == 16
