@@ -150,11 +150,17 @@ def value_aware_table(doc: dict[str, Any]) -> list[str]:
 
 
 def value_aware_summary(doc: dict[str, Any]) -> dict[str, Any]:
-    """Per γ: the spread over runs of B/range and the counts of the verdicts."""
-    out: dict[str, Any] = {"runs": len(doc["runs"])}
-    gammas = [g["gamma"] for g in doc["runs"][0]["gammas"]] if doc["runs"] else []
+    """Per γ: the spread over runs (each at its newest pair) of B/range and its noise floor, and
+    the counts of the verdicts."""
+    newest: dict[str, dict[str, Any]] = {}
+    for run in doc["runs"]:  # each run's newest pair (an earlier one is in the table only)
+        if run["run"] not in newest or run["epoch"] > newest[run["run"]]["epoch"]:
+            newest[run["run"]] = run
+    runs = list(newest.values())
+    out: dict[str, Any] = {"runs": len(runs)}
+    gammas = [g["gamma"] for g in runs[0]["gammas"]] if runs else []
     for gamma in gammas:
-        rows = [next(g for g in r["gammas"] if g["gamma"] == gamma) for r in doc["runs"]]
+        rows = [next(g for g in r["gammas"] if g["gamma"] == gamma) for r in runs]
         out[f"gamma={gamma}"] = {
             "fraction": _spread([g["fraction"] for g in rows]),
             "fraction_high": _spread([g["rung"]["bound_high"] / g["range"] for g in rows]),

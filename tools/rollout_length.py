@@ -14,6 +14,12 @@ finished and validated and trains only the cells that are missing::
 
     python tools/rollout_length.py restore docs/results/data/rollout_length_ip --to sweeps/k-ip
 
+``slope`` adds the slope route: from a ``measure-generalization --run <cell> --epoch <E_D>``
+result it keeps π_D's epoch, the settings and ``optimal_k_inputs`` as ``DATA/<cell>/
+generalization.json`` (``boundcheck.experiments.questions.k_star_slope``)::
+
+    python tools/rollout_length.py slope gen/s3k2/results.json --to docs/results/data/rollout_length_ip
+
 ``summarize`` reads such a folder and writes the study (``boundcheck.experiments.questions.
 rollout_length``) as JSON and figures: the mean final return against k with its 95% t band
 over seeds, the union of the runs' k* ranges shaded and the paper's hand-picked k marked; and
@@ -40,6 +46,12 @@ import matplotlib.pyplot as plt
 
 from boundcheck.codec import encode
 from boundcheck.experiments.learning.curves import plot_seed_groups
+from boundcheck.experiments.questions.k_star_slope import (
+    GENERALIZATION_FILE,
+    slope_route,
+    slope_table,
+    trimmed,
+)
 from boundcheck.experiments.questions.rollout_length import (
     VALIDATION_FILE,
     RolloutLengthStudy,
@@ -82,6 +94,19 @@ def collect(sweep: Path, to: Path) -> tuple[list[str], list[str]]:
                                                 encoding="utf-8")
         done.append(cell.name)
     return done, skipped
+
+
+def slope(results: list[Path], data: Path) -> list[str]:
+    """Keep each result's slope-route inputs beside its collected run (module doc)."""
+    done = []
+    for path in results:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        cell = Path(doc["source"]["run"]).name
+        if not (data / cell / "config.json").is_file():
+            raise SystemExit(f"{path}: its run {cell} is not collected in {data}")
+        atomic_write_json(data / cell / GENERALIZATION_FILE, trimmed(doc))
+        done.append(cell)
+    return done
 
 
 def restore(data: Path, sweep: Path) -> tuple[list[str], list[str]]:
@@ -184,7 +209,7 @@ def summarize(data: Path, out: Path, figure: Path | None, paper_k: int | None,
            "paper_k": paper_k, "cpu_hours": cpu_hours(data),
            "runs": [{"name": r.name, "k": r.k, "seed": r.seed, "validated": r.pair is not None}
                     for r in runs],
-           "study": encode(study)}
+           "study": encode(study), "slope_route": encode(slope_route(data, runs, gamma))}
     atomic_write_json(out, doc)
     if figure is not None:
         plot(study, figure, f"{doc['task']}: return against a fixed rollout length k", paper_k)
@@ -200,6 +225,9 @@ def main() -> None:
     c = sub.add_parser("collect")
     c.add_argument("sweep", type=Path)
     c.add_argument("--to", type=Path, required=True)
+    g = sub.add_parser("slope")
+    g.add_argument("results", type=Path, nargs="+")
+    g.add_argument("--to", type=Path, required=True)
     r = sub.add_parser("restore")
     r.add_argument("data", type=Path)
     r.add_argument("--to", type=Path, required=True)
@@ -216,6 +244,8 @@ def main() -> None:
         done, skipped = collect(args.sweep, args.to)
         print("\n".join(f"copied {c}" for c in done))
         print("\n".join(f"skipped (still training) {c}" for c in skipped))
+    elif args.step == "slope":
+        print("\n".join(f"kept the slope route of {c}" for c in slope(args.results, args.to)))
     elif args.step == "restore":
         done, kept = restore(args.data, args.to)
         print("\n".join(f"restored {c}" for c in done))
@@ -224,6 +254,9 @@ def main() -> None:
         study = summarize(args.data, args.out, args.figure, args.paper_k, args.gamma,
                           args.curves)
         print("\n".join(table_markdown(study)))
+        print()
+        print("\n".join(slope_table(slope_route(args.data, load_k_runs(args.data),
+                                                 args.gamma))))
 
 
 if __name__ == "__main__":

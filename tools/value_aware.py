@@ -6,7 +6,8 @@ epoch pair, beside η, η̂ and η[π_D]::
         --out docs/results/data/bound_ladder/value_aware_ip.json
 
 Each run is named in the file by its folder's name (no machine's path). An existing ``--out``
-measured with the same settings keeps its other runs, so runs can be added as they finish. A run that lacks what
+measured with the same settings keeps its other runs (and other pairs of the same run, when
+``--data-epoch``/``--epoch`` pick one), so runs can be added as they finish. A run that lacks what
 the rung needs (no probabilistic model, no checkpoint pair) is listed under ``skipped`` with the
 reason. Library: :mod:`boundcheck.experiments.validate.value_aware_run`.
 """
@@ -51,6 +52,9 @@ def main() -> None:
     parser.add_argument("--next-samples", type=int, default=ValueAwareSettings.next_samples)
     parser.add_argument("--seed", type=int, default=ValueAwareSettings.seed)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--data-epoch", type=int, help="E_D of the pair (default: validate's "
+                        "newest pair); with --epoch")
+    parser.add_argument("--epoch", type=int, help="E of the pair")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     settings = ValueAwareSettings(episodes=args.episodes, states=args.states,
@@ -61,13 +65,13 @@ def main() -> None:
         if earlier["settings"] != encode(settings):
             raise SystemExit(f"--out: {args.out} was measured with other settings "
                              f"({earlier['settings']})")
-        names = {p.name for p in args.runs}
-        done = [r for r in earlier["runs"] if r["run"] not in names]
-        skipped = [r for r in earlier["skipped"] if r["run"] not in names]
+        done = earlier["runs"]
+        skipped = [r for r in earlier["skipped"] if r["run"] not in {p.name for p in args.runs}]
     for path in args.runs:
         start = time.perf_counter()
         try:
-            source = resolve_validation(path, None, None, all_epochs=False, runs_root=Path("."))
+            source = resolve_validation(path, args.data_epoch, args.epoch, all_epochs=False,
+                                        runs_root=Path("."))
         except (InputError, RunError) as exc:
             skipped.append({"run": path.name, "reason": str(exc).replace(str(path), path.name)})
             continue
@@ -77,6 +81,8 @@ def main() -> None:
         except InputError as exc:
             skipped.append({"run": path.name, "reason": str(exc)})
             continue
+        done = [r for r in done if (r["run"], r["data_epoch"], r["epoch"]) != (
+            result.run, result.pair.data_epoch, result.pair.epoch)]
         done.append({**row_json(result), "seconds": time.perf_counter() - start})
         print(f"{path.name}: " + ", ".join(
             f"γ={r.gamma:g} B/range {r.fraction:.3f} (S {r.rung.signed:.2f} vs η−η̂ "
