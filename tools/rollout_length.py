@@ -18,7 +18,8 @@ finished and validated and trains only the cells that are missing::
 result it keeps π_D's epoch, the settings and ``optimal_k_inputs`` as ``DATA/<cell>/
 generalization.json`` (``boundcheck.experiments.questions.k_star_slope``)::
 
-    python tools/rollout_length.py slope gen/s3k2/results.json --to docs/results/data/rollout_length_ip
+    python tools/rollout_length.py slope gen/s3k2/results.json \
+        --to docs/results/data/rollout_length_ip
 
 ``summarize`` reads such a folder and writes the study (``boundcheck.experiments.questions.
 rollout_length``) as JSON and figures: the mean final return against k with its 95% t band

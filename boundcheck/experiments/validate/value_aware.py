@@ -17,7 +17,8 @@ simulator with the run's known noise, from s) and m model steps; from every non-
 state one model rollout of π for the steps left, its rewards kept so that any γ can be applied
 afterwards (:func:`value_aware_at`). The rollout from the j-th true next state and the one from
 the j-th model next state share their random numbers (:func:`paired_rollouts`), so that their
-difference, which is what δ needs, is not swamped by the policy's and the model's noise. With w_i = γ^{t_i}/(p_i N) over N episodes,
+difference, which is what δ needs, is not swamped by the policy's and the model's noise. With
+w_i = γ^{t_i}/(p_i N) over N episodes,
 
     S = mean_i w_i δ̂_i  estimates η − η̂ (unbiased: a check of the estimator),
     B = mean_i w_i |δ̂_i| estimates the bound, biased *upwards* (E|δ̂| ≥ |E δ̂|): conservative.
