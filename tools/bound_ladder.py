@@ -170,6 +170,21 @@ def value_aware_summary(doc: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def value_aware_summary_table(summary: dict[str, Any]) -> list[str]:
+    """Markdown: per γ, over the runs at their newest pair, B/range, its upper end and the noise
+    floor (median [min, max]), the identity checks that hold 0 and the certifications."""
+    n = summary["runs"]
+    lines = ["| γ | B / range | B's 95% upper end / range | noise floor / range | identity holds 0 "
+             "| certifies |", "|" + " --- |" * 6]
+    for key, row in summary.items():
+        if not key.startswith("gamma="):
+            continue
+        lines.append(f"| {key[6:]} | {_spread_text(row['fraction'])} | "
+                     f"{_spread_text(row['fraction_high'])} | {_spread_text(row['noise_floor'])} "
+                     f"| {row['identity_consistent']}/{n} | {row['certifies']}/{n} |")
+    return lines
+
+
 def _yes(flag: bool) -> str:
     return "yes" if flag else "no"
 
@@ -222,8 +237,9 @@ def main() -> None:
     print("\n".join(measured_table(summary)))
     if va is not None:
         print()
+        print("\n".join(value_aware_summary_table(doc["value_aware"])))
+        print()
         print("\n".join(value_aware_table(va)))
-        print(json.dumps(doc["value_aware"], indent=1))
 
 
 if __name__ == "__main__":

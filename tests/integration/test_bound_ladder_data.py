@@ -77,3 +77,22 @@ def test_saved_tightest_instances_reevaluate(name: str) -> None:
     report = check_instance_file(path)
     assert report.holds
     assert report.checks.ladder[name].tightness == pytest.approx(saved["tightness"], rel=1e-9)
+
+
+def test_the_value_aware_tables_recompute(tool: ModuleType) -> None:
+    doc = json.loads(tool.VALUE_AWARE.read_text(encoding="utf-8"))
+    summary = tool.value_aware_summary(doc)
+    page = PAGE.read_text(encoding="utf-8")
+    for row in tool.value_aware_summary_table(summary) + tool.value_aware_table(doc):
+        assert row in page, row
+    shipped = json.loads(SUMMARY.read_text(encoding="utf-8"))["value_aware"]
+    assert shipped == json.loads(json.dumps(summary))
+    n = summary["runs"]
+    assert f"measured on {n} InvertedPendulum" in page
+    for gamma in (0.99, 0.98, 0.95):
+        assert f"{summary[f'gamma={gamma}']['fraction']['median']:.2f} of the range" in page
+    assert f"floor {summary['gamma=0.99']['noise_floor']['median']:.2f}" in page
+    # every measured run is a committed run of the rollout-length grid, which names its source
+    grid = DATA / "rollout_length_ip"
+    for run in doc["runs"]:
+        assert (grid / run["run"] / "validation.json").is_file(), run["run"]

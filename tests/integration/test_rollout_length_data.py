@@ -43,3 +43,16 @@ def test_the_summary_file_and_the_pages_answer_agree(study) -> None:  # type: ig
     assert (f"{study.runs_holding_best_k} of the {study.runs_with_k_star} validated runs"
             in page)
     assert f"{shipped['cpu_hours']:.1f} CPU hours" in page
+
+
+def test_the_slope_route_table_recomputes() -> None:
+    from boundcheck.experiments.questions.k_star_slope import slope_route, slope_table
+
+    rows = slope_route(DATA, load_k_runs(DATA))
+    assert rows, "no run keeps its slope-route inputs"
+    page = PAGE.read_text(encoding="utf-8")
+    for line in slope_table(rows):
+        assert line in page, line
+    shipped = json.loads(SUMMARY.read_text(encoding="utf-8"))["slope_route"]
+    assert [(r["name"], r["point"], r["direct"]) for r in shipped] == [
+        (r.name, r.point, r.direct) for r in rows]

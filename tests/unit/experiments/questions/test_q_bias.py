@@ -1,0 +1,81 @@
+"""Critic bias on a run (boundcheck.experiments.questions.q_bias and tools/q_bias.py): one tiny
+SAC run measured end to end, merged into a file and summarised; bad input exits 2."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+import torch
+
+from boundcheck.cli import main
+from boundcheck.experiments.questions.q_bias import QBiasSettings, measure_epoch
+from boundcheck.inputs import InputError
+from boundcheck.runs import RunDir
+from tests.tiny import TINY_TRAIN
+
+ROOT = Path(__file__).resolve().parents[4]
+
+
+def _tool() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("q_bias_tool", ROOT / "tools" / "q_bias.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("qb") / "InvertedPendulum-v5_sac_seed0"
+    assert main(["train", "--out", str(path), "--env", "InvertedPendulum-v5", "--steps", "400",
+                 "--algo", "sac", *TINY_TRAIN]) == 0
+    return path
+
+
+def test_one_epoch(run: Path) -> None:
+    rd = RunDir.open(run)
+    epoch = rd.epochs()[-1]
+    m = measure_epoch(rd, epoch, QBiasSettings(episodes=3, tail=0.5), torch.device("cpu"))
+    assert m.epoch == epoch and m.step == 400 and m.alpha > 0
+    for b in (m.q_min, m.q_mean):
+        assert b.episodes == 3 and b.bias.n == 3 and b.steps >= 3
+        assert math.isfinite(b.bias.mean) and b.bias.low <= b.bias.mean <= b.bias.high
+    assert m.q_min.bias.mean <= m.q_mean.bias.mean  # the twin minimum is never above the mean
+    with pytest.raises(InputError, match="epoch"):
+        measure_epoch(rd, 99, QBiasSettings(episodes=2), torch.device("cpu"))
+
+
+def test_settings_refuse_bad_values() -> None:
+    with pytest.raises(InputError, match="episodes"):
+        QBiasSettings(episodes=1)
+    with pytest.raises(InputError, match="tail"):
+        QBiasSettings(tail=0.0)
+
+
+def test_the_tool_measures_merges_and_summarises(run: Path, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    tool = _tool()
+    out = tmp_path / "q.json"
+    assert tool.main(["measure", str(run), "--out", str(out), "--episodes", "2",
+                      "--tail", "0.5"]) == 0
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert [r["run"] for r in doc["runs"]] == [run.name]  # its folder's name, no path
+    assert doc["runs"][0]["label"] == "SAC G=1"
+    assert str(tmp_path) not in out.read_text(encoding="utf-8")
+    assert tool.main(["measure", str(run), "--out", str(out), "--episodes", "2",
+                      "--tail", "0.5"]) == 0
+    assert len(json.loads(out.read_text(encoding="utf-8"))["runs"]) == 1  # replaced, not added
+    assert tool.main(["summarize", str(out), "--figure", str(tmp_path / "f.png")]) == 0
+    assert "| SAC G=1 | 400 | 1 |" in capsys.readouterr().out
+    assert (tmp_path / "f.png").stat().st_size > 0
+    assert tool.main(["measure", str(run), "--out", str(out), "--episodes", "3"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: --out:")
+    assert tool.main(["measure", str(run), "--out", str(tmp_path / "x.json"),
+                      "--episodes", "1"]) == 2
+    assert "--episodes" in capsys.readouterr().err
