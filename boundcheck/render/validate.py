@@ -63,7 +63,23 @@ def _header(result: ValidationRecord, pair: PairRecord) -> list[str]:
         "  informative (C < 2 r_max/(1-gamma)) only for gamma below: " + ", ".join(
             f"{thm} {_num(g, '.3g') if g is not None else 'none'}"
             for thm, g in pair.informative_gamma.items()),
+        *_ladder_lines(pair),
     ]
+
+
+def _ladder_lines(pair: PairRecord) -> list[str]:
+    """Rung 2a of the bound ladder (docs/ladder.md), where the document has it."""
+    rungs = [(b.gamma, b.ladder["rung_2a"]) for b in pair.by_gamma if "rung_2a" in b.ladder]
+    if not rungs:
+        return []
+    half = pair.ladder_gamma_at_half.get("rung_2a")
+    return ["  bound ladder, rung 2a (|eta - eta_model| <= B from eps_m' alone, expected-TV "
+            "charges t*eps_m'; docs/ladder.md): B/range " + ", ".join(
+                f"{_num(r.fraction, '.2f')} at gamma {g:g}" for g, r in rungs)
+            + "; eta inside: " + ", ".join("yes" if r.inside else "NO" for _, r in rungs)
+            + "; certifies improvement: " + ", ".join(
+                "yes" if r.certifies else "no" for _, r in rungs)
+            + f"; at most half the range for gamma <= {_num(half, '.3g')}"]
 
 
 def _sup_lines(error: ModelErrorEstimate, name: str, policy: str) -> list[str]:
@@ -136,6 +152,13 @@ def conclusion(result: ValidationRecord) -> list[str]:
         lines.append(f"At gamma = {first.gamma:g} on epochs {pair.data_epoch}->{pair.epoch}, "
                      f"each would become informative at the measured ratio of the eps's: "
                      f"{would}.")
+    rung = first.ladder.get("rung_2a")
+    if rung is not None:
+        lines.append(f"Ladder rung 2a, the tightest bound on Theorem 4.1's gap "
+                     f"|eta - eta_model| from eps_m' alone, takes "
+                     f"{rung.fraction:.0%} of the return range there and "
+                     f"{'certifies' if rung.certifies else 'does not certify'} an improvement "
+                     f"over pi_D.")
     return lines
 
 

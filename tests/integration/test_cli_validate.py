@@ -202,6 +202,13 @@ def test_known_noise_gives_a_measured_tv(capsys, tmp_path: Path) -> None:
         for thm, check in block["theorems"].items():
             below = limits[thm] is not None and block["gamma"] < limits[thm]
             assert check["informative"] == below, (thm, block["gamma"], limits[thm])
+    # Ladder rung 2a from the same eps_m': below the range at every gamma, and at most half the
+    # range exactly for the gammas up to the largest one reported.
+    half = doc["pairs"][0]["ladder_gamma_at_half"]["rung_2a"]
+    for block in doc["pairs"][0]["by_gamma"]:
+        rung = block["ladder"]["rung_2a"]
+        assert 0.0 <= rung["fraction"] < 1.0
+        assert (rung["fraction"] <= 0.5 + 1e-9) == (half is not None and block["gamma"] <= half)
 
 
 def test_a_tampered_model_is_refused_in_one_line(capsys, tmp_path: Path,

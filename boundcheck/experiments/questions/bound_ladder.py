@@ -27,10 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from boundcheck.experiments.validate.document import GammaRecord, PairRecord, read_validation
-from boundcheck.theory.ladder import largest_gamma_at_fraction, sup_model_fraction
-
-#: The fraction of the range below which the page calls a bound useful.
-HALF = 0.5
+from boundcheck.experiments.validate.theorems import sup_model_gamma_at_half, sup_model_rung
 
 
 @dataclass(frozen=True)
@@ -65,26 +62,24 @@ def _fraction_of(block: GammaRecord, theorem: str, r_max: float) -> float:
 
 
 def measure_pair(name: str, pair: PairRecord) -> MeasuredRun:
-    """Rung 2a and MBPO's fractions for one pair (module doc)."""
+    """Rung 2a and MBPO's fractions for one pair (module doc). Computed from the pair's
+    inputs and returns by validate's own rule, so files written before validate reported the
+    ladder get the same numbers as newer ones."""
     eps = min(1.0, pair.inputs.eps_model_shifted)
     r_max = pair.inputs.r_max
     rows = []
     for block in pair.by_gamma:
-        fraction = sup_model_fraction(block.gamma, eps)
-        bound = fraction * 2.0 * r_max / (1.0 - block.gamma)
         ret = block.returns
+        rung = sup_model_rung(block.gamma, eps, r_max, ret)
         rows.append(RungAtGamma(
-            gamma=block.gamma, fraction=fraction,
+            gamma=block.gamma, fraction=rung.fraction,
             fraction_4_1=_fraction_of(block, "4.1", r_max),
             fraction_4_3=_fraction_of(block, "4.3", r_max),
             eta=ret.eta.mean, eta_model=ret.eta_model.mean, eta_pi_d_high=ret.eta_pi_d.high,
-            inside=abs(ret.eta.mean - ret.eta_model.mean) <= bound,
-            certifies=ret.eta_model.low - bound > ret.eta_pi_d.high))
+            inside=rung.inside, certifies=rung.certifies))
     return MeasuredRun(
         name=name, eps_model_shifted=eps, eps_source=pair.inputs.eps_model_shifted_source.value,
-        r_max=r_max, gammas=tuple(rows),
-        gamma_at_half=largest_gamma_at_fraction(lambda g: sup_model_fraction(g, eps), HALF,
-                                                tol=1e-6))
+        r_max=r_max, gammas=tuple(rows), gamma_at_half=sup_model_gamma_at_half(eps))
 
 
 def measure_files(files: Sequence[tuple[str, Path]]) -> list[MeasuredRun]:

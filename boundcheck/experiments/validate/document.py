@@ -22,6 +22,7 @@ from boundcheck.experiments.validate.results import (
     GammaBlock,
     PairResult,
     Returns,
+    SupModelRung,
     TheoremCheck,
     ValidationResult,
     any_violated,
@@ -48,9 +49,10 @@ def theorem_json(check: TheoremCheck) -> dict[str, Any]:
 
 
 def gamma_block_json(block: GammaBlock) -> dict[str, Any]:
-    """One γ: its returns and its theorems by number."""
+    """One γ: its returns, its theorems by number and the ladder's rungs by name."""
     return {"gamma": block.gamma, "returns": encode(block.returns),
-            "theorems": {t.theorem: theorem_json(t) for t in block.theorems}}
+            "theorems": {t.theorem: theorem_json(t) for t in block.theorems},
+            "ladder": {"rung_2a": encode(block.rung_2a)}}
 
 
 def pair_json(pair: PairResult) -> dict[str, Any]:
@@ -67,6 +69,7 @@ def pair_json(pair: PairResult) -> dict[str, Any]:
                         "pi": encode(pair.model_error_pi)},
         "by_gamma": [gamma_block_json(b) for b in pair.by_gamma],
         "informative_gamma": dict(pair.informative_gamma),
+        "ladder_gamma_at_half": {"rung_2a": pair.rung_2a_gamma_at_half},
         "warnings": list(pair.warnings),
     }
 
@@ -160,11 +163,13 @@ class TheoremRecord:
 
 @dataclass(frozen=True)
 class GammaRecord:
-    """One γ of a pair: its returns and its theorems by number."""
+    """One γ of a pair: its returns, its theorems by number and the ladder's rungs by name
+    (``rung_2a``; empty in files written before validate reported the ladder)."""
 
     gamma: float
     returns: Returns
     theorems: dict[str, TheoremRecord]
+    ladder: dict[str, SupModelRung] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -180,6 +185,8 @@ class PairRecord:
     by_gamma: tuple[GammaRecord, ...]
     informative_gamma: dict[str, float | None] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    #: Per rung, the largest γ at which it takes at most half the return range.
+    ladder_gamma_at_half: dict[str, float | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,9 @@
 
 A :class:`ValidationResult` holds one :class:`PairResult` per epoch pair (E_D, E); each pair
 holds the theory's inputs (:class:`BoundValues`) and, per discount factor, a
-:class:`GammaBlock` with the estimated returns and one :class:`TheoremCheck` per theorem
-(Theorems 4.1–4.3, paper Section 4; docs/paper.md). The words the JSON carries (verdicts, where
+:class:`GammaBlock` with the estimated returns, one :class:`TheoremCheck` per theorem
+(Theorems 4.1–4.3, paper Section 4; docs/paper.md) and the bound ladder's rung 2a
+(:class:`SupModelRung`, docs/ladder.md). The words the JSON carries (verdicts, where
 an ε came from) are str-valued enums; :mod:`boundcheck.experiments.validate.document` turns
 these values into the JSON document.
 """
@@ -118,12 +119,28 @@ class Returns:
 
 
 @dataclass(frozen=True)
+class SupModelRung:
+    """Rung 2a of the bound ladder at one γ (docs/ladder.md): the expected-TV model bound with
+    its per-step charges relaxed to t·ε_m′ and span(r_π) ≤ 2 r_max, so |η − η̂| ≤ ``bound``
+    (:func:`boundcheck.theory.ladder.sup_model_fraction`). ``fraction`` is ``bound`` over the
+    range 2 r_max/(1 − γ); ``inside`` whether the mean of η lies in [η̂ − bound, η̂ + bound];
+    ``certifies`` whether η̂'s low end minus ``bound`` lies above η[π_D]'s high end (the
+    Section 4.1 argument; each end at the validation's confidence)."""
+
+    bound: float
+    fraction: float
+    inside: bool
+    certifies: bool
+
+
+@dataclass(frozen=True)
 class GammaBlock:
-    """The returns and the three theorems at discount ``gamma``."""
+    """The returns and the three theorems at discount ``gamma``, and the ladder's rung 2a."""
 
     gamma: float
     returns: Returns
     theorems: tuple[TheoremCheck, ...]
+    rung_2a: SupModelRung
 
 
 @dataclass(frozen=True)
@@ -186,6 +203,8 @@ class PairResult:
     by_gamma: tuple[GammaBlock, ...]
     informative_gamma: Mapping[str, float | None]
     warnings: tuple[str, ...]
+    #: The largest γ at which rung 2a takes at most half the range (None: at no γ > 0).
+    rung_2a_gamma_at_half: float | None = None
 
 
 @dataclass(frozen=True)

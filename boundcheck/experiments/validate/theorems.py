@@ -12,7 +12,9 @@ shift ε_π and Pinsker"):
 - r_max: the largest |reward| in π_D's real buffer, unless given.
 
 Theorem 4.1 compares η with η̂ (full model rollouts); 4.2 and 4.3 with η^branch. The k-step
-model return MBPO optimises and π_D's own return are reported without a theorem.
+model return MBPO optimises and π_D's own return are reported without a theorem. Beside them,
+rung 2a of the bound ladder (docs/ladder.md): the tightest rung the same inputs give, |η − η̂|
+bounded with ε_m′ and r_max alone (:func:`sup_model_rung`).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from boundcheck.experiments.validate.results import (
     PairResult,
     Returns,
     RMaxSource,
+    SupModelRung,
     TheoremCheck,
 )
 from boundcheck.experiments.validate.returns import RewardPaths
@@ -44,7 +47,12 @@ from boundcheck.theory.bounds import (
     theorem_4_2,
     theorem_4_3,
 )
+from boundcheck.theory.ladder import largest_gamma_at_fraction, sup_model_fraction
 from boundcheck.theory.verdict import BoundResult, check_bound, informative_threshold, mean_estimate
+
+#: The fraction of the return range at or below which the ladder calls a bound useful
+#: (docs/results/bound_ladder.md: it rules out at least half the range).
+HALF_RANGE = 0.5
 
 
 def model_error_value(error: ModelErrorEstimate, given: float | None,
@@ -114,6 +122,25 @@ def _unreliable(paths: RewardPaths, what: str) -> str | None:
                                     "prediction): the reference return is biased")
 
 
+def sup_model_rung(gamma: float, eps_model_shifted: float, r_max: float,
+                   returns: Returns) -> SupModelRung:
+    """Rung 2a at ``gamma`` from ε_m′ (capped at 1) and r_max, judged against the measured
+    returns (:class:`~boundcheck.experiments.validate.results.SupModelRung`)."""
+    fraction = sup_model_fraction(gamma, min(1.0, max(0.0, eps_model_shifted)))
+    bound = fraction * 2.0 * r_max / (1.0 - gamma)
+    return SupModelRung(
+        bound=bound, fraction=fraction,
+        inside=abs(returns.eta.mean - returns.eta_model.mean) <= bound,
+        certifies=returns.eta_model.low - bound > returns.eta_pi_d.high)
+
+
+def sup_model_gamma_at_half(eps_model_shifted: float) -> float | None:
+    """The largest γ at which rung 2a takes at most :data:`HALF_RANGE` of the range."""
+    eps = min(1.0, max(0.0, eps_model_shifted))
+    return largest_gamma_at_fraction(lambda g: sup_model_fraction(g, eps), HALF_RANGE,
+                                     tol=1e-6)
+
+
 def gamma_block(m: PairMeasurements, gamma: float, values: BoundValues,
                 confidence: float) -> GammaBlock:
     """Returns (with intervals) and the three theorems at discount ``gamma``.
@@ -140,7 +167,8 @@ def gamma_block(m: PairMeasurements, gamma: float, values: BoundValues,
         eta_pi_d=mean_estimate(m.real_pi_d.discounted(gamma), confidence),
         model_k_step=mean_estimate(m.model_k_step.discounted(gamma), confidence))
     return GammaBlock(gamma, returns,
-                      tuple(_theorem_check(res, values, which) for res, which in checks))
+                      tuple(_theorem_check(res, values, which) for res, which in checks),
+                      sup_model_rung(gamma, eps_mp, r_max, returns))
 
 
 def reward_range_warnings(m: PairMeasurements, r_max: float) -> list[str]:
@@ -175,4 +203,5 @@ def pair_result(m: PairMeasurements, gammas: tuple[float, ...], inputs: BoundInp
         by_gamma=tuple(gamma_block(m, g, values, confidence) for g in gammas),
         informative_gamma=informative_gammas(values.eps_model, values.eps_model_shifted,
                                              values.eps_policy, m.k),
-        warnings=tuple(reward_range_warnings(m, values.r_max)))
+        warnings=tuple(reward_range_warnings(m, values.r_max)),
+        rung_2a_gamma_at_half=sup_model_gamma_at_half(values.eps_model_shifted))

@@ -23,3 +23,11 @@ def test_the_conclusion_says_what_holds_and_where_it_would_inform() -> None:
     holds = all(t.verdict.value == "holds" for p in result.pairs for b in p.by_gamma
                 for t in b.theorems)
     assert ("Every bound holds" in lines[0]) == holds
+
+
+def test_the_conclusion_gives_the_ladders_tightest_rung() -> None:
+    record = record_of(_result(-1.0, -1.0, BoundInputs()))
+    rung = record.pairs[-1].by_gamma[0].ladder["rung_2a"]
+    assert (f"from eps_m' alone, takes {rung.fraction:.0%} of the return range"
+            in conclusion(record)[-1])
+    assert "does not certify" in conclusion(record)[-1]

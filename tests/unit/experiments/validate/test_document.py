@@ -161,3 +161,37 @@ def test_bound_inputs_outside_the_theory_are_refused_by_field(
     with pytest.raises(ConfigError) as caught:
         BoundInputs(**given)  # type: ignore[arg-type]
     assert caught.value.key == field
+
+
+def test_rung_2a_is_reported_beside_the_theorems() -> None:
+    """Ladder rung 2a (docs/ladder.md) at each γ: at ε_m′ = 1 its fraction of the range is γ
+    (step 0 is free, every later step pays the span); at ε_m′ = 0 it is 0, and a model return
+    above π_D's then certifies an improvement while η below η̂ lies outside it."""
+    vacuous = _result(-1.0, -1.0, BoundInputs()).pairs[0]
+    for block in vacuous.by_gamma:
+        rung = block.rung_2a
+        assert rung.fraction == pytest.approx(block.gamma, rel=1e-6)
+        assert rung.bound == pytest.approx(rung.fraction * 2 * vacuous.inputs.r_max
+                                           / (1 - block.gamma))
+        assert rung.inside and not rung.certifies
+    assert vacuous.rung_2a_gamma_at_half == pytest.approx(0.5, abs=1e-5)
+    exact = _result(-1.0, 0.0, BoundInputs(eps_model=0.0, r_max=1.0)).pairs[0]
+    assert all(b.rung_2a.bound < 1e-9 and b.rung_2a.certifies and not b.rung_2a.inside
+               for b in exact.by_gamma)
+    assert exact.rung_2a_gamma_at_half == pytest.approx(1.0, abs=1e-4)
+
+
+def test_rung_2a_reads_back_and_older_files_lack_it() -> None:
+    result = _result(-1.0, -1.0, BoundInputs(eps_model=0.3, r_max=2.0))
+    doc = validation_json(result)
+    assert set(doc["pairs"][0]["by_gamma"][0]["ladder"]) == {"rung_2a"}
+    record = validation_record(loads(dumps(doc)))
+    for block, written in zip(record.pairs[0].by_gamma, result.pairs[0].by_gamma, strict=True):
+        assert block.ladder["rung_2a"] == written.rung_2a
+    assert record.pairs[0].ladder_gamma_at_half == {
+        "rung_2a": result.pairs[0].rung_2a_gamma_at_half}
+    for block in doc["pairs"][0]["by_gamma"]:
+        del block["ladder"]
+    del doc["pairs"][0]["ladder_gamma_at_half"]
+    older = validation_record(loads(dumps(doc)))
+    assert all(not b.ladder for b in older.pairs[0].by_gamma)
