@@ -69,14 +69,16 @@ def group_summary(runs: list[MeasuredRun]) -> dict[str, Any]:
     """Per γ the spread over runs of the three fractions, and the counts."""
     out: dict[str, Any] = {"runs": len(runs), "eps_model_shifted": _spread(
         [r.eps_model_shifted for r in runs]), "gamma_at_half": _spread(
-        [r.gamma_at_half or 0.0 for r in runs])}
+        [r.gamma_at_half or 0.0 for r in runs]), "tv_mean": _spread([r.tv_mean for r in runs])}
     for g in GAMMAS:
         rows = [at_gamma(r, g) for r in runs]
         out[f"gamma={g}"] = {
             "rung_2a": _spread([x.fraction for x in rows]),
             "theorem_4_1": _spread([x.fraction_4_1 for x in rows]),
             "theorem_4_3": _spread([x.fraction_4_3 for x in rows]),
-            "inside": sum(x.inside for x in rows), "certifies": sum(x.certifies for x in rows)}
+            "inside": sum(x.inside for x in rows), "certifies": sum(x.certifies for x in rows),
+            "cpo_threshold": rows[0].cpo_threshold,
+            "cpo_ruled_out": sum(x.cpo_ruled_out for x in rows)}
     return out
 
 
@@ -108,7 +110,8 @@ def measured_table(summary: dict[str, Any]) -> list[str]:
     """Markdown: per group of runs, ε_m′ and per γ the three fractions (median [min, max]),
     the runs whose η lies in rung 2a's interval, the certifications, and the γ at half."""
     lines = ["| runs | n | ε_m′ | γ | rung 2a | Theorem 4.1 | Theorem 4.3 | η inside | certifies "
-             "| largest γ with rung 2a ≤ ½ range |", "|" + " --- |" * 10]
+             "| largest γ with rung 2a ≤ ½ range | mean TV(π, π_D) | rung 4 ruled out |",
+             "|" + " --- |" * 12]
     for label, g in summary.items():
         for gamma in GAMMAS:
             row = g[f"gamma={gamma}"]
@@ -116,7 +119,9 @@ def measured_table(summary: dict[str, Any]) -> list[str]:
                 label, str(g["runs"]), _spread_text(g["eps_model_shifted"]), f"{gamma:g}",
                 _spread_text(row["rung_2a"]), _spread_text(row["theorem_4_1"], 1),
                 _spread_text(row["theorem_4_3"], 1), f"{row['inside']}/{g['runs']}",
-                f"{row['certifies']}/{g['runs']}", _spread_text(g["gamma_at_half"])]) + " |")
+                f"{row['certifies']}/{g['runs']}", _spread_text(g["gamma_at_half"]),
+                _spread_text(g["tv_mean"], 3),
+                f"{row['cpo_ruled_out']}/{g['runs']} (≥ {row['cpo_threshold']:.3f})"]) + " |")
     return lines
 
 

@@ -186,7 +186,7 @@ def ladder_checks(mdp: FiniteMDP, ks: list[int] | None = None) -> dict[Rung, dic
             k)
     out[Rung.COUPLING][None] = check(Rung.COUPLING, eta - eta_hat, coupling_bound(
         g, eps_coupling(mdp, mdp.pi), span_r))
-    out.update(_cpo_rungs(mdp, eta, tau, check))
+    out.update(_cpo_rungs(mdp, tau, check))
     out.update(_value_aware_rungs(mdp, eta, eta_hat, check))
     return out
 
@@ -206,24 +206,68 @@ def _data_branch_charges(q: Array, q_shift: Array, model_pi: Array, m: Array, k:
     return q_shift[start] + model_part
 
 
-def _cpo_rungs(mdp: FiniteMDP, eta: float, tau: Array, check: Any) -> dict[Rung, dict[
-        int | None, RungCheck]]:
-    """Rung 4 (docs/ladder.md): the surrogate L = E_{d^{π_D}}[Ā]/(1 − γ) against η − η[π_D], Ā(s) =
-    E_{a~π} A^{π_D}(s, a), d^{π_D} the normalised discounted state distribution of π_D."""
+@dataclass(frozen=True)
+class CpoTerms:
+    """Rung 4's parts on one instance (docs/ladder.md): the surrogate L = E_{d^{π_D}}[Ā]/(1 − γ),
+    Ā(s) = E_{a~π} A^{π_D}(s, a), d^{π_D} the normalised discounted state distribution of π_D;
+    the mean shift E_{d^{π_D}}[TV(π, π_D)]; ε_A = max_s |Ā(s)|; span(Ā); and the gap
+    η[π] − η[π_D] − L the penalties bound."""
+
+    surrogate: float
+    gap: float
+    mean_shift: float
+    eps_a: float
+    span_a: float
+    gamma: float
+
+    @property
+    def penalty(self) -> float:
+        """CPO's (Corollary 1): 2 γ ε_A E[TV]/(1 − γ)²."""
+        return 2.0 * self.gamma * self.eps_a * self.mean_shift / (1.0 - self.gamma) ** 2
+
+    @property
+    def penalty_saturated(self) -> float:
+        """The saturated form: span(Ā) min(1, γ E[TV]/(1 − γ))/(1 − γ)."""
+        g = self.gamma
+        return self.span_a * min(1.0, g * self.mean_shift / (1.0 - g)) / (1.0 - g)
+
+
+def cpo_terms(mdp: FiniteMDP, tau: Array | None = None) -> CpoTerms:
+    """:class:`CpoTerms` of ``mdp`` (``tau``: the per-state TV(π, π_D), computed if None)."""
     g = mdp.gamma
+    tau = tb.tv_policies(mdp.pi, mdp.pi_data) if tau is None else tau
     v_data = tb.values(mdp.P, mdp.pi_data, mdp.r, g)
     advantage = mdp.r + g * mdp.P @ v_data - v_data[:, None]
     a_bar = np.einsum("sa,sa->s", mdp.pi, advantage)
     kernel = tb.policy_kernel(mdp.P, mdp.pi_data)
     occupancy = (1.0 - g) * np.linalg.solve((np.eye(mdp.num_states) - g * kernel).T, mdp.mu0)
+    eta = tb.discounted_return(mdp.mu0, mdp.P, mdp.pi, mdp.r, g)
     surrogate = float(occupancy @ a_bar) / (1.0 - g)
-    gap = (eta - float(mdp.mu0 @ v_data)) - surrogate
-    mean_shift = float(occupancy @ tau)
-    eps_a = float(np.max(np.abs(a_bar)))
-    cpo = 2.0 * g * eps_a * mean_shift / (1.0 - g) ** 2
-    saturated = _span(a_bar) * min(1.0, g * mean_shift / (1.0 - g)) / (1.0 - g)
-    return {Rung.CPO: {None: check(Rung.CPO, gap, cpo)},
-            Rung.CPO_SATURATED: {None: check(Rung.CPO_SATURATED, gap, saturated)}}
+    return CpoTerms(surrogate=surrogate, gap=(eta - float(mdp.mu0 @ v_data)) - surrogate,
+                    mean_shift=float(occupancy @ tau), eps_a=float(np.max(np.abs(a_bar))),
+                    span_a=_span(a_bar), gamma=g)
+
+
+def cpo_certify_threshold(gamma: float) -> float:
+    """The mean policy shift at and above which rung 4 (CPO, Corollary 1) cannot certify an
+    improvement, whatever the advantages: (1 − γ)/(2γ).
+
+    Its lower bound η[π] − η[π_D] ≥ L − 2γ ε_A E[TV]/(1 − γ)² is positive only if
+    E_{d^{π_D}}[Ā] > 2γ ε_A E[TV]/(1 − γ), and E[Ā] ≤ max_s |Ā(s)| = ε_A, so only if
+    E_{d^{π_D}}[TV(π, π_D)] < (1 − γ)/(2γ). It needs no advantage estimate: an expectation of
+    the policy shift, which a run can measure, decides it (docs/ladder.md, rung 4)."""
+    if not 0.0 < gamma < 1.0:
+        raise ValueError(f"gamma must be in (0, 1), got {gamma!r}")
+    return (1.0 - gamma) / (2.0 * gamma)
+
+
+def _cpo_rungs(mdp: FiniteMDP, tau: Array, check: Any) -> dict[Rung, dict[
+        int | None, RungCheck]]:
+    """Rung 4 (docs/ladder.md): the surrogate against η − η[π_D] (:func:`cpo_terms`)."""
+    terms = cpo_terms(mdp, tau)
+    return {Rung.CPO: {None: check(Rung.CPO, terms.gap, terms.penalty)},
+            Rung.CPO_SATURATED: {None: check(Rung.CPO_SATURATED, terms.gap,
+                                             terms.penalty_saturated)}}
 
 
 def value_aware_terms(mdp: FiniteMDP, occupancy_in_model: bool) -> tuple[Array, Array]:

@@ -96,3 +96,17 @@ def test_the_value_aware_tables_recompute(tool: ModuleType) -> None:
     grid = DATA / "rollout_length_ip"
     for run in doc["runs"]:
         assert (grid / run["run"] / "validation.json").is_file(), run["run"]
+
+
+def test_the_pages_rung_4_counts(runs: dict[str, Any]) -> None:
+    """Rung 4 ruled out by the mean policy shift: the page's counts and the margin at 0.99."""
+    page = PAGE.read_text(encoding="utf-8")
+    everything = [r for rs in runs.values() for r in rs]
+    n = len(everything)
+    out = {g: sum(next(x for x in r.gammas if abs(x.gamma - g) < 1e-12).cpo_ruled_out
+                  for r in everything) for g in (0.99, 0.9)}
+    assert f"ruled out on {out[0.99]} of {n} runs at γ = 0.99" in page
+    assert f"on {out[0.9]} of {n} at γ = 0.9" in page
+    low = min(r.tv_mean for r in everything) / ((1 - 0.99) / (2 * 0.99))
+    high = max(r.tv_mean for r in everything) / ((1 - 0.99) / (2 * 0.99))
+    assert f"about {low:.0f} to\n  {10 * round(high / 10):.0f} times the threshold" in page

@@ -13,10 +13,19 @@ Per run (its newest pair) and γ this module gives B as a fraction of the range 
 beside Theorems 4.1 and 4.3's, whether the measured η lies inside [η̂ − B, η̂ + B] (episode
 means), whether the lower bound **certifies improvement** (the low end of η̂'s 95% interval over
 episodes, minus B, above the high end of η[π_D]'s), and
-the largest γ at which B is at most half the range. The other rungs need quantities no
-validation records (a maximum over states for the coupling bound, advantages of π_D for CPO's,
-one-step value errors for the value-aware one, model errors at model-rollout states for the
-branched ones): the page reports them as not measured, with that reason.
+the largest γ at which B is at most half the range.
+
+Rung 4 (CPO, Corollary 1) needs π_D's advantages for its value, but not to rule out that it
+certifies: its lower bound on η[π] − η[π_D] is positive only if the mean policy shift is below
+(1 − γ)/(2γ) (:func:`boundcheck.theory.ladder.cpo_certify_threshold`). The validation's mean
+over visited states of the Monte Carlo TV(π, π_D) (unbiased per state; its low end over
+episodes) stands in for E_{d^{π_D}}[TV]: where that low end is at or above the threshold,
+rung 4 is *ruled out*. The stand-in averages π's and π_D's visited states without discounting,
+where d^{π_D} weights π_D's early states more: a labelled approximation, not a proof.
+
+The other rungs need quantities no validation records (a maximum over states for the coupling
+bound, one-step value errors for the value-aware one, model errors at model-rollout states for
+the branched ones): the page reports them as not measured, with that reason.
 """
 
 from __future__ import annotations
@@ -28,6 +37,7 @@ from pathlib import Path
 
 from boundcheck.experiments.validate.document import GammaRecord, PairRecord, read_validation
 from boundcheck.experiments.validate.theorems import sup_model_gamma_at_half, sup_model_rung
+from boundcheck.theory.ladder import cpo_certify_threshold
 
 
 @dataclass(frozen=True)
@@ -43,6 +53,10 @@ class RungAtGamma:
     eta_pi_d_high: float
     inside: bool
     certifies: bool
+    #: Rung 4's threshold (1 − γ)/(2γ), and whether the mean TV's low end reaches it (then
+    #: rung 4 cannot certify an improvement).
+    cpo_threshold: float = float("nan")
+    cpo_ruled_out: bool = False
 
 
 @dataclass(frozen=True)
@@ -55,6 +69,9 @@ class MeasuredRun:
     r_max: float
     gammas: tuple[RungAtGamma, ...]
     gamma_at_half: float | None
+    #: The mean over visited states of the Monte Carlo TV(π, π_D), and its low end.
+    tv_mean: float = float("nan")
+    tv_mean_low: float = float("nan")
 
 
 def _fraction_of(block: GammaRecord, theorem: str, r_max: float) -> float:
@@ -67,19 +84,23 @@ def measure_pair(name: str, pair: PairRecord) -> MeasuredRun:
     ladder get the same numbers as newer ones."""
     eps = min(1.0, pair.inputs.eps_model_shifted)
     r_max = pair.inputs.r_max
+    tv = pair.policy_shift.stats["tv_mc"]["mean"]
     rows = []
     for block in pair.by_gamma:
         ret = block.returns
         rung = sup_model_rung(block.gamma, eps, r_max, ret)
+        threshold = cpo_certify_threshold(block.gamma)
         rows.append(RungAtGamma(
             gamma=block.gamma, fraction=rung.fraction,
             fraction_4_1=_fraction_of(block, "4.1", r_max),
             fraction_4_3=_fraction_of(block, "4.3", r_max),
             eta=ret.eta.mean, eta_model=ret.eta_model.mean, eta_pi_d_high=ret.eta_pi_d.high,
-            inside=rung.inside, certifies=rung.certifies))
+            inside=rung.inside, certifies=rung.certifies, cpo_threshold=threshold,
+            cpo_ruled_out=tv.ci_low >= threshold))
     return MeasuredRun(
         name=name, eps_model_shifted=eps, eps_source=pair.inputs.eps_model_shifted_source.value,
-        r_max=r_max, gammas=tuple(rows), gamma_at_half=sup_model_gamma_at_half(eps))
+        r_max=r_max, gammas=tuple(rows), gamma_at_half=sup_model_gamma_at_half(eps),
+        tv_mean=tv.value, tv_mean_low=tv.ci_low)
 
 
 def measure_files(files: Sequence[tuple[str, Path]]) -> list[MeasuredRun]:

@@ -4,6 +4,8 @@ between rungs that the proofs give."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -13,6 +15,8 @@ from boundcheck.theory.coupling import tight_instance
 from boundcheck.theory.instances import K_GRID, random_instance
 from boundcheck.theory.ladder import (
     Rung,
+    cpo_certify_threshold,
+    cpo_terms,
     data_branched_return,
     horizon,
     ladder_checks,
@@ -126,3 +130,25 @@ def test_largest_gamma_at_fraction() -> None:
     assert largest_gamma_at_fraction(lambda g: g, 0.5) == pytest.approx(0.5, abs=1e-8)
     assert largest_gamma_at_fraction(lambda g: 2.0, 0.5) is None
     assert largest_gamma_at_fraction(lambda g: 0.0, 0.5) == pytest.approx(1.0, abs=1e-8)
+
+
+def test_cpo_cannot_certify_at_a_mean_shift_above_its_threshold() -> None:
+    """Rung 4's lower bound L − penalty on η[π] − η[π_D] is positive only if
+    E_{d^{π_D}}[TV] < (1 − γ)/(2γ) (:func:`cpo_certify_threshold`): checked on random
+    instances on both sides of the threshold, with π moved towards π_D to reach below it."""
+    above = below = certified = 0
+    for i in range(300):
+        base = random_instance(np.random.default_rng([23, i]))
+        for step in (1.0, 0.1, 0.01, 0.001):
+            mdp = replace(base, pi=base.pi_data + step * (base.pi - base.pi_data))
+            terms = cpo_terms(mdp)
+            lower = terms.surrogate - terms.penalty
+            if terms.mean_shift >= cpo_certify_threshold(mdp.gamma):
+                above += 1
+                assert lower <= 1e-9 * max(1.0, abs(terms.surrogate)), (i, step)
+            else:
+                below += 1
+                certified += lower > 0
+    assert above > 100 and below > 100 and certified > 0  # both sides, and it can certify
+    with pytest.raises(ValueError, match="gamma"):
+        cpo_certify_threshold(1.0)
