@@ -25,7 +25,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from boundcheck.codec import encode
-from boundcheck.experiments.questions.bound_ladder import MeasuredRun, at_gamma, measure_files
+from boundcheck.experiments.generalization.results import read_results
+from boundcheck.experiments.questions.bound_ladder import (
+    MeasuredRun,
+    SmallStep,
+    at_gamma,
+    measure_files,
+    small_steps,
+)
 from boundcheck.runs.atomic import atomic_write_json
 
 DATA = Path("docs/results/data")
@@ -130,6 +137,31 @@ def _spread_text(s: dict[str, float], digits: int = 2) -> str:
 
 
 VALUE_AWARE = EXACT / "value_aware_ip.json"
+#: The continuation whose snapshots give the small-step pairs (Hopper, σ = 0.03, 6 seeds).
+SMALL_STEPS = DATA / "noise_hopper_generalization_results.json"
+
+
+def small_step_rows(path: Path = SMALL_STEPS) -> list[SmallStep]:
+    """Every snapshot of the continuation as a small-step pair, at :data:`GAMMAS`."""
+    return small_steps(read_results(path), GAMMAS)
+
+
+def small_step_table(rows: list[SmallStep]) -> list[str]:
+    """Markdown: per training size its smallest and largest step: KL, ε_π, ε_m′ and per γ
+    the fractions of the range of rung 2a and Theorem 4.3."""
+    head = ["training size", "snapshot", "KL(π‖π_D), nats", "ε_π (max Pinsker)",
+            "ε_m′ (mean TV)"] + [f"rung 2a γ={g:g}" for g in GAMMAS] + [
+            f"Theorem 4.3 γ={g:g}" for g in GAMMAS]
+    lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+    for size in sorted({r.train_size for r in rows}):
+        mine = [r for r in rows if r.train_size == size]
+        for r in (min(mine, key=lambda x: x.index), max(mine, key=lambda x: x.index)):
+            lines.append("| " + " | ".join(
+                [f"{size:,}", str(r.index), f"{r.kl_mean:.3f}", f"{r.eps_policy:.2f}",
+                 f"{r.eps_model_shifted:.2f}"]
+                + [f"{f:.2f}" for _, f in r.fraction_2a]
+                + [f"{f:.1f}" for _, f in r.fraction_4_3]) + " |")
+    return lines
 
 
 def value_aware_table(doc: dict[str, Any]) -> list[str]:
@@ -235,11 +267,15 @@ def main() -> None:
     va = json.loads(VALUE_AWARE.read_text(encoding="utf-8")) if VALUE_AWARE.is_file() else None
     if va is not None:
         doc["value_aware"] = value_aware_summary(va)
+    steps = small_step_rows()
+    doc["small_steps"] = {"source": str(SMALL_STEPS.relative_to(DATA)), "rows": encode(steps)}
     atomic_write_json(args.out, doc)
     figure(summary, args.figure)
     print("\n".join(exact_table(doc["exact"])))
     print()
     print("\n".join(measured_table(summary)))
+    print()
+    print("\n".join(small_step_table(steps)))
     if va is not None:
         print()
         print("\n".join(value_aware_summary_table(doc["value_aware"])))

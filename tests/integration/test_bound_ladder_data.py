@@ -110,3 +110,24 @@ def test_the_pages_rung_4_counts(runs: dict[str, Any]) -> None:
     low = min(r.tv_mean for r in everything) / ((1 - 0.99) / (2 * 0.99))
     high = max(r.tv_mean for r in everything) / ((1 - 0.99) / (2 * 0.99))
     assert f"about {low:.0f} to\n  {10 * round(high / 10):.0f} times the threshold" in page
+
+
+def test_the_small_step_table_recomputes(tool: ModuleType) -> None:
+    rows = tool.small_step_rows(DATA / "noise_hopper_generalization_results.json")
+    page = PAGE.read_text(encoding="utf-8")
+    for line in tool.small_step_table(rows):
+        assert line in page, line
+    shipped = json.loads(SUMMARY.read_text(encoding="utf-8"))["small_steps"]
+    assert shipped["source"] == "noise_hopper_generalization_results.json"
+    assert [(r["train_size"], r["index"]) for r in shipped["rows"]] == [
+        (r.train_size, r.index) for r in rows]
+    assert [r["eps_model_shifted"] for r in shipped["rows"]] == pytest.approx(
+        [r.eps_model_shifted for r in rows])
+    # The page's ranges: the smallest step's KL, max-state Pinsker TV and Theorem 4.3 at 0.99.
+    first = [r for r in rows if r.index == 1]
+    assert (f"mean KL of {min(r.kl_mean for r in first):.3f}–{max(r.kl_mean for r in first):.3f}"
+            in page)
+    assert (f"{min(r.eps_policy for r in first):.2f}–{max(r.eps_policy for r in first):.2f}"
+            in page)
+    t43 = [dict(r.fraction_4_3)[0.99] for r in first]
+    assert f"{min(t43):.0f}–{max(t43):.0f} ranges" in page

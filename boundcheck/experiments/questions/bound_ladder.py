@@ -23,6 +23,11 @@ episodes) stands in for E_{d^{π_D}}[TV]: where that low end is at or above the 
 rung 4 is *ruled out*. The stand-in averages π's and π_D's visited states without discounting,
 where d^{π_D} weights π_D's early states more: a labelled approximation, not a proof.
 
+Pairs with small policy steps (:func:`small_steps`): the snapshots of a
+``measure-generalization`` continuation are policies at KL 0.01–1 nats from π_D with the model's
+TV measured under each; rung 2a and Theorem 4.3 are evaluated at each, as fractions of the
+range (no returns are measured there, so no "inside" or "certifies").
+
 The other rungs need quantities no validation records (a maximum over states for the coupling
 bound, one-step value errors for the value-aware one, model errors at model-rollout states for
 the branched ones): the page reports them as not measured, with that reason.
@@ -35,9 +40,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
+from boundcheck.experiments.generalization.results import GeneralizationDocument
 from boundcheck.experiments.validate.document import GammaRecord, PairRecord, read_validation
 from boundcheck.experiments.validate.theorems import sup_model_gamma_at_half, sup_model_rung
-from boundcheck.theory.ladder import cpo_certify_threshold
+from boundcheck.theory.bounds import theorem_4_3
+from boundcheck.theory.ladder import cpo_certify_threshold, sup_model_fraction
 
 
 @dataclass(frozen=True)
@@ -121,3 +130,50 @@ def at_gamma(run: MeasuredRun, gamma: float) -> RungAtGamma:
         if math.isclose(row.gamma, gamma):
             return row
     raise ValueError(f"{run.name}: validated without gamma {gamma:g}")
+
+
+@dataclass(frozen=True)
+class SmallStep:
+    """One snapshot of a ``measure-generalization`` continuation as a pair (π_D, snapshot):
+    means over the repetitions of the KL(π‖π_D) over π's states, ε_π (the max over π's states
+    of the Pinsker TV, the theorems' statistic) and the model's mean TV under π (standing in
+    for ε_m′: a mean, below the sup over time the rung takes, so the fractions err low); then
+    per γ the fractions of the range of rung 2a and of Theorem 4.3 at the result's k."""
+
+    train_size: int
+    index: int
+    kl_mean: float
+    eps_policy: float
+    eps_model_shifted: float
+    k: int
+    fraction_2a: tuple[tuple[float, float], ...]
+    fraction_4_3: tuple[tuple[float, float], ...]
+
+
+def small_steps(doc: GeneralizationDocument, gammas: Sequence[float]) -> list[SmallStep]:
+    """Per training size, every snapshot (π_D itself left out) as a :class:`SmallStep`; the
+    result must have measured TVs (known noise), else ValueError."""
+    if not doc.model_error.tv_available:
+        raise ValueError("the generalization result has no measured TV (no known noise)")
+    k = doc.settings.k
+    out = []
+    for size in doc.sizes:
+        indices = sorted({p.index for s in size.seeds for p in s.points if p.index > 0})
+        for index in indices:
+            points = [p for s in size.seeds for p in s.points if p.index == index]
+            kl = float(np.mean([p.measured.shift.kl_mean for p in points]))
+            eps_pi = float(np.mean([p.measured.shift.pinsker_max for p in points]))
+            tvs = [p.measured.error.tv_mean for p in points]
+            eps_m = float(np.mean([t for t in tvs if t is not None]))
+            out.append(SmallStep(
+                train_size=size.train_size, index=index, kl_mean=kl, eps_policy=eps_pi,
+                eps_model_shifted=eps_m, k=k,
+                fraction_2a=tuple((g, sup_model_fraction(g, min(1.0, eps_m))) for g in gammas),
+                fraction_4_3=tuple((g, _theorem_fraction(g, eps_m, eps_pi, k))
+                                   for g in gammas)))
+    return out
+
+
+def _theorem_fraction(gamma: float, eps_m: float, eps_pi: float, k: int) -> float:
+    penalty = theorem_4_3(gamma, 1.0, min(1.0, eps_m), min(1.0, eps_pi), k)
+    return penalty.total / penalty.trivial_range
