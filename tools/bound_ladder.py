@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -43,15 +44,18 @@ GROUPS = (
     ("InvertedPendulum, k grid (sigma 0.03)", "rollout_length_ip/*/validation.json"),
     ("Hopper, sigma 0.01", "noise_hopper_s0.01_seed*_validate_all_epochs.json"),
     ("Hopper, sigma 0.03", "noise_hopper_s0.03_seed*_validate_all_epochs.json"),
+    ("Hopper, k grid (sigma 0.03)", "rollout_length_hopper/*/validation.json"),
 )
 GAMMAS = (0.99, 0.9)
 
 
 def measured(data: Path = DATA) -> dict[str, list[MeasuredRun]]:
-    """Per group, every run measured on its newest pair (named by its path under ``data``)."""
-    return {label: measure_files([(str(p.relative_to(data)), p)
-                                  for p in sorted(data.glob(pattern))])
-            for label, pattern in GROUPS}
+    """Per group, every run measured on its newest pair (named by its path under ``data``);
+    groups without a committed run are left out."""
+    out = {label: measure_files([(str(p.relative_to(data)), p)
+                                 for p in sorted(data.glob(pattern))])
+           for label, pattern in GROUPS}
+    return {label: runs for label, runs in out.items() if runs}
 
 
 def exact(folder: Path = EXACT) -> dict[str, Any]:
@@ -136,7 +140,9 @@ def _spread_text(s: dict[str, float], digits: int = 2) -> str:
     return f"{s['median']:.{digits}f} [{s['min']:.{digits}f}, {s['max']:.{digits}f}]"
 
 
-VALUE_AWARE = EXACT / "value_aware_ip.json"
+#: Rung 5 measured on runs with checkpoints (tools/value_aware.py), per group of runs.
+VALUE_AWARE = {"InvertedPendulum, k grid (sigma 0.03)": EXACT / "value_aware_ip.json",
+               "Hopper, k grid (sigma 0.03)": EXACT / "value_aware_hopper.json"}
 #: The continuation whose snapshots give the small-step pairs (Hopper, σ = 0.03, 6 seeds).
 SMALL_STEPS = DATA / "noise_hopper_generalization_results.json"
 
@@ -173,7 +179,7 @@ def value_aware_table(doc: dict[str, Any]) -> list[str]:
         for g in run["gammas"]:
             rung, scale = g["rung"], g["range"]
             lines.append("| " + " | ".join([
-                run["run"].replace("InvertedPendulum-v5_mbpo_", "").replace(
+                re.sub(r"^[A-Za-z]+-v\d+_mbpo_", "", run["run"]).replace(
                     "_rollout.fixed_length=", " k="),
                 f"{run['data_epoch']}→{run['epoch']}", f"{g['gamma']:g}",
                 f"{g['fraction']:.3f} [{rung['bound_low'] / scale:.3f}, "
@@ -226,17 +232,24 @@ def _yes(flag: bool) -> str:
     return "yes" if flag else "no"
 
 
-def figure(summary: dict[str, Any], path: Path) -> None:
-    """Per group and γ: the fraction of the range of rung 2a against Theorems 4.1 and 4.3
-    (median, bar from min to max over runs), log scale, the range (1) dashed."""
-    fig, axes = plt.subplots(1, len(GAMMAS), figsize=(10, 4), sharey=True)
+def figure(summary: dict[str, Any], value_aware: dict[str, Any], path: Path) -> None:
+    """Per group and γ: the fraction of the range of rung 2a against Theorems 4.1 and 4.3, and
+    rung 5 where it was measured (median, bar from min to max over runs), log scale, the
+    range (1) dashed."""
+    fig, axes = plt.subplots(1, len(GAMMAS), figsize=(11, 4.2), sharey=True)
     labels = list(summary)
     for ax, g in zip(axes, GAMMAS, strict=True):
         for j, (key, colour, label) in enumerate((
                 ("rung_2a", "C0", "rung 2a (expected TV, from ε_m′)"),
-                ("theorem_4_1", "C3", "Theorem 4.1"), ("theorem_4_3", "C1", "Theorem 4.3"))):
-            x = np.arange(len(labels)) + (j - 1) * 0.25
-            s = [summary[lab][f"gamma={g}"][key] for lab in labels]
+                ("theorem_4_1", "C3", "Theorem 4.1"), ("theorem_4_3", "C1", "Theorem 4.3"),
+                ("rung_5", "C2", "rung 5 (value-aware, runs with checkpoints)"))):
+            pos = [i for i, lab in enumerate(labels)
+                   if key != "rung_5" or f"gamma={g}" in value_aware.get(lab, {})]
+            if not pos:
+                continue
+            x = np.array(pos) + (j - 1.5) * 0.2
+            s = [value_aware[labels[i]][f"gamma={g}"]["fraction"] if key == "rung_5"
+                 else summary[labels[i]][f"gamma={g}"][key] for i in pos]
             med = np.array([v["median"] for v in s])
             err = np.array([[m - v["min"] for m, v in zip(med, s, strict=True)],
                             [v["max"] - m for m, v in zip(med, s, strict=True)]])
@@ -264,23 +277,23 @@ def main() -> None:
     summary = {label: group_summary(rs) for label, rs in runs.items()}
     doc = {"exact": exact(), "measured": summary,
            "runs": {label: encode(rs) for label, rs in runs.items()}}
-    va = json.loads(VALUE_AWARE.read_text(encoding="utf-8")) if VALUE_AWARE.is_file() else None
-    if va is not None:
-        doc["value_aware"] = value_aware_summary(va)
+    va = {label: json.loads(path.read_text(encoding="utf-8"))
+          for label, path in VALUE_AWARE.items() if path.is_file()}
+    doc["value_aware"] = {label: value_aware_summary(d) for label, d in va.items()}
     steps = small_step_rows()
     doc["small_steps"] = {"source": str(SMALL_STEPS.relative_to(DATA)), "rows": encode(steps)}
     atomic_write_json(args.out, doc)
-    figure(summary, args.figure)
+    figure(summary, doc["value_aware"], args.figure)
     print("\n".join(exact_table(doc["exact"])))
     print()
     print("\n".join(measured_table(summary)))
     print()
     print("\n".join(small_step_table(steps)))
-    if va is not None:
+    for label, d in va.items():
+        print(f"\n{label}\n")
+        print("\n".join(value_aware_summary_table(doc["value_aware"][label])))
         print()
-        print("\n".join(value_aware_summary_table(doc["value_aware"])))
-        print()
-        print("\n".join(value_aware_table(va)))
+        print("\n".join(value_aware_table(d)))
 
 
 if __name__ == "__main__":
