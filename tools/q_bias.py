@@ -86,6 +86,51 @@ def summary(doc: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
+#: The late-training window of :func:`late`: the last epochs every run of a label reached.
+LATE = 5
+
+
+def late(doc: dict[str, Any], last: int = LATE) -> dict[str, Any]:
+    """Per label, each seed's normalised bias averaged over its last ``last`` epochs, their
+    mean with a 95% t interval over seeds; and for each pair of labels the paired difference
+    over the seeds both have (mean, t interval, and on how many seeds the first is higher)."""
+    per: dict[str, dict[int, float]] = {}
+    for r in doc["runs"]:
+        values = [e["q_min"]["normalised"] for e in r["epochs"][-last:]]
+        per.setdefault(r["label"], {})[int(r["seed"])] = float(np.mean(values))
+    out: dict[str, Any] = {"last_epochs": last, "labels": {}, "pairs": []}
+    for name, seeds in sorted(per.items()):
+        out["labels"][name] = {"seeds": sorted(seeds), "per_seed": [seeds[k] for k in
+                                                                     sorted(seeds)],
+                               **encode(mean_estimate(np.array(list(seeds.values()))))}
+    names = sorted(per)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            common = sorted(set(per[a]) & set(per[b]))
+            if len(common) < 2:
+                continue
+            diff = np.array([per[a][k] - per[b][k] for k in common])
+            out["pairs"].append({"first": a, "second": b, "seeds": common,
+                                 "first_higher": int((diff > 0).sum()),
+                                 **encode(mean_estimate(diff))})
+    return out
+
+
+def late_table(summary: dict[str, Any]) -> list[str]:
+    """Markdown: the late-training bias per label, then the paired differences."""
+    n = summary["last_epochs"]
+    lines = [f"| run | seeds | normalised bias, mean of the last {n} epochs |",
+             "| --- | --- | --- |"]
+    for name, row in summary["labels"].items():
+        lines.append(f"| {name} | {len(row['seeds'])} | {_cell(row)} |")
+    lines += ["", "| first − second | seeds | difference | first higher on |",
+              "| --- | --- | --- | --- |"]
+    for row in summary["pairs"]:
+        lines.append(f"| {row['first']} − {row['second']} | {len(row['seeds'])} | {_cell(row)}"
+                     f" | {row['first_higher']}/{len(row['seeds'])} |")
+    return lines
+
+
 def table(s: dict[str, list[dict[str, Any]]], every: int = 4) -> list[str]:
     """Markdown: per label, every ``every``-th step and the last: bias and return."""
     lines = ["| run | step | seeds | normalised bias (Q − G)/|G| | return |", "|" + " --- |" * 5]
@@ -98,7 +143,7 @@ def table(s: dict[str, list[dict[str, Any]]], every: int = 4) -> list[str]:
 
 
 def _cell(e: dict[str, Any], digits: int = 3) -> str:
-    if "ci_low" not in e:
+    if e.get("ci_low") is None or e.get("ci_high") is None:
         return f"{e['mean']:.{digits}f}"
     return f"{e['mean']:.{digits}f} [{e['ci_low']:.{digits}f}, {e['ci_high']:.{digits}f}]"
 
@@ -150,6 +195,8 @@ def main(argv: list[str] | None = None) -> int:
         doc = json.loads(args.file.read_text(encoding="utf-8"))
         s_ = summary(doc)
         print("\n".join(table(s_)))
+        print()
+        print("\n".join(late_table(late(doc))))
         if args.figure is not None:
             figure(s_, args.figure)
         return 0

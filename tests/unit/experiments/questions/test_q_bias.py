@@ -79,3 +79,24 @@ def test_the_tool_measures_merges_and_summarises(run: Path, tmp_path: Path,
     assert tool.main(["measure", str(run), "--out", str(tmp_path / "x.json"),
                       "--episodes", "1"]) == 2
     assert "--episodes" in capsys.readouterr().err
+
+
+def test_late_bias_and_paired_differences() -> None:
+    """The late window averages each run's last epochs; pairs are over common seeds."""
+    tool = _tool()
+
+    def run(label: str, seed: int, biases: list[float]) -> dict:
+        return {"label": label, "seed": seed,
+                "epochs": [{"q_min": {"normalised": b}} for b in biases]}
+
+    doc = {"runs": [run("A", 0, [9.0, 0.1, 0.3]), run("A", 1, [9.0, 0.2, 0.4]),
+                    run("A", 2, [9.0, 0.3, 0.5]), run("B", 0, [0.0, 0.0]),
+                    run("B", 1, [0.0, 0.1]), run("C", 5, [1.0, 1.0])]}
+    got = tool.late(doc, last=2)
+    assert got["labels"]["A"]["per_seed"] == pytest.approx([0.2, 0.3, 0.4])
+    assert got["labels"]["A"]["mean"] == pytest.approx(0.3)
+    (pair,) = got["pairs"]  # C shares no seed with A or B
+    assert (pair["first"], pair["second"], pair["seeds"]) == ("A", "B", [0, 1])
+    assert pair["mean"] == pytest.approx(((0.2 - 0.0) + (0.3 - 0.05)) / 2)
+    assert pair["first_higher"] == 2
+    assert "| A − B | 2 |" in "\n".join(tool.late_table(got))
