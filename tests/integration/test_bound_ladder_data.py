@@ -137,3 +137,22 @@ def test_the_small_step_table_recomputes(tool: ModuleType) -> None:
             in page)
     t43 = [dict(r.fraction_4_3)[0.99] for r in first]
     assert f"{min(t43):.0f}–{max(t43):.0f} ranges" in page
+
+
+def test_validates_own_rung_2a_matches_the_summary() -> None:
+    """Validations written since validate reports rung 2a carry it; the summary's value, made
+    from the same file's inputs, is the same number."""
+    from boundcheck.experiments.questions.bound_ladder import measure_pair
+    from boundcheck.experiments.validate.document import read_validation
+
+    files = sorted((DATA / "rollout_length_hopper").glob("*/validation.json"))
+    assert files, "no validation written by the current validate"
+    for path in files:
+        record = read_validation(path)
+        pair = record.pairs[-1]
+        measured = measure_pair(path.parent.name, pair)
+        for block, row in zip(pair.by_gamma, measured.gammas, strict=True):
+            own = block.ladder["rung_2a"]
+            assert own.fraction == pytest.approx(row.fraction)
+            assert (own.inside, own.certifies) == (row.inside, row.certifies)
+        assert pair.ladder_gamma_at_half["rung_2a"] == pytest.approx(measured.gamma_at_half)

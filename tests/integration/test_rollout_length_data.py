@@ -56,3 +56,22 @@ def test_the_slope_route_table_recomputes() -> None:
     shipped = json.loads(SUMMARY.read_text(encoding="utf-8"))["slope_route"]
     assert [(r["name"], r["point"], r["direct"]) for r in shipped] == [
         (r.name, r.point, r.direct) for r in rows]
+
+
+HOPPER = ROOT / "docs" / "results" / "data" / "rollout_length_hopper"
+
+
+def test_the_hopper_section_recomputes() -> None:
+    """The Hopper grid's finished runs: every table row, the k* points, the CPU hours."""
+    study = rollout_length_study(load_k_runs(HOPPER))
+    page = PAGE.read_text(encoding="utf-8")
+    for row in table_markdown(study):
+        assert row in page, row
+    shipped = json.loads((HOPPER.parent / "rollout_length_hopper.json").read_text(
+        encoding="utf-8"))
+    assert shipped["study"]["k_star_points"] == list(study.k_star_points)
+    assert len(shipped["runs"]) == sum(len(g.seeds) for g in study.groups)
+    runs = len(shipped["runs"])
+    assert f"## Hopper-v5: the first runs ({runs} of 9)" in page
+    assert f"took {shipped['cpu_hours']:.1f} CPU hours for the {'two' if runs == 2 else runs}" \
+        in " ".join(page.split())
