@@ -156,3 +156,22 @@ def test_validates_own_rung_2a_matches_the_summary() -> None:
             assert own.fraction == pytest.approx(row.fraction)
             assert (own.inside, own.certifies) == (row.inside, row.certifies)
         assert pair.ladder_gamma_at_half["rung_2a"] == pytest.approx(measured.gamma_at_half)
+
+
+def test_the_hopper_value_aware_prose(tool: ModuleType) -> None:
+    """The Hopper section's absolute numbers at γ = 0.99 come from its file."""
+    path = tool.VALUE_AWARE["Hopper, k grid (sigma 0.03)"]
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    rows = [next(g for g in r["gammas"] if g["gamma"] == 0.99) for r in doc["runs"]]
+    page = " ".join(PAGE.read_text(encoding="utf-8").split())
+
+    def both(values: list[float]) -> str:
+        return " and ".join(f"{v:,.0f}" for v in values)
+
+    assert f"B is {both([g['rung']['bound'] for g in rows])}" in page
+    assert f"η = {both([g['eta']['mean'] for g in rows])}" in page
+    ratios = [g["rung"]["bound"] / g["eta"]["mean"] for g in rows]
+    assert f"{min(ratios):.1f}–{max(ratios):.1f} times the return itself" in page
+    assert not any(g["certifies"] for r in doc["runs"] for g in r["gammas"])
+    for run in doc["runs"]:  # every measured run is a committed run of the Hopper grid
+        assert (DATA / "rollout_length_hopper" / run["run"] / "validation.json").is_file()
