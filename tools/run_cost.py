@@ -25,7 +25,7 @@ from typing import Any
 
 from boundcheck.codec import encode
 from boundcheck.config.sections import RolloutSchedule
-from boundcheck.experiments.questions.run_cost import phase_costs, project
+from boundcheck.experiments.questions.run_cost import FitShape, phase_costs, project
 from boundcheck.runs.atomic import atomic_write_json
 
 FILES = ("config.json", "metrics.jsonl", "timings.jsonl")
@@ -43,15 +43,18 @@ def summary(folder: Path, total_steps: int) -> dict[str, Any]:
     names = {f.name for f in dataclasses.fields(RolloutSchedule)}
     schedule = RolloutSchedule(**{k: v for k, v in cfg["rollout"].items() if k in names})
     cost = phase_costs(timings, int(cfg["epoch_length"]))
-    projection = project(timings, metrics, schedule, epoch_length=int(cfg["epoch_length"]),
+    ens = cfg["ensemble"]
+    fit = FitShape(train_every=int(cfg["model_train_freq"]), batch_size=int(ens["batch_size"]),
+                   holdout_ratio=float(ens["holdout_ratio"]), max_holdout=int(ens["max_holdout"]))
+    projection = project(timings, metrics, schedule, fit, epoch_length=int(cfg["epoch_length"]),
                          init_steps=int(cfg["init_exploration_steps"]), total_steps=total_steps)
     return {
         "env": cfg["env"], "algo": cfg["algo"], "seed": cfg["seed"],
         "updates_per_step": cfg["updates_per_step"], "torch_threads": cfg["torch_threads"],
         "device": cfg["device"],
         "epochs": [{"epoch": int(m["epoch"]), "env_steps": int(m["env_steps"]),
-                    "eval_return": m.get("eval/return_mean"), "k": m.get("rollout/k")}
-                   for m in metrics],
+                    "eval_return": m.get("eval/return_mean"), "k": m.get("rollout/k"),
+                    "model_epochs": m.get("model/epochs")} for m in metrics],
         "cost": {**encode(cost), "total_per_1000": cost.total_per_1000},
         "projection": {**encode(projection), "total_hours": projection.total_hours},
     }

@@ -83,3 +83,29 @@ def test_the_model_buffer_holds_the_last_four_rollouts() -> None:
         for r in records:
             assert (r["rollout/k"], r["rollout/samples"], r["rollout/mean_length"],
                     r["rollout/model_buffer_size"]) == (1.0, 100_000.0, 1.0, 400_000.0)
+
+
+def test_the_humanoid_answer_recomputes() -> None:
+    """Question 4: the cost file is what tools/run_cost.py makes of the committed run, and the
+    page's table and numbers are the file's."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("run_cost_tool", ROOT / "tools" / "run_cost.py")
+    assert spec is not None and spec.loader is not None
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    data = ROOT / "docs" / "results" / "data"
+    fresh = json.loads(json.dumps(tool.summary(data / "humanoid_seed0", 300_000)))
+    shipped = json.loads((data / "humanoid_seed0_cost.json").read_text(encoding="utf-8"))
+    assert fresh == shipped
+    page = " ".join(_page().split())
+    for e in shipped["epochs"]:
+        assert (f"| {e['epoch']} | {e['env_steps']:,} | {e['eval_return']:.0f} | "
+                f"{e['model_epochs']} |") in page
+    per = dict(shipped["cost"]["per_1000"])
+    assert f"SAC {per['sac']:.0f}, model fitting {per['model_train']:.0f}" in page
+    total = shipped["projection"]["total_hours"]
+    assert f"about {total:.0f} hours of this machine's CPU" in page
+    assert f"in all {total:.0f} h" in page
+    returns = [e["eval_return"] for e in shipped["epochs"]]
+    assert f"rose from about {round(returns[0], -2):.0f} to" in page
