@@ -91,17 +91,32 @@ LATE = 5
 
 
 def late(doc: dict[str, Any], last: int = LATE) -> dict[str, Any]:
-    """Per label, each seed's normalised bias averaged over its last ``last`` epochs, their
-    mean with a 95% t interval over seeds; and for each pair of labels the paired difference
-    over the seeds both have (mean, t interval, and on how many seeds the first is higher)."""
+    """Per label, each seed's normalised bias over its last ``last`` epochs (their median: one
+    epoch of a collapsing policy, whose small return makes the ratio explode, does not decide
+    it), their mean with a 95% t interval over seeds; the epochs (of all, every seed) whose
+    interval over episodes lies above 0 (significant over-estimation), and the largest
+    normalised bias with the step and return where it happened; and for each pair of labels
+    the paired difference over the seeds both have (mean, t interval, and on how many seeds
+    the first is higher)."""
     per: dict[str, dict[int, float]] = {}
+    over: dict[str, list[int]] = {}
+    worst: dict[str, dict[str, Any]] = {}
     for r in doc["runs"]:
         values = [e["q_min"]["normalised"] for e in r["epochs"][-last:]]
-        per.setdefault(r["label"], {})[int(r["seed"])] = float(np.mean(values))
+        per.setdefault(r["label"], {})[int(r["seed"])] = float(np.median(values))
+        counts = over.setdefault(r["label"], [0, 0])
+        counts[0] += sum(e["q_min"]["normalised_low"] > 0 for e in r["epochs"])
+        counts[1] += len(r["epochs"])
+        top = max(r["epochs"], key=lambda e: e["q_min"]["normalised"])
+        if r["label"] not in worst or top["q_min"]["normalised"] > worst[r["label"]]["value"]:
+            worst[r["label"]] = {"value": top["q_min"]["normalised"], "seed": int(r["seed"]),
+                                 "step": top["step"], "return": top["episode_return"]}
     out: dict[str, Any] = {"last_epochs": last, "labels": {}, "pairs": []}
     for name, seeds in sorted(per.items()):
         out["labels"][name] = {"seeds": sorted(seeds), "per_seed": [seeds[k] for k in
                                                                      sorted(seeds)],
+                               "over_epochs": over[name][0], "epochs": over[name][1],
+                               "largest": worst[name],
                                **encode(mean_estimate(np.array(list(seeds.values()))))}
     names = sorted(per)
     for i, a in enumerate(names):
@@ -119,10 +134,14 @@ def late(doc: dict[str, Any], last: int = LATE) -> dict[str, Any]:
 def late_table(summary: dict[str, Any]) -> list[str]:
     """Markdown: the late-training bias per label, then the paired differences."""
     n = summary["last_epochs"]
-    lines = [f"| run | seeds | normalised bias, mean of the last {n} epochs |",
-             "| --- | --- | --- |"]
+    lines = [f"| run | seeds | normalised bias, median of the last {n} epochs (mean over seeds) "
+             "| epochs over-estimating | largest (seed, step, return) |",
+             "| --- | --- | --- | --- | --- |"]
     for name, row in summary["labels"].items():
-        lines.append(f"| {name} | {len(row['seeds'])} | {_cell(row)} |")
+        w = row["largest"]
+        lines.append(f"| {name} | {len(row['seeds'])} | {_cell(row)} | {row['over_epochs']} of "
+                     f"{row['epochs']} | {w['value']:.2f} (seed {w['seed']}, step {w['step']}, "
+                     f"return {w['return']:.0f}) |")
     lines += ["", "| first − second | seeds | difference | first higher on |",
               "| --- | --- | --- | --- |"]
     for row in summary["pairs"]:

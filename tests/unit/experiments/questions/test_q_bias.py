@@ -86,8 +86,10 @@ def test_late_bias_and_paired_differences() -> None:
     tool = _tool()
 
     def run(label: str, seed: int, biases: list[float]) -> dict:
-        return {"label": label, "seed": seed,
-                "epochs": [{"q_min": {"normalised": b}} for b in biases]}
+        return {"label": label, "seed": seed, "epochs": [
+            {"step": 10 * i, "episode_return": 5.0,
+             "q_min": {"normalised": b, "normalised_low": b - 0.15}}
+            for i, b in enumerate(biases)]}
 
     doc = {"runs": [run("A", 0, [9.0, 0.1, 0.3]), run("A", 1, [9.0, 0.2, 0.4]),
                     run("A", 2, [9.0, 0.3, 0.5]), run("B", 0, [0.0, 0.0]),
@@ -95,6 +97,12 @@ def test_late_bias_and_paired_differences() -> None:
     got = tool.late(doc, last=2)
     assert got["labels"]["A"]["per_seed"] == pytest.approx([0.2, 0.3, 0.4])
     assert got["labels"]["A"]["mean"] == pytest.approx(0.3)
+    # over-estimating epochs: low end (value − 0.15) above 0: all but the 0.1
+    assert (got["labels"]["A"]["over_epochs"], got["labels"]["A"]["epochs"]) == (8, 9)
+    assert got["labels"]["A"]["largest"]["value"] == 9.0
+    # the median of the window, not the mean: one wild epoch does not decide it
+    assert tool.late({"runs": [run("D", 0, [0.1, 50.0, 0.2])]}, last=3)["labels"]["D"][
+        "per_seed"] == [pytest.approx(0.2)]
     (pair,) = got["pairs"]  # C shares no seed with A or B
     assert (pair["first"], pair["second"], pair["seeds"]) == ("A", "B", [0, 1])
     assert pair["mean"] == pytest.approx(((0.2 - 0.0) + (0.3 - 0.05)) / 2)
