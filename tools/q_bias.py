@@ -180,7 +180,8 @@ def figure(s: dict[str, list[dict[str, Any]]], path: Path) -> None:
                                 [r[key]["ci_high"] for r in rows], alpha=0.2,
                                 color=line.get_color())
     axes[0].axhline(0.0, ls="--", color="grey", lw=1)
-    axes[0].set_ylabel("(Q − G) / |G|, twin minimum")
+    axes[0].set_yscale("symlog", linthresh=1.0)  # a collapse's ratio is 100x a healthy one's
+    axes[0].set_ylabel("(Q − G) / |G|, twin minimum (symlog)")
     axes[1].set_ylabel("undiscounted return (stochastic policy)")
     for ax in axes:
         ax.set_xlabel("real steps")
