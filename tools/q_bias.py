@@ -88,6 +88,8 @@ def summary(doc: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
 
 #: The late-training window of :func:`late`: the last epochs every run of a label reached.
 LATE = 5
+#: An epoch "at the top": its return at least this share of the best return of any epoch.
+TOP = 0.9
 
 
 def late(doc: dict[str, Any], last: int = LATE) -> dict[str, Any]:
@@ -97,16 +99,20 @@ def late(doc: dict[str, Any], last: int = LATE) -> dict[str, Any]:
     interval over episodes lies above 0 (significant over-estimation), and the largest
     normalised bias with the step and return where it happened; and for each pair of labels
     the paired difference over the seeds both have (mean, t interval, and on how many seeds
-    the first is higher)."""
+    the first is higher). ``over_at_top`` counts the over-estimating epochs whose return was
+    at the top (:data:`TOP`): a critic above the returns of a policy that is doing well."""
     per: dict[str, dict[int, float]] = {}
     over: dict[str, list[int]] = {}
     worst: dict[str, dict[str, Any]] = {}
+    top_return = max(e["episode_return"] for r in doc["runs"] for e in r["epochs"])
     for r in doc["runs"]:
         values = [e["q_min"]["normalised"] for e in r["epochs"][-last:]]
         per.setdefault(r["label"], {})[int(r["seed"])] = float(np.median(values))
-        counts = over.setdefault(r["label"], [0, 0])
-        counts[0] += sum(e["q_min"]["normalised_low"] > 0 for e in r["epochs"])
+        counts = over.setdefault(r["label"], [0, 0, 0])
+        high = [e for e in r["epochs"] if e["q_min"]["normalised_low"] > 0]
+        counts[0] += len(high)
         counts[1] += len(r["epochs"])
+        counts[2] += sum(e["episode_return"] >= TOP * top_return for e in high)
         top = max(r["epochs"], key=lambda e: e["q_min"]["normalised"])
         if r["label"] not in worst or top["q_min"]["normalised"] > worst[r["label"]]["value"]:
             worst[r["label"]] = {"value": top["q_min"]["normalised"], "seed": int(r["seed"]),
@@ -116,6 +122,7 @@ def late(doc: dict[str, Any], last: int = LATE) -> dict[str, Any]:
         out["labels"][name] = {"seeds": sorted(seeds), "per_seed": [seeds[k] for k in
                                                                      sorted(seeds)],
                                "over_epochs": over[name][0], "epochs": over[name][1],
+                               "over_at_top": over[name][2],
                                "largest": worst[name],
                                **encode(mean_estimate(np.array(list(seeds.values()))))}
     names = sorted(per)
@@ -135,12 +142,14 @@ def late_table(summary: dict[str, Any]) -> list[str]:
     """Markdown: the late-training bias per label, then the paired differences."""
     n = summary["last_epochs"]
     lines = [f"| run | seeds | normalised bias, median of the last {n} epochs (mean over seeds) "
-             "| epochs over-estimating | largest (seed, step, return) |",
+             "| epochs over-estimating (of them at the top return) "
+             "| largest (seed, step, return) |",
              "| --- | --- | --- | --- | --- |"]
     for name, row in summary["labels"].items():
         w = row["largest"]
         lines.append(f"| {name} | {len(row['seeds'])} | {_cell(row)} | {row['over_epochs']} of "
-                     f"{row['epochs']} | {w['value']:.2f} (seed {w['seed']}, step {w['step']}, "
+                     f"{row['epochs']} ({row['over_at_top']}) | {w['value']:.2f} (seed "
+                     f"{w['seed']}, step {w['step']}, "
                      f"return {w['return']:.0f}) |")
     lines += ["", "| first − second | seeds | difference | first higher on |",
               "| --- | --- | --- | --- |"]

@@ -109,3 +109,32 @@ def test_the_humanoid_answer_recomputes() -> None:
     assert f"in all {total:.0f} h" in page
     returns = [e["eval_return"] for e in shipped["epochs"]]
     assert f"rose from about {round(returns[0], -2):.0f} to" in page
+
+
+def test_the_overfitting_answer_recomputes() -> None:
+    """Question 5: the tables are what tools/q_bias.py makes of the committed measurement, every
+    measured run is a committed run, and the CPU hours come from their timings."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("q_bias_tool", ROOT / "tools" / "q_bias.py")
+    assert spec is not None and spec.loader is not None
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    data = ROOT / "docs" / "results" / "data"
+    doc = json.loads((data / "q_bias_ip.json").read_text(encoding="utf-8"))
+    page = _page()
+    late = tool.late(doc)
+    for line in tool.late_table(late) + tool.table(tool.summary(doc)):
+        assert line in page, line
+    runs = data / "overfit_ip"
+    assert sorted(r["run"] for r in doc["runs"]) == sorted(
+        p.name for p in runs.iterdir() if (p / "config.json").is_file())
+    seconds = sum(json.loads(line)["epoch"] for p in runs.glob("*/timings.jsonl")
+                  for line in p.read_text(encoding="utf-8").splitlines() if line.strip())
+    assert f"The 12 runs took {seconds / 3600:.2f} CPU hours" in page
+    sac, mbpo = late["labels"]["SAC G=20"], late["labels"]["MBPO G=20"]
+    flat = " ".join(page.split())
+    assert f"{sac['over_epochs']} of its {sac['epochs']} epochs" in flat
+    assert f"and {sac['over_at_top']} of those while its policy held the pole" in flat
+    assert f"{mbpo['over_epochs']} of {mbpo['epochs']} epochs, {mbpo['over_at_top']} of them" \
+        in flat

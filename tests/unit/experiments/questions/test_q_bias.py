@@ -100,6 +100,7 @@ def test_late_bias_and_paired_differences() -> None:
     # over-estimating epochs: low end (value − 0.15) above 0: all but the 0.1
     assert (got["labels"]["A"]["over_epochs"], got["labels"]["A"]["epochs"]) == (8, 9)
     assert got["labels"]["A"]["largest"]["value"] == 9.0
+    assert got["labels"]["A"]["over_at_top"] == 8  # every return is the top one here
     # the median of the window, not the mean: one wild epoch does not decide it
     assert tool.late({"runs": [run("D", 0, [0.1, 50.0, 0.2])]}, last=3)["labels"]["D"][
         "per_seed"] == [pytest.approx(0.2)]
