@@ -15,23 +15,20 @@ reason. Library: :mod:`boundcheck.experiments.validate.value_aware_run`.
 from __future__ import annotations
 
 import argparse
-import json
-import time
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from boundcheck.codec import encode
-from boundcheck.experiments.validate.source import resolve_validation
+from boundcheck.experiments.validate.pair_files import measure_into
+from boundcheck.experiments.validate.source import ValidationSource
 from boundcheck.experiments.validate.value_aware_run import (
     ValueAwareRun,
     ValueAwareSettings,
     measure_run,
 )
 from boundcheck.inputs import InputError
-from boundcheck.runs.atomic import atomic_write_json
-from boundcheck.runs.errors import RunError
 
 
 def row_json(run: ValueAwareRun) -> dict[str, Any]:
@@ -59,37 +56,18 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     settings = ValueAwareSettings(episodes=args.episodes, states=args.states,
                                   next_samples=args.next_samples, seed=args.seed)
-    done, skipped = [], []
-    if args.out.is_file():  # measured earlier with the same settings: kept, unless measured again
-        earlier = json.loads(args.out.read_text(encoding="utf-8"))
-        if earlier["settings"] != encode(settings):
-            raise SystemExit(f"--out: {args.out} was measured with other settings "
-                             f"({earlier['settings']})")
-        done = earlier["runs"]
-        skipped = [r for r in earlier["skipped"] if r["run"] not in {p.name for p in args.runs}]
-    for path in args.runs:
-        start = time.perf_counter()
-        try:
-            source = resolve_validation(path, args.data_epoch, args.epoch, all_epochs=False,
-                                        runs_root=Path("."))
-        except (InputError, RunError) as exc:
-            skipped.append({"run": path.name, "reason": str(exc).replace(str(path), path.name)})
-            continue
-        try:
-            result = measure_run(source, source.pairs[-1], settings, torch.device("cpu"),
-                                 path.name)
-        except InputError as exc:
-            skipped.append({"run": path.name, "reason": str(exc)})
-            continue
-        done = [r for r in done if (r["run"], r["data_epoch"], r["epoch"]) != (
-            result.run, result.pair.data_epoch, result.pair.epoch)]
-        done.append({**row_json(result), "seconds": time.perf_counter() - start})
-        print(f"{path.name}: " + ", ".join(
+
+    def measure(source: ValidationSource, name: str) -> tuple[dict[str, Any], str]:
+        result = measure_run(source, source.pairs[-1], settings, torch.device("cpu"), name)
+        return row_json(result), ", ".join(
             f"γ={r.gamma:g} B/range {r.fraction:.3f} (S {r.rung.signed:.2f} vs η−η̂ "
-            f"{r.eta.mean - r.eta_model.mean:.2f})" for r in result.rows), flush=True)
-        atomic_write_json(args.out, {"settings": encode(settings), "runs": done,
-                                     "skipped": skipped})
-    atomic_write_json(args.out, {"settings": encode(settings), "runs": done, "skipped": skipped})
+            f"{r.eta.mean - r.eta_model.mean:.2f})" for r in result.rows)
+
+    try:
+        measure_into(args.out, args.runs, encode(settings), measure,
+                     data_epoch=args.data_epoch, epoch=args.epoch)
+    except InputError as exc:
+        parser.exit(2, f"{exc}\n")
 
 
 if __name__ == "__main__":

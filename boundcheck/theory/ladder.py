@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from boundcheck.theory import tabular as tb
+from boundcheck.theory.charges import branch_charges, data_branch_charges, model_charges
 from boundcheck.theory.checks import MIN_C_FACTOR, REL_TOL
 from boundcheck.theory.coupling import coupling_bound, eps_coupling
 from boundcheck.theory.tabular import Array, FiniteMDP
@@ -168,21 +169,18 @@ def ladder_checks(mdp: FiniteMDP, ks: list[int] | None = None) -> dict[Rung, dic
 
     out: dict[Rung, dict[int | None, RungCheck]] = {rung: {} for rung in Rung}
     model_err = d @ m  # E_{d_t} m, t = 0..n
-    charges = np.concatenate([[0.0], np.cumsum(model_err)])[:n]
     out[Rung.EXPECTED_TV_MODEL][None] = check(
-        Rung.EXPECTED_TV_MODEL, eta - eta_hat, _span(r_pi) * saturated_sum(charges, g))
+        Rung.EXPECTED_TV_MODEL, eta - eta_hat,
+        _span(r_pi) * saturated_sum(model_charges(model_err, n), g))
     branch = tb.branched_returns(mdp, ks)
     shift = d @ tau  # E_{d_t} τ
-    q_shift = np.concatenate([[0.0], np.cumsum(q @ tau)])  # Σ_{i<t} E_{q_i} τ
     for k in ks:
-        per_step = np.where(np.arange(n + 1) < k, model_err, shift)
-        c = np.concatenate([[0.0], np.cumsum(per_step)])[:n] + np.where(
-            np.arange(n) >= k, shift[:n], 0.0)
         out[Rung.EXPECTED_TV_BRANCH][k] = check(
-            Rung.EXPECTED_TV_BRANCH, eta - branch[k], span_r * saturated_sum(c, g), k)
+            Rung.EXPECTED_TV_BRANCH, eta - branch[k],
+            span_r * saturated_sum(branch_charges(model_err, shift, k, n), g), k)
         out[Rung.EXPECTED_TV_DATA_BRANCH][k] = check(
             Rung.EXPECTED_TV_DATA_BRANCH, eta - data_branched_return(mdp, k),
-            _span(r_pi) * saturated_sum(_data_branch_charges(q, q_shift, model_pi, m, k, n), g),
+            _span(r_pi) * saturated_sum(_data_branch_charges(q, tau, model_pi, m, k, n), g),
             k)
     out[Rung.COUPLING][None] = check(Rung.COUPLING, eta - eta_hat, coupling_bound(
         g, eps_coupling(mdp, mdp.pi), span_r))
@@ -191,19 +189,17 @@ def ladder_checks(mdp: FiniteMDP, ks: list[int] | None = None) -> dict[Rung, dic
     return out
 
 
-def _data_branch_charges(q: Array, q_shift: Array, model_pi: Array, m: Array, k: int,
+def _data_branch_charges(q: Array, tau: Array, model_pi: Array, m: Array, k: int,
                          n: int) -> Array:
-    """c_t = Σ_{i<(t−k)⁺} E_{q_i} τ + Σ_{j<min(t, k)} E_{q_{(t−k)⁺} P̂_π^j} m, t < n."""
+    """Rung 2c's charges from the exact marginals (:func:`~boundcheck.theory.charges.
+    data_branch_charges`): model_from[s, j] = q_s · Σ_{i<j} P̂_π^i m."""
     w = [np.zeros_like(m)]  # w_j = Σ_{i<j} P̂_π^i m, j = 0..k
     step = m.copy()
     for _ in range(k):
         w.append(w[-1] + step)
         step = model_pi @ step
-    t = np.arange(n)
-    start = np.maximum(t - k, 0)
-    head = (q[0] @ np.stack(w, axis=1))[np.minimum(t, k)]  # t < k: from μ0 = q_0
-    model_part = np.where(t < k, head, q[start] @ w[k])
-    return q_shift[start] + model_part
+    model_from = q[: max(1, n - k)] @ np.stack(w, axis=1)
+    return data_branch_charges(q[:n] @ tau, model_from, k, n)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ the page's counts; the saved tightest instances re-evaluate to their tightness."
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from types import ModuleType
@@ -14,6 +13,7 @@ import pytest
 
 from boundcheck.codec import encode
 from boundcheck.experiments.tabular.verify import check_instance_file
+from tests.tool_module import load_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "docs" / "results" / "data"
@@ -23,12 +23,7 @@ SUMMARY = DATA / "bound_ladder.json"
 
 @pytest.fixture(scope="module")
 def tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bound_ladder_tool",
-                                                  ROOT / "tools" / "bound_ladder.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool("bound_ladder")
 
 
 @pytest.fixture(scope="module")

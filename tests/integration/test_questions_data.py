@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from boundcheck.cli import main
+from tests.tool_module import load_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "docs" / "results" / "data" / "improvement"
@@ -88,12 +89,7 @@ def test_the_model_buffer_holds_the_last_four_rollouts() -> None:
 def test_the_humanoid_answer_recomputes() -> None:
     """Question 4: the cost file is what tools/run_cost.py makes of the committed run, and the
     page's table and numbers are the file's."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("run_cost_tool", ROOT / "tools" / "run_cost.py")
-    assert spec is not None and spec.loader is not None
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_tool("run_cost")
     data = ROOT / "docs" / "results" / "data"
     fresh = json.loads(json.dumps(tool.summary(data / "humanoid_seed0", 300_000)))
     shipped = json.loads((data / "humanoid_seed0_cost.json").read_text(encoding="utf-8"))
@@ -114,12 +110,7 @@ def test_the_humanoid_answer_recomputes() -> None:
 def test_the_overfitting_answer_recomputes() -> None:
     """Question 5: the tables are what tools/q_bias.py makes of the committed measurement, every
     measured run is a committed run, and the CPU hours come from their timings."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("q_bias_tool", ROOT / "tools" / "q_bias.py")
-    assert spec is not None and spec.loader is not None
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_tool("q_bias")
     data = ROOT / "docs" / "results" / "data"
     doc = json.loads((data / "q_bias_ip.json").read_text(encoding="utf-8"))
     page = _page()

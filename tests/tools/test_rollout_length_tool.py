@@ -3,25 +3,20 @@ sweep, finished and validated cells (so rerunning the sweep's command trains onl
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from types import ModuleType
 
 from boundcheck.experiments.sweep.cells import is_finished
 from boundcheck.experiments.sweep.followons import FollowOns
 from boundcheck.experiments.validate.settings import ValidateConfig
+from tests.tool_module import load_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "docs" / "results" / "data" / "rollout_length_ip"
 
 
 def _tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("rollout_length_tool",
-                                                  ROOT / "tools" / "rollout_length.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool("rollout_length")
 
 
 def test_restored_cells_are_finished_and_validated(tmp_path: Path) -> None:

@@ -46,6 +46,7 @@ from boundcheck.experiments.validate.source import (
     ValidationSource,
     buffer_r_max,
     buffer_states,
+    load_actor,
 )
 from boundcheck.mbpo.checkpoint import load_ensemble
 from boundcheck.models import GaussianEnsemble
@@ -70,10 +71,6 @@ class PairMeasurements:
     policy_shift: PolicyShiftSummary
     model_error_pi_d: ModelErrorEstimate
     model_error_pi: ModelErrorEstimate
-
-
-def _actor(source: ValidationSource, epoch: int, device: torch.device) -> list[Tensor]:
-    return [p.to(device) for p in source.run.load_policy(epoch, map_location=device)["actor"]]
 
 
 def _shift(actor_pi: list[Tensor], actor_d: list[Tensor], states: np.ndarray,
@@ -105,7 +102,8 @@ def measure_pair(source: ValidationSource, pair: EpochPair, spec: EnvSpec, env: 
     rng = np.random.default_rng(int(w[7]))
     seeds = [int(s) for s in
              np.random.default_rng(int(w[0])).integers(2**31, size=settings.episodes)]
-    actor_d, actor_pi = _actor(source, pair.data_epoch, device), _actor(source, pair.epoch, device)
+    actor_d = load_actor(source, pair.data_epoch, device)
+    actor_pi = load_actor(source, pair.epoch, device)
     model = _model(source, pair.data_epoch, spec, device)
 
     progress("real episodes of pi")

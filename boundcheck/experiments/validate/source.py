@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 
 from boundcheck.config import TrainConfig
 from boundcheck.experiments.common.source import resolve_run, run_config
@@ -146,6 +147,11 @@ def buffer_states(source: ValidationSource, data_epoch: int) -> np.ndarray:
     """Observations of D_env as it was after epoch ``data_epoch`` (labels ≤ ``data_epoch``)."""
     labels = source.buffer["epoch"]
     return source.buffer["obs"][labels <= data_epoch]
+
+
+def load_actor(source: ValidationSource, epoch: int, device: torch.device) -> list[torch.Tensor]:
+    """The actor's parameter tensors saved at ``epoch``, on ``device``."""
+    return [p.to(device) for p in source.run.load_policy(epoch, map_location=device)["actor"]]
 
 
 def buffer_r_max(source: ValidationSource, data_epoch: int) -> float:

@@ -21,7 +21,12 @@ from boundcheck.envs import get_spec, make_env
 from boundcheck.experiments.common.collect import collect_episodes
 from boundcheck.experiments.common.measure import make_generator
 from boundcheck.experiments.validate.returns import RewardPaths, model_episodes
-from boundcheck.experiments.validate.source import EpochPair, ValidationSource, buffer_r_max
+from boundcheck.experiments.validate.source import (
+    EpochPair,
+    ValidationSource,
+    buffer_r_max,
+    load_actor,
+)
 from boundcheck.experiments.validate.value_aware import (
     ValueAwareAtGamma,
     ValueAwareMeasurement,
@@ -91,10 +96,6 @@ class ValueAwareRun:
     rows: tuple[ValueAwareRow, ...]
 
 
-def _actor(source: ValidationSource, epoch: int, device: torch.device) -> list[torch.Tensor]:
-    return [p.to(device) for p in source.run.load_policy(epoch, map_location=device)["actor"]]
-
-
 def _estimate(paths: RewardPaths, gamma: float) -> Estimate:
     return mean_estimate(paths.discounted(gamma))
 
@@ -115,7 +116,8 @@ def measure_run(source: ValidationSource, pair: EpochPair, settings: ValueAwareS
     w = np.random.SeedSequence([settings.seed, pair.data_epoch, pair.epoch]).generate_state(5)
     seeds = [int(s) for s in np.random.default_rng(int(w[0])).integers(
         2**31, size=settings.episodes)]
-    actor_pi, actor_d = _actor(source, pair.epoch, device), _actor(source, pair.data_epoch, device)
+    actor_pi = load_actor(source, pair.epoch, device)
+    actor_d = load_actor(source, pair.data_epoch, device)
     model = load_ensemble(source.run, pair.data_epoch, cfg, device)
     trans, rewards_pi = collect_episodes(env, actor_pi, seeds,
                                          generator=make_generator(device, int(w[1])))

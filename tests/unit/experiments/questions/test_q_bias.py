@@ -3,7 +3,6 @@ SAC run measured end to end, merged into a file and summarised; bad input exits 
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 from pathlib import Path
@@ -17,16 +16,13 @@ from boundcheck.experiments.questions.q_bias import QBiasSettings, measure_epoch
 from boundcheck.inputs import InputError
 from boundcheck.runs import RunDir
 from tests.tiny import TINY_TRAIN
+from tests.tool_module import load_tool
 
 ROOT = Path(__file__).resolve().parents[4]
 
 
 def _tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("q_bias_tool", ROOT / "tools" / "q_bias.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool("q_bias")
 
 
 @pytest.fixture(scope="module")
