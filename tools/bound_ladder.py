@@ -47,6 +47,11 @@ GROUPS = (
     ("Hopper, k grid (sigma 0.03)", "rollout_length_hopper/*/validation.json"),
 )
 GAMMAS = (0.99, 0.9)
+#: Rungs 2a–2c measured per step on runs with checkpoints (tools/branch_rungs.py), and the
+#: group of GROUPS each task's runs belong to.
+BRANCH = EXACT / "branch_rungs.json"
+BRANCH_GROUPS = {"InvertedPendulum": "InvertedPendulum, k grid (sigma 0.03)",
+                 "Hopper": "Hopper, k grid (sigma 0.03)"}
 
 
 def measured(data: Path = DATA) -> dict[str, list[MeasuredRun]]:
@@ -232,24 +237,42 @@ def _yes(flag: bool) -> str:
     return "yes" if flag else "no"
 
 
-def figure(summary: dict[str, Any], value_aware: dict[str, Any], path: Path) -> None:
+def branch_summary(doc: dict[str, Any]) -> dict[str, Any]:
+    """Rung 2c measured per step (tools/branch_rungs.py), per group of :data:`GROUPS` by task:
+    per γ the spread over runs of its fraction of the range."""
+    out: dict[str, Any] = {}
+    for task, label in BRANCH_GROUPS.items():
+        runs = [r for r in doc["runs"] if r["run"].startswith(task)]
+        if not runs:
+            continue
+        out[label] = {"runs": len(runs)}
+        for g in GAMMAS:
+            rows = [next(x for x in r["gammas"] if x["gamma"] == g) for r in runs]
+            out[label][f"gamma={g}"] = {"rung_2c": _spread([x["rung_2c"]["point"]
+                                                            for x in rows])}
+    return out
+
+
+def figure(summary: dict[str, Any], value_aware: dict[str, Any], branch: dict[str, Any],
+           path: Path) -> None:
     """Per group and γ: the fraction of the range of rung 2a against Theorems 4.1 and 4.3, and
-    rung 5 where it was measured (median, bar from min to max over runs), log scale, the
-    range (1) dashed."""
+    rungs 2c (per step) and 5 where they were measured (median, bar from min to max over runs),
+    log scale, the range (1) dashed."""
     fig, axes = plt.subplots(1, len(GAMMAS), figsize=(11, 4.2), sharey=True)
     labels = list(summary)
     for ax, g in zip(axes, GAMMAS, strict=True):
         for j, (key, colour, label) in enumerate((
                 ("rung_2a", "C0", "rung 2a (expected TV, from ε_m′)"),
                 ("theorem_4_1", "C3", "Theorem 4.1"), ("theorem_4_3", "C1", "Theorem 4.3"),
+                ("rung_2c", "C4", "rung 2c (expected TV per step, runs with checkpoints)"),
                 ("rung_5", "C2", "rung 5 (value-aware, runs with checkpoints)"))):
-            pos = [i for i, lab in enumerate(labels)
-                   if key != "rung_5" or f"gamma={g}" in value_aware.get(lab, {})]
+            source = {"rung_5": value_aware, "rung_2c": branch}.get(key, summary)
+            field = "fraction" if key == "rung_5" else key
+            pos = [i for i, lab in enumerate(labels) if f"gamma={g}" in source.get(lab, {})]
             if not pos:
                 continue
-            x = np.array(pos) + (j - 1.5) * 0.2
-            s = [value_aware[labels[i]][f"gamma={g}"]["fraction"] if key == "rung_5"
-                 else summary[labels[i]][f"gamma={g}"][key] for i in pos]
+            x = np.array(pos) + (j - 2) * 0.16
+            s = [source[labels[i]][f"gamma={g}"][field] for i in pos]
             med = np.array([v["median"] for v in s])
             err = np.array([[m - v["min"] for m, v in zip(med, s, strict=True)],
                             [v["max"] - m for m, v in zip(med, s, strict=True)]])
@@ -282,8 +305,10 @@ def main() -> None:
     doc["value_aware"] = {label: value_aware_summary(d) for label, d in va.items()}
     steps = small_step_rows()
     doc["small_steps"] = {"source": str(SMALL_STEPS.relative_to(DATA)), "rows": encode(steps)}
+    if BRANCH.is_file():
+        doc["branch_rungs"] = branch_summary(json.loads(BRANCH.read_text(encoding="utf-8")))
     atomic_write_json(args.out, doc)
-    figure(summary, doc["value_aware"], args.figure)
+    figure(summary, doc["value_aware"], doc.get("branch_rungs", {}), args.figure)
     print("\n".join(exact_table(doc["exact"])))
     print()
     print("\n".join(measured_table(summary)))

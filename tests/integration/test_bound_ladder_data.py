@@ -74,6 +74,13 @@ def test_saved_tightest_instances_reevaluate(name: str) -> None:
     assert report.checks.ladder[name].tightness == pytest.approx(saved["tightness"], rel=1e-9)
 
 
+def test_the_figure_s_rung_2c_recomputes(tool: ModuleType) -> None:
+    shipped = json.loads(SUMMARY.read_text(encoding="utf-8"))["branch_rungs"]
+    fresh = tool.branch_summary(json.loads(tool.BRANCH.read_text(encoding="utf-8")))
+    assert shipped == json.loads(json.dumps(fresh))
+    assert sum(group["runs"] for group in shipped.values()) == 6
+
+
 def test_the_value_aware_tables_recompute(tool: ModuleType) -> None:
     page = PAGE.read_text(encoding="utf-8")
     shipped = json.loads(SUMMARY.read_text(encoding="utf-8"))["value_aware"]
