@@ -23,8 +23,8 @@ from typing import Any
 import torch
 
 from boundcheck.codec import encode
+from boundcheck.experiments.validate.branch_rungs_estimate import RUNGS
 from boundcheck.experiments.validate.branch_rungs_run import (
-    RUNGS,
     BranchRun,
     BranchSettings,
     measure_branch_run,
@@ -41,7 +41,8 @@ KEYS = (*RUNGS, "2c_model_only", "2c_policy_only")
 def run_json(run: BranchRun) -> dict[str, Any]:
     """The run's document: epochs, k, r_max, per-step means, γ at half, and per γ the rows."""
     return {"run": run.run, "data_epoch": run.pair.data_epoch, "epoch": run.pair.epoch,
-            "k": run.k, "r_max": run.r_max, "per_step": run.per_step,
+            "k": run.k, "r_max": run.r_max, "reward_bound": run.reward_bound,
+            "per_step": run.per_step,
             "gamma_at_half": run.gamma_at_half,
             "gammas": [{**encode(row), "certifies_2c": row.certifies_2c} for row in run.rows]}
 
@@ -83,30 +84,34 @@ def _g(value: float | None) -> str:
 
 
 def tables(doc: dict[str, Any], gamma: float = 0.99, root: Path = Path(".")) -> list[str]:
-    """Two markdown tables: per run the per-step means and the largest γ at which each rung
-    (and each what-if) takes at most half the range; per run at ``gamma`` the rungs, the
+    """Two markdown tables: per run the per-step means, the largest γ below which each rung
+    (and each what-if) stays at most half the range and the diagnostics; per run at ``gamma``
+    the rungs, the
     what-ifs, validate's relaxed rung 2a and rung 2c against the returns (``root``: the
     repository, for the committed validations)."""
     runs = sorted(doc["runs"], key=lambda r: (short(r["run"]), r["k"]))
     out = ["| run | pair | k | m at π's states | τ at π's | τ at π_D's | m per branch step "
-           "| γ at half: 2a | 2b | 2c | 2c model only | 2c policy only |", "| --- " * 12 + "|"]
+           "| γ below which at most half: 2a | 2b | 2c | 2c model only | 2c policy only "
+           "| branches diverged | real states at a velocity clip |", "| --- " * 14 + "|"]
     for r in runs:
         p, h = r["per_step"], r["gamma_at_half"]
         out.append(f"| {short(r['run'])} | {r['data_epoch']}→{r['epoch']} | {r['k']} "
                    f"| {p['m_at_pi']:.3f} | {p['tau_at_pi']:.3f} | {p['tau_at_pi_d']:.3f} "
                    f"| {p['m_per_branch_step']:.3f} | "
-                   + " | ".join(_g(h[key]) for key in KEYS) + " |")
+                   + " | ".join(_g(h[key]) for key in KEYS)
+                   + f" | {p['diverged_branches']:.3f} | {p['share_at_clip']:.3f} |")
     out += ["", f"At γ = {gamma:g} (fractions of the range, 95% bootstrap intervals over "
             "episodes; returns are means over the episodes):", "",
             "| run | k | 2a | 2b | 2c | 2c model only | 2c policy only | validate's 2a (t·ε_m′) "
-            "| η | η^db | η[π_D] | 2c holds | 2c certifies |", "| --- " * 13 + "|"]
+            "| η | η^db | η − η^db | η[π_D] | 2c | 2c certifies |", "| --- " * 14 + "|"]
     for r in runs:
         row = next(x for x in r["gammas"] if x["gamma"] == gamma)
         out.append(f"| {short(r['run'])} | {r['k']} | "
                    + " | ".join(_f(row["rung_" + key]) for key in KEYS)
                    + f" | {_g(validate_2a(r, gamma, root))} | {row['eta']['mean']:.1f} "
-                   f"| {row['eta_data_branch']['mean']:.1f} "
-                   f"| {row['eta_pi_d']['mean']:.1f} | {'yes' if row['holds_2c'] else 'no'} "
+                   f"| {row['eta_data_branch']['mean']:.1f} | {row['gap']['mean']:.2f} "
+                   f"[{row['gap']['ci_low']:.2f}, {row['gap']['ci_high']:.2f}] "
+                   f"| {row['eta_pi_d']['mean']:.1f} | {row['holds_2c']} "
                    f"| {'yes' if row['certifies_2c'] else 'no'} |")
     return out
 
@@ -121,6 +126,7 @@ def main() -> None:
         m.add_argument(f"--{field.replace('_', '-')}", type=int,
                        default=getattr(BranchSettings, field))
     m.add_argument("--threads", type=int, default=1)
+    m.add_argument("--device", default="cpu", help="torch device (cpu, cuda, cuda:1)")
     m.add_argument("--data-epoch", type=int, help="E_D of the pair (default: the newest "
                    "pair); with --epoch")
     m.add_argument("--epoch", type=int, help="E of the pair")
@@ -135,13 +141,17 @@ def main() -> None:
         if getattr(args, name) < 1:
             parser.exit(2, f"--{name.replace('_', '-')}: must be ≥ 1, got "
                         f"{getattr(args, name)}\n")
+    try:
+        device = torch.device(args.device)
+    except RuntimeError:
+        parser.exit(2, f"--device: not a torch device: {args.device!r}\n")
     torch.set_num_threads(args.threads)
     settings = BranchSettings(episodes=args.episodes, stride=args.stride,
                               tv_samples=args.tv_samples, policy_samples=args.policy_samples,
                               resamples=args.resamples, seed=args.seed)
 
     def measure(source: ValidationSource, name: str) -> tuple[dict[str, Any], str]:
-        run = measure_branch_run(source, source.pairs[-1], settings, torch.device("cpu"), name)
+        run = measure_branch_run(source, source.pairs[-1], settings, device, name)
         first = run.rows[0]
         return run_json(run), (f"k={run.k} γ={first.gamma:g}: " + ", ".join(
             f"{rung} {getattr(first, 'rung_' + rung).point:.3f}" for rung in RUNGS)

@@ -49,16 +49,21 @@ def main() -> None:
     parser.add_argument("--next-samples", type=int, default=ValueAwareSettings.next_samples)
     parser.add_argument("--seed", type=int, default=ValueAwareSettings.seed)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--device", default="cpu", help="torch device (cpu, cuda, cuda:1)")
     parser.add_argument("--data-epoch", type=int, help="E_D of the pair (default: validate's "
                         "newest pair); with --epoch")
     parser.add_argument("--epoch", type=int, help="E of the pair")
     args = parser.parse_args()
+    try:
+        device = torch.device(args.device)
+    except RuntimeError:
+        parser.exit(2, f"--device: not a torch device: {args.device!r}\n")
     torch.set_num_threads(args.threads)
     settings = ValueAwareSettings(episodes=args.episodes, states=args.states,
                                   next_samples=args.next_samples, seed=args.seed)
 
     def measure(source: ValidationSource, name: str) -> tuple[dict[str, Any], str]:
-        result = measure_run(source, source.pairs[-1], settings, torch.device("cpu"), name)
+        result = measure_run(source, source.pairs[-1], settings, device, name)
         return row_json(result), ", ".join(
             f"γ={r.gamma:g} B/range {r.fraction:.3f} (S {r.rung.signed:.2f} vs η−η̂ "
             f"{r.eta.mean - r.eta_model.mean:.2f})" for r in result.rows)

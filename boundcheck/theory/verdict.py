@@ -27,6 +27,11 @@ from scipy import stats
 from boundcheck.codec import json_meta
 from boundcheck.theory.bounds import Penalty
 
+#: The level of each of three one-sided ends that hold jointly at ≥ 95% (Bonferroni): the
+#: certifications of the ladder's measured rungs (η̂'s low end, the bound's high end and
+#: η[π_D]'s high end).
+CERTIFY_EACH = 1.0 - 0.05 / 3.0
+
 
 class Verdict(str, Enum):
     """What the slack's interval says about a bound (see the module docstring); the value is

@@ -122,20 +122,29 @@ def model_tv(model: GaussianEnsemble, obs: Tensor, act: Tensor, true_mean: Tenso
 
 
 @dataclass(frozen=True)
-class _Branches:
-    model: np.ndarray  # [R, k + 1] Σ_{i<j} m(b_i)
-    reward: np.ndarray  # [R, k + 1] R(b_j, a_j)
+class Branches:
+    """k-step model branches of π: per row, ``model`` [R, k + 1] Σ_{i<j} m(b_i); ``reward``
+    [R, k + 1] R(b_j, a_j) (0 once the branch has ended); ``steps`` [R] the model steps taken;
+    ``diverged`` [R] whether the model predicted a non-finite state (every later step is then
+    charged a TV of 1, the most it can be, and its rewards are unknown: 0)."""
+
+    model: np.ndarray
+    reward: np.ndarray
+    steps: np.ndarray
+    diverged: np.ndarray
 
 
 @torch.no_grad()
 def branch_draws(model: GaussianEnsemble, oracle: SimulatorOracle, termination: Any,
                  actor_pi: list[Tensor], starts: np.ndarray, k: int, true_std: np.ndarray,
-                 generator: torch.Generator, samples: int) -> _Branches:
-    """From each row of ``starts``, k model steps of π: m at b_0..b_{k−1} (accumulated) and
-    R(b_j, a_j) at b_0..b_k; a branch stops at termination or a non-finite prediction."""
+                 generator: torch.Generator, samples: int) -> Branches:
+    """From each row of ``starts``, k model steps of π: m at b_0..b_{k−1} and R(b_j, a_j) at
+    b_0..b_k (:class:`Branches`); a branch ends at the task's termination."""
     rows = starts.shape[0]
-    acc = np.zeros((rows, k + 1))
+    step_err = np.zeros((rows, k))
     reward = np.zeros((rows, k + 1))
+    steps = np.zeros(rows, dtype=np.int64)
+    diverged = np.zeros(rows, dtype=bool)
     obs = torch.as_tensor(starts, dtype=torch.float32, device=actor_pi[0].device)
     alive = np.ones(rows, dtype=bool)
     for j in range(k + 1):
@@ -144,24 +153,32 @@ def branch_draws(model: GaussianEnsemble, oracle: SimulatorOracle, termination: 
             break
         x = obs[torch.as_tensor(idx, device=obs.device)]
         a = batched_actions(actor_pi, x, generator)
-        next_true, r_true = oracle.step(x.cpu().double().numpy(), a.cpu().double().numpy())
+        x64 = x.cpu().double().numpy()
+        next_true, r_true = oracle.step(x64, a.cpu().double().numpy())
         reward[idx, j] = r_true
         if j == k:
             break
-        true_mean = torch.from_numpy(np.concatenate(
-            [r_true[:, None], next_true - x.cpu().double().numpy()], axis=1))
-        step_err = np.zeros(rows)
-        step_err[idx] = model_tv(model, x, a, true_mean, true_std, generator, samples)
-        acc[:, j + 1] = acc[:, j] + step_err
+        true_mean = torch.from_numpy(np.concatenate([r_true[:, None], next_true - x64], axis=1))
+        step_err[idx, j] = model_tv(model, x, a, true_mean, true_std, generator, samples)
+        steps[idx] += 1
         nxt, _ = model.sample_step(x, a, generator)
         nxt = nxt.to(obs)
-        bad = ~torch.isfinite(nxt).all(dim=1)
-        done = (termination(x, a, nxt) | bad).cpu().numpy()
-        obs[torch.as_tensor(idx, device=obs.device)] = torch.where(bad[:, None], x, nxt)
+        bad = (~torch.isfinite(nxt).all(dim=1)).cpu().numpy()
+        done = termination(x, a, nxt).cpu().numpy() | bad
+        obs[torch.as_tensor(idx, device=obs.device)] = torch.where(
+            torch.as_tensor(bad, device=obs.device)[:, None], x, nxt)
+        diverged[idx[bad]] = True
+        step_err[idx[bad], j + 1:] = 1.0  # the steps it cannot take: the largest TV
         alive[idx[done]] = False
-    for j in range(1, k + 1):  # a dead branch keeps its accumulated error
-        acc[:, j] = np.maximum(acc[:, j], acc[:, j - 1])
-    return _Branches(model=acc, reward=reward)
+    acc = np.concatenate([np.zeros((rows, 1)), np.cumsum(step_err, axis=1)], axis=1)
+    return Branches(model=acc, reward=reward, steps=steps, diverged=diverged)
+
+
+def at_clip(obs: np.ndarray, clip: float = 10.0) -> np.ndarray:
+    """Rows with an entry at a velocity clip of the observation (Hopper, Walker2d: ±10), where
+    the simulator state the observation describes is not exact (:mod:`boundcheck.envs.state`;
+    no position entry of these tasks comes near 10)."""
+    return np.asarray((np.abs(obs) >= clip - 1e-4).any(axis=1))
 
 
 def episode_matrix(data: Transitions, episodes: int, horizon: int) -> np.ndarray:

@@ -5,12 +5,14 @@ docs/results/bound_ladder.md): ``{"settings", "runs", "skipped"}``.
 file atomically after each, so a long list of runs can be stopped and resumed. A file measured
 with other settings is refused; one measured with the same settings keeps its other runs and
 pairs. A run that lacks what the measurement needs is listed under ``skipped`` with the reason,
-its folder's path replaced by its name (committed files never name a machine's paths).
+its folder's path replaced by its name (committed files never name a machine's paths), unless
+the file already holds a measurement of it, which then stays.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -44,7 +46,11 @@ def measure_into(out: Path, runs: list[Path], settings: dict[str, Any], measure:
                                         runs_root=Path("."))
             doc, line = measure(source, path.name)
         except (InputError, RunError) as exc:
-            skipped.append({"run": path.name, "reason": str(exc).replace(str(path), path.name)})
+            reason = str(exc).replace(str(path), path.name)
+            if any(r["run"] == path.name for r in done):  # measured before: that one stays
+                print(f"{path.name}: kept its earlier measurement ({reason})", file=sys.stderr)
+            else:
+                skipped.append({"run": path.name, "reason": reason})
             continue
         key = (doc["run"], doc["data_epoch"], doc["epoch"])
         done = [r for r in done if (r["run"], r["data_epoch"], r["epoch"]) != key]

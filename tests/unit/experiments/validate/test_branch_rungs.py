@@ -10,14 +10,19 @@ import numpy as np
 import pytest
 import torch
 
+from boundcheck.agents.networks import init_actor
 from boundcheck.cli import main
-from boundcheck.experiments.validate.branch_rungs import BranchDraws, bucket_starts
-from boundcheck.experiments.validate.branch_rungs_run import (
-    BranchSettings,
+from boundcheck.experiments.validate.branch_rungs import (
+    BranchDraws,
+    branch_draws,
+    bucket_starts,
+)
+from boundcheck.experiments.validate.branch_rungs_estimate import (
+    _holds,
     data_branch_returns,
-    measure_branch_run,
     summarize,
 )
+from boundcheck.experiments.validate.branch_rungs_run import BranchSettings, measure_branch_run
 from boundcheck.experiments.validate.source import resolve_validation
 from boundcheck.inputs import InputError
 from boundcheck.theory.charges import head_fraction
@@ -57,8 +62,7 @@ def test_hand_made_draws() -> None:
     # η^db: R(b_0) from step 0, then γ^{m+1} R(b_1 from m), m = 0, 1, 2.
     assert data_branch_returns(draws, g) == pytest.approx(
         [1.0 + g * 1.0 + g**2 * 0.5 + g**3 * 0.5, 0.5 + g * 1.0 + g**2 * 0.5 + g**3 * 0.5])
-    settings = BranchSettings(episodes=2, resamples=20, gammas=(g,))
-    half, rows = summarize(draws, r_max=1.0, settings=settings, rng=np.random.default_rng(1))
+    half, rows = summarize(draws, 1.0, (g,), 20, np.random.default_rng(1))
     row = rows[0]
     # 2a: Σ_{j<t} 0.4; 2b (k = 1): 0.4·[t ≥ 1] + Σ_{1≤i<t} τ_i + τ_t [t ≥ 1], τ = (.2, .2, .2, 0);
     # 2c: Σ_{i<t−1} 0.1 + 0.2 [t ≥ 1].
@@ -72,9 +76,56 @@ def test_hand_made_draws() -> None:
                                   head_fraction(np.array([0, 0, .1, .2]), g)))
     assert row.range == pytest.approx(2.0 * (1 - g**4) / (1 - g))
     assert row.eta.mean == pytest.approx((1 - g**4) / (1 - g))
-    assert row.holds_2c == (abs(row.eta.mean - row.eta_data_branch.mean)
-                            <= row.rung_2c.point * row.range)
+    gap = row.eta.mean - row.eta_data_branch.mean
+    assert row.gap.mean == pytest.approx(gap)  # paired by episode
+    assert row.holds_2c == ("holds" if -row.rung_2c.point * row.range <= row.gap.low
+                            and row.gap.high <= row.rung_2c.point * row.range else "inconclusive")
+    assert _holds(np.array([1.0, 1.1, 0.9]), 0.1) == "violated"
+    assert _holds(np.array([0.0, 0.01, -0.01]), 1.0) == "holds"
+    assert _holds(np.array([0.0, 2.0]), 1.0) == "inconclusive"
     assert set(half) == {"2a", "2b", "2c", "2c_model_only", "2c_policy_only"}
+
+
+class _Model:
+    """Every member predicts y = [obs_0, 0, ...] with variance 1; the next state is obs + 1,
+    and non-finite from the second step on."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def mean_and_var(self, obs: torch.Tensor, act: torch.Tensor, *, elites_only: bool
+                     ) -> tuple[torch.Tensor, torch.Tensor]:
+        shape = (2, obs.shape[0], 1 + obs.shape[1])
+        mean = torch.zeros(shape)
+        mean[..., 0] = obs[:, 0]
+        return mean, torch.ones(shape)
+
+    def sample_step(self, obs: torch.Tensor, act: torch.Tensor, generator: torch.Generator
+                    ) -> tuple[torch.Tensor, torch.Tensor]:
+        self.calls += 1
+        nxt = obs + 1.0 if self.calls == 1 else torch.full_like(obs, float("nan"))
+        return nxt, torch.zeros(obs.shape[0])
+
+
+class _Oracle:
+    """True law: y ~ N([obs_0, 0, ...], 1), the model's own (TV 0): reward = obs_0."""
+
+    def step(self, obs: np.ndarray, act: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return obs, obs[:, 0]
+
+
+def test_branches_end_at_termination_and_charge_1_after_divergence() -> None:
+    gen = torch.Generator().manual_seed(0)
+    actor = init_actor(3, 1, 8, 1, device=torch.device("cpu"), generator=gen)
+    starts = np.array([[0.0, 0.0, 0.0], [5.0, 0.0, 0.0]], dtype=np.float32)
+    ends = lambda obs, act, nxt: nxt[:, 0] > 5.5  # noqa: E731  (row 1 ends after one step)
+    b = branch_draws(_Model(), _Oracle(), ends, actor, starts, 4, np.ones(4), gen, 256)  # type: ignore[arg-type]
+    assert b.steps.tolist() == [2, 1] and b.diverged.tolist() == [True, False]
+    # Row 0: TV 0 at b_0 and b_1 (same law), then its model diverged: 1 at each step left.
+    assert b.model[0] == pytest.approx([0.0, 0.0, 0.0, 1.0, 2.0], abs=0.02)
+    assert b.model[1] == pytest.approx([0.0] * 5, abs=0.02)  # ended: nothing after
+    assert b.reward[0].tolist() == [0.0, 1.0, 0.0, 0.0, 0.0]  # R(b_0), R(b_1), then unknown
+    assert b.reward[1].tolist() == [5.0, 0.0, 0.0, 0.0, 0.0]
 
 
 def test_a_tiny_run_end_to_end(tmp_path: Path) -> None:
