@@ -24,11 +24,8 @@ import torch
 
 from boundcheck.codec import encode
 from boundcheck.experiments.validate.branch_rungs_estimate import RUNGS
-from boundcheck.experiments.validate.branch_rungs_run import (
-    BranchRun,
-    BranchSettings,
-    measure_branch_run,
-)
+from boundcheck.experiments.validate.branch_rungs_run import BranchSettings, measure_branch_run
+from boundcheck.experiments.validate.ladder_measured import branch_json
 from boundcheck.experiments.validate.pair_files import measure_into
 from boundcheck.experiments.validate.source import ValidationSource
 from boundcheck.inputs import InputError
@@ -36,15 +33,6 @@ from boundcheck.theory.ladder import sup_model_fraction
 
 #: The rungs and the two what-ifs, in table order.
 KEYS = (*RUNGS, "2c_model_only", "2c_policy_only")
-
-
-def run_json(run: BranchRun) -> dict[str, Any]:
-    """The run's document: epochs, k, r_max, per-step means, γ at half, and per γ the rows."""
-    return {"run": run.run, "data_epoch": run.pair.data_epoch, "epoch": run.pair.epoch,
-            "k": run.k, "r_max": run.r_max, "reward_bound": run.reward_bound,
-            "per_step": run.per_step,
-            "gamma_at_half": run.gamma_at_half,
-            "gammas": [{**encode(row), "certifies_2c": row.certifies_2c} for row in run.rows]}
 
 
 def short(name: str) -> str:
@@ -153,7 +141,7 @@ def main() -> None:
     def measure(source: ValidationSource, name: str) -> tuple[dict[str, Any], str]:
         run = measure_branch_run(source, source.pairs[-1], settings, device, name)
         first = run.rows[0]
-        return run_json(run), (f"k={run.k} γ={first.gamma:g}: " + ", ".join(
+        return branch_json(run), (f"k={run.k} γ={first.gamma:g}: " + ", ".join(
             f"{rung} {getattr(first, 'rung_' + rung).point:.3f}" for rung in RUNGS)
             + f"; γ at half {run.gamma_at_half}")
 

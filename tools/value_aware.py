@@ -21,23 +21,11 @@ from typing import Any
 import torch
 
 from boundcheck.codec import encode
+from boundcheck.experiments.validate.ladder_measured import value_aware_json
 from boundcheck.experiments.validate.pair_files import measure_into
 from boundcheck.experiments.validate.source import ValidationSource
-from boundcheck.experiments.validate.value_aware_run import (
-    ValueAwareRun,
-    ValueAwareSettings,
-    measure_run,
-)
+from boundcheck.experiments.validate.value_aware_run import ValueAwareSettings, measure_run
 from boundcheck.inputs import InputError
-
-
-def row_json(run: ValueAwareRun) -> dict[str, Any]:
-    """The run's document: epochs, r_max, and per γ the returns, S, B and the verdicts."""
-    return {"run": run.run, "data_epoch": run.pair.data_epoch, "epoch": run.pair.epoch,
-            "r_max": run.r_max, "gammas": [
-                {**encode(row), "fraction": row.fraction,
-                 "identity_consistent": row.identity_consistent, "certifies": row.certifies}
-                for row in run.rows]}
 
 
 def main() -> None:
@@ -64,7 +52,7 @@ def main() -> None:
 
     def measure(source: ValidationSource, name: str) -> tuple[dict[str, Any], str]:
         result = measure_run(source, source.pairs[-1], settings, device, name)
-        return row_json(result), ", ".join(
+        return value_aware_json(result), ", ".join(
             f"γ={r.gamma:g} B/range {r.fraction:.3f} (S {r.rung.signed:.2f} vs η−η̂ "
             f"{r.eta.mean - r.eta_model.mean:.2f})" for r in result.rows)
 

@@ -36,7 +36,7 @@ from boundcheck.cli.options import (
     out_option,
 )
 from boundcheck.experiments.validate.settings import BoundInputs as B
-from boundcheck.experiments.validate.settings import EpsPiStat
+from boundcheck.experiments.validate.settings import EpsPiStat, LadderChoice
 from boundcheck.experiments.validate.settings import ValidateConfig as M
 from boundcheck.inputs import NON_NEGATIVE_INT
 
@@ -76,6 +76,10 @@ def command(
     = default_of(M, "bucket_width"),
     confidence: Annotated[float, field_option(M, "confidence")] = default_of(M, "confidence"),
     seed: Annotated[int, field_option(M, "seed")] = default_of(M, "seed"),
+    ladder: Annotated[LadderChoice, field_option(M, "ladder")]
+    = default_of(M, "ladder"),  # noqa: B008 - the field's default, an enum member
+    ladder_episodes: Annotated[int, field_option(M, "ladder_episodes")]
+    = default_of(M, "ladder_episodes"),
     out: Annotated[Path | None, out_option("Output folder (default validation/<run>-...).")]
     = None,
     force: ForceOption = False,
@@ -116,12 +120,16 @@ def _report(result: ValidationResult, paths: dict[str, str], *, quiet: bool,
     """Print the result (JSON or tables); the exit code (1: a bound violated with confidence)."""
     from boundcheck.experiments.validate.document import record_of, validation_json
     from boundcheck.experiments.validate.results import any_violated
+    from boundcheck.render.ladder import ladder_lines
     from boundcheck.render.validate import render_validation
 
     if as_json:
         emit_json({**validation_json(result), "files": paths})
     elif not quiet:
         render_validation(stdout_console(), record_of(result), paths)
+        if result.ladder is not None:
+            for line in ladder_lines(result.ladder):
+                stdout_console().print(line, markup=False, highlight=False)
     if not any_violated(result):
         return 0
     if not (quiet or as_json):

@@ -142,6 +142,8 @@ def test_a_violation_exits_1(capsys, tmp_path: Path, runs: dict[str, Path], monk
     (["--bucket-width", "0"], "--bucket-width"),
     (["--policy-mc", "0"], "--policy-mc"),
     (["--all-epochs", "--epoch", "1"], "--all-epochs"),
+    (["--ladder", "3"], "--ladder"),
+    (["--ladder-episodes", "1"], "--ladder-episodes"),
 ])
 def test_bad_inputs_exit_2(capsys, runs: dict[str, Path], args: list[str], option: str) -> None:
     extra = [] if "--run" in args else ["--run", str(runs["mbpo"])]
@@ -209,6 +211,38 @@ def test_known_noise_gives_a_measured_tv(capsys, tmp_path: Path) -> None:
         rung = block["ladder"]["rung_2a"]
         assert 0.0 <= rung["fraction"] < 1.0
         assert (rung["fraction"] <= 0.5 + 1e-9) == (half is not None and block["gamma"] <= half)
+
+
+def test_the_ladder_option(capsys, tmp_path: Path, runs: dict[str, Path]) -> None:
+    """--ladder all: rungs 2a-2c and 5 on the newest pair of a known-noise run, in the JSON and
+    on screen; on a deterministic simulator both are reported as not measurable."""
+    run = tmp_path / "ip"
+    assert main(["train", "--env", "InvertedPendulum-v5", "--out", str(run), *TINY_TRAIN,
+                 "--steps", "400", "--transition-noise", "0.05", "--reward-noise", "0.05"]) == 0
+    code, stdout, err = validate(capsys, "--run", str(run), "--json", "--out",
+                                 str(tmp_path / "v"), *FAST, "--ladder", "all",
+                                 "--ladder-episodes", "2")
+    assert code in (0, 1), err
+    doc = json.loads(stdout)
+    ladder = doc["ladder_measured"]
+    assert doc["settings"]["ladder"] == "all" and ladder["not_measurable"] == {}
+    assert (ladder["data_epoch"], ladder["epoch"]) == (doc["pairs"][-1]["data_epoch"],
+                                                       doc["pairs"][-1]["epoch"])
+    assert [g["gamma"] for g in ladder["rung_2"]["gammas"]] == [0.99, 0.95, 0.9]
+    assert [g["gamma"] for g in ladder["rung_5"]["gammas"]] == [0.99, 0.95, 0.9]
+    for g in ladder["rung_2"]["gammas"]:
+        assert 0.0 <= g["rung_2c"]["point"] <= 1.0 and g["eta"]["n"] == 2
+    code, stdout, err = validate(capsys, "--run", str(run), "--out", str(tmp_path / "v2"),
+                                 *FAST, "--ladder", "2", "--ladder-episodes", "2")
+    assert code in (0, 1), err
+    assert "bound ladder on epochs" in stdout and "rung 2a" in stdout and "rung 5" not in stdout
+    code, stdout, err = validate(capsys, "--run", str(runs["mbpo"]), "--json", "--out",
+                                 str(tmp_path / "v3"), *FAST, "--ladder", "all",
+                                 "--ladder-episodes", "2")
+    assert code == 0, err
+    reasons = json.loads(stdout)["ladder_measured"]["not_measurable"]
+    assert set(reasons) == {"rung_2", "rung_5"}
+    assert "deterministic" in reasons["rung_2"] and "noise" in reasons["rung_5"]
 
 
 def test_a_tampered_model_is_refused_in_one_line(capsys, tmp_path: Path,

@@ -89,7 +89,8 @@ def validation_json(result: ValidationResult) -> dict[str, Any]:
                      "bucket_width": settings.bucket_width, "seed": settings.seed,
                      "confidence": settings.confidence, "eps_pi_stat": bounds.eps_pi_stat.value,
                      "r_max": bounds.r_max, "eps_m": bounds.eps_model,
-                     "eps_model_shifted": bounds.eps_model_shifted, "device": result.device},
+                     "eps_model_shifted": bounds.eps_model_shifted, "device": result.device,
+                     "ladder": settings.ladder.value, "ladder_episodes": settings.ladder_episodes},
         "tv_available": result.tv_available,
         "tv_unavailable_reason": result.tv_unavailable_reason,
         "pairs": [pair_json(p) for p in result.pairs],
@@ -97,7 +98,17 @@ def validation_json(result: ValidationResult) -> dict[str, Any]:
         "any_violated": any_violated(result),
         "warnings": list(result.warnings),
         "versions": result.versions,
+        **_ladder(result),
     }
+
+
+def _ladder(result: ValidationResult) -> dict[str, Any]:
+    """``ladder_measured`` when ``--ladder`` asked for it (docs/validate.md)."""
+    if result.ladder is None:
+        return {}
+    from boundcheck.experiments.validate.ladder_measured import ladder_json  # torch, envs
+
+    return {"ladder_measured": ladder_json(result.ladder)}
 
 
 @dataclass(frozen=True)

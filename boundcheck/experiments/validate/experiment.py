@@ -2,7 +2,9 @@
 
 For each epoch pair (E_D, E) (:mod:`~boundcheck.experiments.validate.source`): measure the returns
 and the theory's inputs (:mod:`~boundcheck.experiments.validate.measure`), then check every theorem
-at the run's γ and at smaller γ side by side (:mod:`~boundcheck.experiments.validate.theorems`).
+at the run's γ and at smaller γ side by side (:mod:`~boundcheck.experiments.validate.theorems`);
+with ``--ladder``, the ladder's measured rungs on the newest pair
+(:mod:`~boundcheck.experiments.validate.ladder_measured`).
 The result is a :class:`~boundcheck.experiments.validate.results.ValidationResult`; its JSON
 document (schema: docs/validate.md) is made by :mod:`~boundcheck.experiments.validate.document`.
 """
@@ -15,6 +17,7 @@ import torch
 
 from boundcheck.envs import get_spec, make_env
 from boundcheck.experiments.common.collect import true_law_std
+from boundcheck.experiments.validate.ladder_measured import measure_ladder
 from boundcheck.experiments.validate.measure import measure_pair
 from boundcheck.experiments.validate.results import (
     EnvSteps,
@@ -22,7 +25,12 @@ from boundcheck.experiments.validate.results import (
     SourceInfo,
     ValidationResult,
 )
-from boundcheck.experiments.validate.settings import BoundInputs, EpsPiStat, ValidateConfig
+from boundcheck.experiments.validate.settings import (
+    BoundInputs,
+    EpsPiStat,
+    LadderChoice,
+    ValidateConfig,
+)
 from boundcheck.experiments.validate.source import ValidationSource
 from boundcheck.experiments.validate.theorems import pair_result
 from boundcheck.runs.progress import ProgressFn
@@ -56,7 +64,8 @@ def run_validation(source: ValidationSource, settings: ValidateConfig, inputs: B
         tv_reason = None
     steps = _env_steps(source)
     gammas = gammas_for(gamma)
-    total = PHASES * len(source.pairs)
+    ladder = settings.ladder is not LadderChoice.NONE
+    total = PHASES * len(source.pairs) + int(ladder)
     done = 0
     pairs = []
     for pair in source.pairs:
@@ -72,6 +81,13 @@ def run_validation(source: ValidationSource, settings: ValidateConfig, inputs: B
                                                              steps.get(pair.epoch)),
                                  settings.confidence))
     env.close()
+    measured = None
+    if ladder:
+        if progress is not None:
+            progress({"description": "bound ladder (--ladder)", "completed": done,
+                      "total": total})
+        measured = measure_ladder(source, settings.ladder, settings.ladder_episodes, gammas,
+                                  settings.seed, device)
     if progress is not None:
         progress({"description": "done", "completed": total, "total": total})
     return ValidationResult(
@@ -81,7 +97,7 @@ def run_validation(source: ValidationSource, settings: ValidateConfig, inputs: B
         gamma=gamma, gammas=gammas, settings=settings, bounds=inputs, device=str(device),
         tv_unavailable_reason=tv_reason, pairs=tuple(pairs),
         warnings=tuple(_warnings(pairs, inputs, oracle=cfg.model == "oracle")),
-        versions=provenance())
+        versions=provenance(), ladder=measured)
 
 
 def _warnings(pairs: list[PairResult], inputs: BoundInputs, *, oracle: bool) -> list[str]:

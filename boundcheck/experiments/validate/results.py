@@ -15,12 +15,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from boundcheck.codec import json_meta
 from boundcheck.experiments.common.measure import ModelErrorEstimate
 from boundcheck.experiments.validate.settings import BoundInputs, EpsPiStat, ValidateConfig
 from boundcheck.theory.verdict import BoundResult, Estimate, Verdict
+
+if TYPE_CHECKING:
+    from boundcheck.experiments.validate.ladder_measured import LadderMeasured
 
 
 class EpsSource(str, Enum):
@@ -225,7 +228,8 @@ class ValidationResult:
 
     ``settings`` and ``bounds`` are the user's choices (:mod:`.settings`); ``gammas`` the
     discount factors checked, the first being ``gamma``; ``device`` where it was measured;
-    ``versions`` the software that measured it (:func:`boundcheck.runs.provenance.provenance`).
+    ``versions`` the software that measured it (:func:`boundcheck.runs.provenance.provenance`);
+    ``ladder`` the measured rungs of ``--ladder``, if asked for.
     """
 
     source: SourceInfo
@@ -238,6 +242,7 @@ class ValidationResult:
     pairs: tuple[PairResult, ...]
     warnings: tuple[str, ...]
     versions: Mapping[str, Any]
+    ladder: LadderMeasured | None = None
 
     @property
     def tv_available(self) -> bool:

@@ -34,6 +34,17 @@ class EpsPiStat(str, Enum):
     MEAN = "mean"
 
 
+class LadderChoice(str, Enum):
+    """Which of the bound ladder's measured rungs ``--ladder`` adds on the newest pair
+    (docs/validate.md, "The bound ladder"): none, rungs 2a–2c per step ("2"), rung 5, the
+    value-aware model error ("5"), or both ("all")."""
+
+    NONE = "none"
+    EXPECTED_TV = "2"
+    VALUE_AWARE = "5"
+    ALL = "all"
+
+
 @dataclass(frozen=True)
 class ValidateConfig:
     """How much to measure (docs/validate.md); every default, bound and meaning lives here."""
@@ -55,6 +66,12 @@ class ValidateConfig:
     seed: int = setting(0, "Base seed of every random stream.", SEED)
     confidence: float = setting(0.95, "Level of every interval (the returns', eps_pi's) and of "
                                 "the verdicts.", PROBABILITY_OPEN)
+    ladder: LadderChoice = setting(  # noqa: RUF009 - setting() is a dataclasses.field
+        LadderChoice.NONE, "Bound-ladder rungs measured on the newest pair beside the theorems: "
+        "none, 2 (expected TVs per step), 5 (value-aware) or all; needs known noise, minutes "
+        "per pair.")
+    ladder_episodes: int = setting(20, "Episodes of each policy for the --ladder rungs.",
+                                   NumberRule(integer=True, ge=2, le=MAX_EPISODES))
 
     def __post_init__(self) -> None:
         check_fields(self)
