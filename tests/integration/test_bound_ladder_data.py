@@ -78,7 +78,8 @@ def test_the_figure_s_rung_2c_recomputes(tool: ModuleType) -> None:
     shipped = json.loads(SUMMARY.read_text(encoding="utf-8"))["branch_rungs"]
     fresh = tool.branch_summary(json.loads(tool.BRANCH.read_text(encoding="utf-8")))
     assert shipped == json.loads(json.dumps(fresh))
-    assert sum(group["runs"] for group in shipped.values()) == 6
+    runs = json.loads(tool.BRANCH.read_text(encoding="utf-8"))["runs"]
+    assert sum(group["runs"] for group in shipped.values()) == len(runs)
 
 
 def test_the_value_aware_tables_recompute(tool: ModuleType) -> None:
@@ -168,7 +169,8 @@ def test_the_hopper_value_aware_prose(tool: ModuleType) -> None:
     page = " ".join(PAGE.read_text(encoding="utf-8").split())
 
     def both(values: list[float]) -> str:
-        return " and ".join(f"{v:,.0f}" for v in values)
+        text = [f"{v:,.0f}" for v in values]
+        return ", ".join(text[:-1]) + " and " + text[-1] if len(text) > 1 else text[0]
 
     assert f"B is {both([g['rung']['bound'] for g in rows])}" in page
     assert f"η = {both([g['eta']['mean'] for g in rows])}" in page

@@ -73,5 +73,10 @@ def test_the_hopper_section_recomputes() -> None:
     assert len(shipped["runs"]) == sum(len(g.seeds) for g in study.groups)
     runs = len(shipped["runs"])
     assert f"## Hopper-v5: the first runs ({runs} of 9)" in page
-    assert f"took {shipped['cpu_hours']:.1f} CPU hours for the {'two' if runs == 2 else runs}" \
-        in " ".join(page.split())
+    words = {2: "two", 4: "four"}.get(runs, str(runs))
+    text = " ".join(page.split())
+    assert f"took {shipped['cpu_hours']:.1f} CPU hours for the {words} runs" in text
+    assert f"What the {words} runs say so far" in text
+    assert f"{9 - runs} of its 9 runs are still to train" in text
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert f"On Hopper ({runs} of 9 runs so far)" in readme
