@@ -73,10 +73,17 @@ def test_the_hopper_section_recomputes() -> None:
     assert len(shipped["runs"]) == sum(len(g.seeds) for g in study.groups)
     runs = len(shipped["runs"])
     assert f"## Hopper-v5: the first runs ({runs} of 9)" in page
-    words = {2: "two", 4: "four"}.get(runs, str(runs))
+    words = {2: "two", 4: "four", 6: "six", 8: "eight", 9: "nine"}.get(runs, str(runs))
     text = " ".join(page.split())
     assert f"took {shipped['cpu_hours']:.1f} CPU hours for the {words} runs" in text
     assert f"What the {words} runs say so far" in text
     assert f"{9 - runs} of its 9 runs are still to train" in text
+    against = shipped["study"]["against_best"]
+    for k, comp in against.items():  # the prose's paired differences against the best k
+        d = comp["diff"]
+        assert f"{d['mean']:.0f} [−{-d['ci_low']:.0f}, {d['ci_high']:.0f}]" in text, k
+    for group in shipped["study"]["groups"]:
+        for value in group["final_return"]["values"]:
+            assert f"{value:.0f}" in text
     readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
     assert f"On Hopper ({runs} of 9 runs so far)" in readme
