@@ -77,11 +77,13 @@ def test_the_hopper_section_recomputes() -> None:
     text = " ".join(page.split())
     assert f"took {shipped['cpu_hours']:.1f} CPU hours for the {words} runs" in text
     assert f"What the {words} runs say so far" in text
-    assert f"{9 - runs} of its 9 runs are still to train" in text
+    left = 9 - runs
+    assert f"{left} of its 9 runs {'is' if left == 1 else 'are'} still to train" in text
     against = shipped["study"]["against_best"]
     for k, comp in against.items():  # the prose's paired differences against the best k
         d = comp["diff"]
-        assert f"{d['mean']:.0f} [−{-d['ci_low']:.0f}, {d['ci_high']:.0f}]" in text, k
+        mean = f"{d['mean']:.0f}".replace("-", "−")
+        assert f"{mean} [−{-d['ci_low']:.0f}, {d['ci_high']:.0f}]" in text, k
     for group in shipped["study"]["groups"]:
         for value in group["final_return"]["values"]:
             assert f"{value:.0f}" in text
