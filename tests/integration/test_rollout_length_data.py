@@ -72,13 +72,12 @@ def test_the_hopper_section_recomputes() -> None:
     assert shipped["study"]["k_star_points"] == list(study.k_star_points)
     assert len(shipped["runs"]) == sum(len(g.seeds) for g in study.groups)
     runs = len(shipped["runs"])
-    assert f"## Hopper-v5: the first runs ({runs} of 9)" in page
-    words = {2: "two", 4: "four", 6: "six", 8: "eight", 9: "nine"}.get(runs, str(runs))
+    assert runs == 9 and "## Hopper-v5: the grid (9 of 9 runs)" in page
+    words = "nine"
     text = " ".join(page.split())
     assert f"took {shipped['cpu_hours']:.1f} CPU hours for the {words} runs" in text
-    assert f"What the {words} runs say so far" in text
-    left = 9 - runs
-    assert f"{left} of its 9 runs {'is' if left == 1 else 'are'} still to train" in text
+    assert f"What the {words} runs say." in text and "all nine ranges hold k = 1" in text
+    assert shipped["study"]["best_k"] == 1 and shipped["study"]["runs_holding_best_k"] == 9
     against = shipped["study"]["against_best"]
     for k, comp in against.items():  # the prose's paired differences against the best k
         d = comp["diff"]
@@ -88,4 +87,6 @@ def test_the_hopper_section_recomputes() -> None:
         for value in group["final_return"]["values"]:
             assert f"{value:.0f}" in text
     readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
-    assert f"On Hopper ({runs} of 9 runs so far)" in readme
+    assert "On Hopper (all 9 runs, 3 seeds)" in readme
+    means = {g["k"]: g["final_return"]["mean"] for g in shipped["study"]["groups"]}
+    assert f"({means[1]:.0f} against {means[5]:.0f}" in readme and f"{means[15]:.0f}" in readme
