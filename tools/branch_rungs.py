@@ -26,9 +26,8 @@ from boundcheck.codec import encode
 from boundcheck.experiments.validate.branch_rungs_estimate import RUNGS
 from boundcheck.experiments.validate.branch_rungs_run import BranchSettings, measure_branch_run
 from boundcheck.experiments.validate.ladder_measured import branch_json
-from boundcheck.experiments.validate.pair_files import measure_into
+from boundcheck.experiments.validate.pair_files import add_pair_arguments, run_pair_tool
 from boundcheck.experiments.validate.source import ValidationSource
-from boundcheck.inputs import InputError
 from boundcheck.theory.ladder import sup_model_fraction
 
 #: The rungs and the two what-ifs, in table order.
@@ -108,16 +107,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     m = sub.add_parser("measure")
-    m.add_argument("runs", type=Path, nargs="+")
-    m.add_argument("--out", type=Path, required=True)
+    add_pair_arguments(m)
     for field in ("episodes", "stride", "tv_samples", "policy_samples", "resamples", "seed"):
         m.add_argument(f"--{field.replace('_', '-')}", type=int,
                        default=getattr(BranchSettings, field))
-    m.add_argument("--threads", type=int, default=1)
-    m.add_argument("--device", default="cpu", help="torch device (cpu, cuda, cuda:1)")
-    m.add_argument("--data-epoch", type=int, help="E_D of the pair (default: the newest "
-                   "pair); with --epoch")
-    m.add_argument("--epoch", type=int, help="E of the pair")
     t = sub.add_parser("table")
     t.add_argument("file", type=Path)
     t.add_argument("--gamma", type=float, default=0.99)
@@ -125,31 +118,23 @@ def main() -> None:
     if args.command == "table":
         print("\n".join(tables(json.loads(args.file.read_text(encoding="utf-8")), args.gamma)))
         return
-    for name in ("episodes", "stride", "tv_samples", "policy_samples", "resamples", "threads"):
+    for name in ("episodes", "stride", "tv_samples", "policy_samples", "resamples"):
         if getattr(args, name) < 1:
             parser.exit(2, f"--{name.replace('_', '-')}: must be ≥ 1, got "
                         f"{getattr(args, name)}\n")
-    try:
-        device = torch.device(args.device)
-    except RuntimeError:
-        parser.exit(2, f"--device: not a torch device: {args.device!r}\n")
-    torch.set_num_threads(args.threads)
     settings = BranchSettings(episodes=args.episodes, stride=args.stride,
                               tv_samples=args.tv_samples, policy_samples=args.policy_samples,
                               resamples=args.resamples, seed=args.seed)
 
-    def measure(source: ValidationSource, name: str) -> tuple[dict[str, Any], str]:
+    def measure(source: ValidationSource, name: str,
+                device: torch.device) -> tuple[dict[str, Any], str]:
         run = measure_branch_run(source, source.pairs[-1], settings, device, name)
         first = run.rows[0]
         return branch_json(run), (f"k={run.k} γ={first.gamma:g}: " + ", ".join(
             f"{rung} {getattr(first, 'rung_' + rung).point:.3f}" for rung in RUNGS)
             + f"; γ at half {run.gamma_at_half}")
 
-    try:
-        measure_into(args.out, args.runs, encode(settings), measure,
-                     data_epoch=args.data_epoch, epoch=args.epoch)
-    except InputError as exc:
-        parser.exit(2, f"{exc}\n")
+    run_pair_tool(parser, args, encode(settings), measure)
 
 
 if __name__ == "__main__":

@@ -15,52 +15,36 @@ reason. Library: :mod:`boundcheck.experiments.validate.value_aware_run`.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 import torch
 
 from boundcheck.codec import encode
 from boundcheck.experiments.validate.ladder_measured import value_aware_json
-from boundcheck.experiments.validate.pair_files import measure_into
+from boundcheck.experiments.validate.pair_files import add_pair_arguments, run_pair_tool
 from boundcheck.experiments.validate.source import ValidationSource
 from boundcheck.experiments.validate.value_aware_run import ValueAwareSettings, measure_run
-from boundcheck.inputs import InputError
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("runs", type=Path, nargs="+")
-    parser.add_argument("--out", type=Path, required=True)
+    add_pair_arguments(parser)
     parser.add_argument("--episodes", type=int, default=ValueAwareSettings.episodes)
     parser.add_argument("--states", type=int, default=ValueAwareSettings.states)
     parser.add_argument("--next-samples", type=int, default=ValueAwareSettings.next_samples)
     parser.add_argument("--seed", type=int, default=ValueAwareSettings.seed)
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--device", default="cpu", help="torch device (cpu, cuda, cuda:1)")
-    parser.add_argument("--data-epoch", type=int, help="E_D of the pair (default: validate's "
-                        "newest pair); with --epoch")
-    parser.add_argument("--epoch", type=int, help="E of the pair")
     args = parser.parse_args()
-    try:
-        device = torch.device(args.device)
-    except RuntimeError:
-        parser.exit(2, f"--device: not a torch device: {args.device!r}\n")
-    torch.set_num_threads(args.threads)
     settings = ValueAwareSettings(episodes=args.episodes, states=args.states,
                                   next_samples=args.next_samples, seed=args.seed)
 
-    def measure(source: ValidationSource, name: str) -> tuple[dict[str, Any], str]:
+    def measure(source: ValidationSource, name: str,
+                device: torch.device) -> tuple[dict[str, Any], str]:
         result = measure_run(source, source.pairs[-1], settings, device, name)
         return value_aware_json(result), ", ".join(
             f"γ={r.gamma:g} B/range {r.fraction:.3f} (S {r.rung.signed:.2f} vs η−η̂ "
             f"{r.eta.mean - r.eta_model.mean:.2f})" for r in result.rows)
 
-    try:
-        measure_into(args.out, args.runs, encode(settings), measure,
-                     data_epoch=args.data_epoch, epoch=args.epoch)
-    except InputError as exc:
-        parser.exit(2, f"{exc}\n")
+    run_pair_tool(parser, args, encode(settings), measure)
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ from boundcheck.experiments.common.measure import (
     oracle_model_error,
 )
 from boundcheck.experiments.common.source import recorded_k
+from boundcheck.experiments.validate.branch_rungs import horizon_of
 from boundcheck.experiments.validate.results import PolicyShiftSummary
 from boundcheck.experiments.validate.returns import (
     RewardPaths,
@@ -96,8 +97,7 @@ def measure_pair(source: ValidationSource, pair: EpochPair, spec: EnvSpec, env: 
     """All measurements of ``pair`` (see the module docstring); ``progress(phase)`` per phase."""
     cfg = source.config
     k = settings.k if settings.k is not None else recorded_k(source.run, cfg, pair.epoch)
-    horizon = int(env.spec.max_episode_steps) if env.spec and env.spec.max_episode_steps \
-        else 1000
+    horizon = horizon_of(env)
     w = np.random.SeedSequence([settings.seed, pair.data_epoch, pair.epoch]).generate_state(8)
     rng = np.random.default_rng(int(w[7]))
     seeds = [int(s) for s in

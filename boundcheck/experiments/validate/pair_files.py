@@ -11,12 +11,15 @@ the file already holds a measurement of it, which then stays.
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import torch
 
 from boundcheck.experiments.validate.source import ValidationSource, resolve_validation
 from boundcheck.inputs import InputError
@@ -60,3 +63,38 @@ def measure_into(out: Path, runs: list[Path], settings: dict[str, Any], measure:
     document = {"settings": settings, "runs": done, "skipped": skipped}
     atomic_write_json(out, document)
     return document
+
+
+def add_pair_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every per-pair tool shares: the runs, ``--out``, threads, device and the
+    pair (the tools' own sizes are added by each)."""
+    parser.add_argument("runs", type=Path, nargs="+")
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--device", default="cpu", help="torch device (cpu, cuda, cuda:1)")
+    parser.add_argument("--data-epoch", type=int, help="E_D of the pair (default: the newest "
+                        "pair); with --epoch")
+    parser.add_argument("--epoch", type=int, help="E of the pair")
+
+
+#: measure(source, run name, device) -> (the run's document, one line)
+DeviceMeasure = Callable[[ValidationSource, str, torch.device], tuple[dict[str, Any], str]]
+
+
+def run_pair_tool(parser: argparse.ArgumentParser, args: argparse.Namespace,
+                  settings: dict[str, Any], measure: DeviceMeasure) -> None:
+    """Check ``--threads`` and ``--device``, then :func:`measure_into`; bad input exits 2 in one
+    line naming the option."""
+    if args.threads < 1:
+        parser.exit(2, f"--threads: must be ≥ 1, got {args.threads}\n")
+    try:
+        device = torch.device(args.device)
+    except RuntimeError:
+        parser.exit(2, f"--device: not a torch device: {args.device!r}\n")
+    torch.set_num_threads(args.threads)
+    try:
+        measure_into(args.out, args.runs, settings,
+                     lambda source, name: measure(source, name, device),
+                     data_epoch=args.data_epoch, epoch=args.epoch)
+    except InputError as exc:
+        parser.exit(2, f"{exc}\n")

@@ -20,6 +20,7 @@ import torch
 from boundcheck.envs import get_spec, make_env
 from boundcheck.experiments.common.collect import collect_episodes
 from boundcheck.experiments.common.measure import make_generator
+from boundcheck.experiments.validate.branch_rungs import horizon_of
 from boundcheck.experiments.validate.returns import RewardPaths, model_episodes
 from boundcheck.experiments.validate.source import (
     EpochPair,
@@ -109,8 +110,7 @@ def measure_run(source: ValidationSource, pair: EpochPair, settings: ValueAwareS
     spec = get_spec(cfg.env)
     env = make_env(spec, transition_noise=cfg.transition_noise, reward_noise=cfg.reward_noise,
                    unit_actions=True)
-    horizon = int(env.spec.max_episode_steps) if env.spec and env.spec.max_episode_steps \
-        else 1000
+    horizon = horizon_of(env)
     w = np.random.SeedSequence([settings.seed, pair.data_epoch, pair.epoch]).generate_state(5)
     seeds = [int(s) for s in np.random.default_rng(int(w[0])).integers(
         2**31, size=settings.episodes)]
