@@ -45,17 +45,22 @@ def test_the_summary_file_and_the_pages_answer_agree(study) -> None:  # type: ig
     assert f"{shipped['cpu_hours']:.1f} CPU hours" in page
 
 
-def test_the_slope_route_table_recomputes() -> None:
+@pytest.mark.parametrize("task", ["ip", "hopper"])
+def test_the_slope_route_table_recomputes(task: str) -> None:
     from boundcheck.experiments.questions.k_star_slope import slope_route, slope_table
 
-    rows = slope_route(DATA, load_k_runs(DATA))
+    data = DATA.parent / f"rollout_length_{task}"
+    rows = slope_route(data, load_k_runs(data))
     assert rows, "no run keeps its slope-route inputs"
     page = PAGE.read_text(encoding="utf-8")
-    for line in slope_table(rows):
+    for line in slope_table(rows)[2:]:
         assert line in page, line
-    shipped = json.loads(SUMMARY.read_text(encoding="utf-8"))["slope_route"]
-    assert [(r["name"], r["point"], r["direct"]) for r in shipped] == [
-        (r.name, r.point, r.direct) for r in rows]
+    shipped = json.loads(data.with_suffix(".json").read_text(encoding="utf-8"))["slope_route"]
+    assert [(r["name"], r["point"], r["direct"], r["interval"]) for r in shipped] == [
+        (r.name, r.point, r.direct, None if r.interval is None else {
+            "low": r.interval.low, "high": r.interval.high,
+            "ratio_low": pytest.approx(r.interval.ratio_low),
+            "ratio_high": pytest.approx(r.interval.ratio_high)}) for r in rows]
 
 
 HOPPER = ROOT / "docs" / "results" / "data" / "rollout_length_hopper"
@@ -90,3 +95,32 @@ def test_the_hopper_section_recomputes() -> None:
     assert "On Hopper (all 9 runs, 3 seeds)" in readme
     means = {g["k"]: g["final_return"]["mean"] for g in shipped["study"]["groups"]}
     assert f"({means[1]:.0f} against {means[5]:.0f}" in readme and f"{means[15]:.0f}" in readme
+
+
+def test_the_hopper_slope_route_prose_recomputes() -> None:
+    """The Hopper slope-route section's counts, ranges and CPU hours are its committed files'."""
+    from boundcheck.experiments.questions.k_star_slope import GENERALIZATION_FILE, slope_route
+
+    rows = slope_route(HOPPER, load_k_runs(HOPPER))
+    assert len(rows) == 9 and all(r.interval is not None for r in rows)
+    text = " ".join(PAGE.read_text(encoding="utf-8").split())
+    points = sorted(r.point for r in rows if r.point is not None)
+    assert f"k\\* = {points[0]} to {points[-1]} where the direct route gives 0" in text
+    assert all(r.direct == 0 for r in rows)
+    holding = sum(r.interval.contains(1) for r in rows if r.interval is not None)
+    assert f"{holding} of the 9 slope-route ranges hold k = 1" in text
+    eps_m = [r.eps_model for r in rows]
+    assert f"{min(eps_m):.2f}–{max(eps_m):.2f}" in text
+    slopes = [r.slope for r in rows]
+    assert f"(−{-min(slopes):.2f} to {max(slopes):.2f})" in text
+    assert all(r.eps_policy == 1.0 for r in rows)
+    docs = [json.loads((HOPPER / r.name / GENERALIZATION_FILE).read_text(encoding="utf-8"))
+            for r in rows]
+    x_max = [d["optimal_k_inputs"]["slope_fit_x_max"] for d in docs]
+    assert f"up to a Pinsker TV of {min(x_max):.2f}–{max(x_max):.2f}" in text
+    assert all(d["optimal_k_inputs"]["eps_pi_interval"] == [1.0, 1.0] for d in docs)
+    hours = sum(d["wall_seconds"] for d in docs) / 3600
+    assert f"The nine measurements took {hours:.1f} CPU hours" in text
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert (f"gives k* = {points[0]} to {points[-1]} instead, with ranges over three "
+            f"repetitions that hold k = 1 on {holding} of the 9 runs") in readme
