@@ -40,9 +40,14 @@ from boundcheck.theory.verdict import mean_estimate
 
 
 def label(run: Path) -> str:
-    """"SAC G=1", "MBPO G=20", ... from the run's saved config."""
+    """"SAC G=1", "MBPO G=20", ... from the run's saved config; a SAC baseline given a target
+    entropy other than its own −|A| (e.g. MBPO's, to separate the model data from the entropy
+    target) adds it: "SAC G=20 H=-1"."""
     cfg, _, _ = run_config(RunDir.open(run))
-    return f"{cfg.algo.upper()} G={cfg.updates_per_step}"
+    name = f"{cfg.algo.upper()} G={cfg.updates_per_step}"
+    if cfg.algo == "sac" and cfg.sac.target_entropy is not None:
+        name += f" H={cfg.sac.target_entropy:g}"
+    return name
 
 
 def measure(runs: list[Path], out: Path, settings: QBiasSettings) -> list[str]:

@@ -107,25 +107,72 @@ def test_the_humanoid_answer_recomputes() -> None:
     assert f"rose from about {round(returns[0], -2):.0f} to" in page
 
 
-def test_the_overfitting_answer_recomputes() -> None:
-    """Question 5: the tables are what tools/q_bias.py makes of the committed measurement, every
-    measured run is a committed run, and the CPU hours come from their timings."""
+def _q_bias_tables_in_page(name: str) -> tuple[dict, dict, str]:
+    """The committed measurement ``name``, tools/q_bias.py's late summary of it, and the page,
+    after checking that every row of the tool's tables is on the page."""
     tool = load_tool("q_bias")
-    data = ROOT / "docs" / "results" / "data"
-    doc = json.loads((data / "q_bias_ip.json").read_text(encoding="utf-8"))
+    doc = json.loads((ROOT / "docs" / "results" / "data" / name).read_text(encoding="utf-8"))
     page = _page()
     late = tool.late(doc)
     for line in tool.late_table(late) + tool.table(tool.summary(doc)):
         assert line in page, line
-    runs = data / "overfit_ip"
-    assert sorted(r["run"] for r in doc["runs"]) == sorted(
-        p.name for p in runs.iterdir() if (p / "config.json").is_file())
+    return doc, late, page
+
+
+def _training_hours(runs: Path) -> float:
+    """CPU hours of training of the committed runs under ``runs``: their epochs' seconds."""
     seconds = sum(json.loads(line)["epoch"] for p in runs.glob("*/timings.jsonl")
                   for line in p.read_text(encoding="utf-8").splitlines() if line.strip())
-    assert f"The 12 runs took {seconds / 3600:.2f} CPU hours" in page
+    return seconds / 3600
+
+
+def test_the_overfitting_answer_recomputes() -> None:
+    """Question 5: the tables are what tools/q_bias.py makes of the committed measurement, every
+    measured run is a committed run, and the CPU hours come from their timings."""
+    doc, late, page = _q_bias_tables_in_page("q_bias_ip.json")
+    runs = ROOT / "docs" / "results" / "data" / "overfit_ip"
+    assert sorted(r["run"] for r in doc["runs"]) == sorted(
+        p.name for p in runs.iterdir() if (p / "config.json").is_file())
+    assert f"The 12 runs took {_training_hours(runs):.2f} CPU hours" in page
     sac, mbpo = late["labels"]["SAC G=20"], late["labels"]["MBPO G=20"]
     flat = " ".join(page.split())
     assert f"{sac['over_epochs']} of its {sac['epochs']} epochs" in flat
     assert f"and {sac['over_at_top']} of those while its policy held the pole" in flat
     assert f"{mbpo['over_epochs']} of {mbpo['epochs']} epochs, {mbpo['over_at_top']} of them" \
         in flat
+
+
+def test_the_overfitting_answer_on_hopper_recomputes() -> None:
+    """Question 5 on Hopper: the tables are tools/q_bias.py's of the committed measurement, its
+    runs are committed (SAC in overfit_hopper, MBPO in the rollout-length grid), the prose's
+    counts and paired difference are the measurement's, and the CPU hours the timings'."""
+    doc, late, page = _q_bias_tables_in_page("q_bias_hopper.json")
+    data = ROOT / "docs" / "results" / "data"
+    sac = data / "overfit_hopper"
+    committed = {p.name for p in sac.iterdir() if (p / "config.json").is_file()}
+    mbpo = {r["run"] for r in doc["runs"] if r["label"].startswith("MBPO")}
+    assert {r["run"] for r in doc["runs"]} == committed | mbpo
+    assert all((data / "rollout_length_hopper" / name / "config.json").is_file() for name in mbpo)
+    flat = " ".join(page.split())
+    assert f"The {len(committed)} SAC runs took {_training_hours(sac):.2f} CPU hours" in flat
+    labels = late["labels"]
+    for name in ("SAC G=20", "MBPO G=20", "SAC G=1"):
+        row = labels[name]
+        assert f"{name}: {row['over_epochs']} of {row['epochs']} epochs" in flat, name
+    def interval(e: dict, digits: int) -> str:
+        return (f"{e['mean']:.{digits}f} [{e['ci_low']:.{digits}f}, "
+                f"{e['ci_high']:.{digits}f}]").replace("-", "−")
+
+    pairs = {(p["first"], p["second"]): p for p in late["pairs"]}
+    pair = pairs[("MBPO G=20", "SAC G=20")]
+    assert f"by {interval(pair, 1)}" in flat and f"on {len(pair['seeds']) - pair['first_higher']}" \
+        f" of {len(pair['seeds'])} seeds" in flat
+    assert f"late bias of {interval(labels['SAC G=20'], 1)}" in flat
+    assert f"is {interval(labels['MBPO G=20'], 2)}" in flat
+    assert f"({interval(labels['SAC G=1'], 2)})" in flat
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert (f"lower on 3 of 3 seeds (by {-pair['mean']:.1f} [{-pair['ci_high']:.1f}, "
+            f"{-pair['ci_low']:.1f}] times the return") in readme
+    ent = labels["SAC G=20 H=-1"]
+    assert (f"{ent['over_epochs']} of {ent['epochs']} epochs, late bias {interval(ent, 1)}, "
+            f"{interval(pairs[('SAC G=20', 'SAC G=20 H=-1')], 1)} from SAC's own target") in flat

@@ -4,6 +4,7 @@ best k, the k* ranges and the summary file (docs/results/data/rollout_length_ip*
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -59,8 +60,13 @@ def test_the_slope_route_table_recomputes(task: str) -> None:
     assert [(r["name"], r["point"], r["direct"], r["interval"]) for r in shipped] == [
         (r.name, r.point, r.direct, None if r.interval is None else {
             "low": r.interval.low, "high": r.interval.high,
-            "ratio_low": pytest.approx(r.interval.ratio_low),
-            "ratio_high": pytest.approx(r.interval.ratio_high)}) for r in rows]
+            "ratio_low": _finite(r.interval.ratio_low),
+            "ratio_high": _finite(r.interval.ratio_high)}) for r in rows]
+
+
+def _finite(value: float) -> object:
+    """What the summary file holds for a ratio: the value, or null where it is infinite."""
+    return pytest.approx(value) if math.isfinite(value) else None
 
 
 HOPPER = ROOT / "docs" / "results" / "data" / "rollout_length_hopper"
@@ -124,3 +130,23 @@ def test_the_hopper_slope_route_prose_recomputes() -> None:
     readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
     assert (f"gives k* = {points[0]} to {points[-1]} instead, with ranges over three "
             f"repetitions that hold k = 1 on {holding} of the 9 runs") in readme
+
+
+def test_the_ip_slope_route_prose_recomputes() -> None:
+    """The InvertedPendulum slope-route prose: the ranges of the runs with repetitions, and on
+    how many runs the two routes' points agree."""
+    from boundcheck.experiments.questions.k_star_slope import slope_route
+
+    rows = slope_route(DATA, load_k_runs(DATA))
+    text = " ".join(PAGE.read_text(encoding="utf-8").split())
+    ranged = sorted((r for r in rows if r.interval is not None), key=lambda r: r.k)
+    spans = ", ".join(f"{r.interval.low}–{r.interval.high}" for r in ranged  # type: ignore[union-attr]
+                      ).rsplit(", ", 1)
+    assert f"they are {' and '.join(spans)}:" in text
+    assert all(r.interval.contains(25) and r.interval.contains(1)  # type: ignore[union-attr]
+               and r.direct is not None and r.interval.contains(r.direct)  # type: ignore[union-attr]
+               for r in ranged)
+    agree = sum(r.point == r.direct for r in rows)
+    assert f"They agree on {'none' if agree == 0 else agree} of the {len(rows)}" in text.replace(
+        "eight", "8")
+    assert all(r.point != 25 and r.direct != 25 for r in rows)
