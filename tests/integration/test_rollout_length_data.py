@@ -140,8 +140,8 @@ def test_the_ip_slope_route_prose_recomputes() -> None:
     rows = slope_route(DATA, load_k_runs(DATA))
     text = " ".join(PAGE.read_text(encoding="utf-8").split())
     ranged = sorted((r for r in rows if r.interval is not None), key=lambda r: r.k)
-    spans = ", ".join(f"{r.interval.low}–{r.interval.high}" for r in ranged  # type: ignore[union-attr]
-                      ).rsplit(", ", 1)
+    spans = ", ".join(f"{r.interval.low}–{'∞' if r.interval.high is None else r.interval.high}"  # type: ignore[union-attr]
+                      for r in ranged).rsplit(", ", 1)
     assert f"they are {' and '.join(spans)}:" in text
     assert all(r.interval.contains(25) and r.interval.contains(1)  # type: ignore[union-attr]
                and r.direct is not None and r.interval.contains(r.direct)  # type: ignore[union-attr]
