@@ -116,9 +116,7 @@ def slope_table(rows: list[SlopeKStar]) -> list[str]:
 def _with_range(row: SlopeKStar) -> str:
     if row.interval is None:
         return _k(row.point)
-    low = "unbounded" if row.interval.low is None else str(row.interval.low)
-    high = "unbounded" if row.interval.high is None else str(row.interval.high)
-    return f"{_k(row.point)} [{low}, {high}]"
+    return f"{_k(row.point)} [{_k(row.interval.low)}, {_k(row.interval.high)}]"
 
 
 def _k(value: int | None) -> str:
